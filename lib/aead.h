@@ -1,0 +1,42 @@
+/*
+ * aead.h: ChaCha20-Poly1305 (RFC 8439) through OpenSSL EVP, one context per
+ * key and direction, created once and reused for every datagram: only the
+ * nonce changes per call, so the datagram path allocates nothing.
+ */
+#ifndef OCM_AEAD_H
+#define OCM_AEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/ocm.h"
+
+enum aead_dir { AEAD_SEAL, AEAD_OPEN };
+
+struct aead;
+
+/* A context for one key and one direction; NULL on allocation or OpenSSL
+ * failure. */
+struct aead *aead_new(const uint8_t key[OCM_KEY_LEN], enum aead_dir dir);
+/* Wipes the key.  NULL is a no-op. */
+void aead_free(struct aead *a);
+
+/* The 12-byte nonce of PROTOCOL.md 5: four zero bytes, then the counter. */
+void aead_nonce(uint64_t counter, uint8_t nonce[OCM_NONCE_LEN]);
+
+/*
+ * Encrypts pt (may alias out) and appends the 16-byte tag: out receives
+ * pt_len + 16 bytes.  Returns 0 or -OCM_E_CRYPTO.
+ */
+int aead_seal(struct aead *a, uint64_t counter, const uint8_t *aad, size_t aad_len,
+    const uint8_t *pt, size_t pt_len, uint8_t *out);
+
+/*
+ * Verifies and decrypts ct_len bytes (ciphertext then tag, ct_len >= 16)
+ * into out (ct_len - 16 bytes; may alias ct).  Returns 0, -OCM_E_TRUNCATED
+ * or -OCM_E_AUTH.  Nothing of out may be used after a failure.
+ */
+int aead_open(struct aead *a, uint64_t counter, const uint8_t *aad, size_t aad_len,
+    const uint8_t *ct, size_t ct_len, uint8_t *out);
+
+#endif

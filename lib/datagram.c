@@ -1,0 +1,2 @@
+/* datagram.c: not yet written. */
+typedef int ocm_datagram_placeholder;

@@ -1,0 +1,164 @@
+/*
+ * datagram.h: the sealed UDP datagrams of PROTOCOL.md 5 and the plaintext
+ * messages inside them (5.1 client to server, 5.2 server to client).
+ *
+ *   R(1) T(1) RoomName(R) Token(T) Counter(8) ciphertext(n) tag(16)
+ *
+ * The header is parsed without a key (to find the member by token), then
+ * opened with that member's key; everything before the ciphertext is AAD.
+ * Plaintext parsers point into the caller's buffer and copy nothing.
+ */
+#ifndef OCM_DATAGRAM_H
+#define OCM_DATAGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/aead.h"
+#include "lib/ocm.h"
+
+/* Bytes a datagram adds around its plaintext for a room name of R bytes. */
+#define DGRAM_OVERHEAD(R)	(2 + (size_t)(R) + OCM_TOKEN_LEN + OCM_COUNTER_LEN + OCM_TAG_LEN)
+
+struct dgram_header {
+	const uint8_t *room;	/* points into the datagram */
+	uint8_t room_len;
+	const uint8_t *token;	/* OCM_TOKEN_LEN bytes, into the datagram */
+	uint64_t counter;
+	size_t aad_len;		/* header bytes: 10 + R + T */
+};
+
+/*
+ * Parses the clear header of a len-byte datagram.  Returns 0 or
+ * -OCM_E_TRUNCATED (shorter than header + 1 plaintext byte + tag),
+ * -OCM_E_TOO_LARGE (above OCM_MAX_DATAGRAM), -OCM_E_BAD_NAME (R = 0),
+ * -OCM_E_BAD_TOKEN (T != 32).  The token's characters are not checked here:
+ * an unknown token is the caller's drop.
+ */
+int dgram_parse_header(const uint8_t *buf, size_t len, struct dgram_header *h);
+
+/*
+ * Writes header + sealed plaintext into out (cap bytes).  Returns the
+ * datagram length or -OCM_E_NOSPC (including above OCM_MAX_DATAGRAM),
+ * -OCM_E_BAD_NAME, -OCM_E_CRYPTO.
+ */
+long dgram_seal(struct aead *a, const uint8_t *room, size_t room_len,
+    const uint8_t token[OCM_TOKEN_LEN], uint64_t counter,
+    const uint8_t *pt, size_t pt_len, uint8_t *out, size_t cap);
+
+/*
+ * Opens a datagram whose header h was parsed from buf; the plaintext is
+ * decrypted in place (buf is modified) and *pt, *pt_len describe it.
+ * Returns 0 or -OCM_E_AUTH.
+ */
+int dgram_open(struct aead *a, const struct dgram_header *h, uint8_t *buf, size_t len,
+    uint8_t **pt, size_t *pt_len);
+
+/* Plaintext Types. */
+enum msg_type {
+	MSG_C_CHAT = 0x01,
+	MSG_C_PING = 0x02,
+	MSG_C_LEAVE = 0x03,
+	MSG_C_WHO = 0x04,
+	MSG_S_CHAT = 0x81,
+	MSG_S_PONG = 0x82,
+	MSG_S_NOTICE = 0x83,
+	MSG_S_MEMBERS = 0x84,
+	MSG_S_CLOSED = 0x85,
+	MSG_S_BATCH = 0x86,
+};
+
+enum notice_code {
+	NOTICE_JOINED = 0x01,
+	NOTICE_LEFT = 0x02,
+	NOTICE_TIMED_OUT = 0x03,
+	NOTICE_KICKED = 0x04,
+	NOTICE_REJECTED = 0x05,
+};
+
+enum closed_reason {
+	CLOSED_LEFT = 0x01,
+	CLOSED_HOST_LEFT = 0x02,
+	CLOSED_HOST_TIMED_OUT = 0x03,
+	CLOSED_ROOM_KILLED = 0x04,
+	CLOSED_KICKED = 0x05,
+	CLOSED_TIMED_OUT = 0x06,
+	CLOSED_SERVER_SHUTDOWN = 0x07,
+};
+
+#define MEMBERS_FLAG_MORE	0x01
+#define MEMBERS_ENTRY_HOST	0x01
+
+/* "CHAT", "NOTICE", ...; "JOINED", ...; "HOST_LEFT", ...; NULL if unknown. */
+const char *msg_type_name(int type);
+const char *notice_code_name(int code);
+const char *closed_reason_name(int reason);
+
+/*
+ * The longest chat text a member named name_len bytes may send in a room
+ * named room_len bytes: the server's copy (which adds the name) must fit in
+ * max_datagram.  0 when nothing fits.
+ */
+size_t msg_max_text(size_t max_datagram, size_t room_len, size_t name_len);
+
+/* A parsed plaintext; pointers go into the parsed buffer. */
+struct msg {
+	uint8_t type;
+	uint8_t code;		/* NOTICE code, CLOSED reason, MEMBERS flags */
+	const uint8_t *name;	/* S_CHAT sender, NOTICE member */
+	size_t name_len;
+	const uint8_t *text;	/* chat text, notice text, closed text */
+	size_t text_len;
+	const uint8_t *body;	/* MEMBERS entries / BATCH records, raw */
+	size_t body_len;
+};
+
+/*
+ * Structural parse of one plaintext of either direction.  Returns 0 or
+ * -OCM_E_TRUNCATED (empty), -OCM_E_BAD_TYPE, -OCM_E_MALFORMED (body does
+ * not match the Type: non-empty PING, a name running past the end,
+ * a zero-length S_CHAT name, MEMBERS entries or BATCH records that do not
+ * tile the body).  Text is not checked for UTF-8 here: see
+ * chat_text_valid(), which decides REJECTED rather than a silent drop.
+ */
+int msg_parse(const uint8_t *pt, size_t len, struct msg *m);
+
+/* Walking MEMBERS entries and BATCH records of a msg_parse()d message.
+ * Each returns 1 with the next item, 0 at the end. */
+struct msg_iter {
+	const uint8_t *p;
+	size_t left;
+};
+void msg_iter_init(struct msg_iter *it, const struct msg *m);
+int msg_members_next(struct msg_iter *it, uint8_t *flags, const uint8_t **name,
+    size_t *name_len);
+int msg_batch_next(struct msg_iter *it, const uint8_t **rec, size_t *rec_len);
+
+/*
+ * Encoders write one plaintext into out (cap bytes) and return its length,
+ * or -OCM_E_NOSPC, or -OCM_E_BAD_NAME for a name outside 1..255 bytes
+ * (0..255 for NOTICE).
+ */
+long msg_encode_empty(uint8_t type, uint8_t *out, size_t cap);	/* PING LEAVE WHO PONG */
+long msg_encode_c_chat(const uint8_t *text, size_t text_len, uint8_t *out, size_t cap);
+long msg_encode_s_chat(const uint8_t *name, size_t name_len, const uint8_t *text,
+    size_t text_len, uint8_t *out, size_t cap);
+long msg_encode_notice(uint8_t code, const uint8_t *name, size_t name_len,
+    const uint8_t *text, size_t text_len, uint8_t *out, size_t cap);
+long msg_encode_closed(uint8_t reason, const uint8_t *text, size_t text_len,
+    uint8_t *out, size_t cap);
+
+/* MEMBERS: begin with the Flags byte, then append entries while they fit. */
+long msg_members_begin(uint8_t flags, uint8_t *out, size_t cap);
+/* Appends one entry at out[used]; returns the new length or -OCM_E_NOSPC. */
+long msg_members_add(uint8_t *out, size_t used, size_t cap, uint8_t entry_flags,
+    const uint8_t *name, size_t name_len);
+
+/* BATCH: begin with the Type byte, then append whole records while they
+ * fit; a record that is itself a BATCH, or empty, is -OCM_E_MALFORMED. */
+long msg_batch_begin(uint8_t *out, size_t cap);
+long msg_batch_add(uint8_t *out, size_t used, size_t cap, const uint8_t *rec,
+    size_t rec_len);
+
+#endif

@@ -1,0 +1,2 @@
+/* payload.c: not yet written. */
+typedef int ocm_payload_placeholder;

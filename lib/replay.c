@@ -1,0 +1,2 @@
+/* replay.c: not yet written. */
+typedef int ocm_replay_placeholder;

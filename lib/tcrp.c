@@ -1,0 +1,2 @@
+/* tcrp.c: not yet written. */
+typedef int ocm_tcrp_placeholder;

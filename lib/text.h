@@ -1,0 +1,24 @@
+/*
+ * text.h: validation of the UTF-8 strings that cross the wire: room and
+ * user names (TCRP and datagram headers) and chat text (datagram CHAT).
+ */
+#ifndef OCM_TEXT_H
+#define OCM_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
+ * above U+10FFFF.  An empty string is valid. */
+bool utf8_valid(const uint8_t *s, size_t len);
+
+/* A room or user name: 1..255 bytes of valid UTF-8 without the control
+ * characters U+0000..U+001F and U+007F. */
+bool name_valid(const uint8_t *s, size_t len);
+
+/* Chat text: at least one byte of valid UTF-8 with no control characters
+ * but TAB. */
+bool chat_text_valid(const uint8_t *s, size_t len);
+
+#endif

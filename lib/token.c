@@ -1,0 +1,2 @@
+/* token.c: not yet written. */
+typedef int ocm_token_placeholder;
