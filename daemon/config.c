@@ -1,0 +1,395 @@
+/*
+ * config.c: reads ocmd.conf.  inih splits the file into section, key and
+ * value; a table maps each key to its parser, its field and its bounds, so
+ * adding a key is one line here plus its documentation in ocmd.conf(5).
+ *
+ * inih does not report line numbers to the handler, so the file is fed
+ * through a reader that counts them (multi-line values are disabled, so
+ * one handler call is one line).  The reader also refuses lines longer
+ * than inih's buffer rather than let inih split them silently.
+ */
+#include "daemon/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type { KEY_UINT, KEY_BOOL, KEY_PATH, KEY_LISTEN, KEY_LOG_LEVEL };
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	size_t size;		/* KEY_PATH: buffer size */
+	uint32_t min, max;	/* KEY_UINT */
+};
+
+#define UINT_KEY(sec, key, lo, hi) \
+	{ sec, #key, KEY_UINT, offsetof(struct config, key), 0, lo, hi }
+#define PATH_KEY(sec, key) \
+	{ sec, #key, KEY_PATH, offsetof(struct config, key), \
+	  sizeof(((struct config *)0)->key), 0, 0 }
+
+static const struct config_key config_keys[] = {
+	{ "server", "listen", KEY_LISTEN, 0, 0, 0, 0 },
+	PATH_KEY("server", state_dir),
+	PATH_KEY("server", control_socket),
+	{ "server", "log_level", KEY_LOG_LEVEL, 0, 0, 0, 0 },
+	PATH_KEY("tls", certificate),
+	PATH_KEY("tls", private_key),
+	UINT_KEY("limits", max_rooms, 1, 1000000),
+	UINT_KEY("limits", max_members, 1, 10000000),
+	UINT_KEY("limits", max_members_per_room, 2, 100000),
+	UINT_KEY("limits", timeout_s, 2, 86400),
+	UINT_KEY("limits", keepalive_s, 1, 86400),
+	UINT_KEY("limits", handshake_timeout_s, 1, 300),
+	UINT_KEY("limits", max_handshakes, 1, 100000),
+	UINT_KEY("limits", chat_rate, 1, 100000),
+	UINT_KEY("limits", max_failed_joins, 1, 100000),
+	UINT_KEY("limits", failed_join_window_s, 1, 86400),
+	UINT_KEY("limits", rate_limit_s, 1, 86400),
+	{ "limits", "bind_token_to_ip", KEY_BOOL, offsetof(struct config, bind_token_to_ip),
+	  0, 0, 0 },
+};
+
+#define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	config_parse_addr("0.0.0.0:7600", &c->listen[0]);
+	config_parse_addr("[::]:7600", &c->listen[1]);
+	c->n_listen = 2;
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s/lib/ocmd", LOCALSTATEDIR);
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s/ocmd/control.sock",
+	    RUNSTATEDIR);
+	c->log_level = LOG_LEVEL_INFO;
+	c->max_rooms = 10000;
+	c->max_members = 100000;
+	c->max_members_per_room = 1000;
+	c->timeout_s = 30;
+	c->keepalive_s = 10;
+	c->handshake_timeout_s = 10;
+	c->max_handshakes = 1000;
+	c->chat_rate = 20;
+	c->max_failed_joins = 10;
+	c->failed_join_window_s = 120;
+	c->rate_limit_s = 300;
+	c->bind_token_to_ip = true;
+}
+
+static int
+parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || *s == '+' || v < 1 ||
+	    v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+config_parse_addr(const char *s, struct listen_addr *out)
+{
+	struct listen_addr a;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	uint16_t port;
+
+	memset(&a, 0, sizeof(a));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = '\0';
+		colon = close + 1;
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a.ss;
+		sin6->sin6_family = AF_INET6;
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1 ||
+		    parse_port(colon + 1, &port) < 0)
+			return -1;
+		sin6->sin6_port = htons(port);
+		a.len = sizeof(*sin6);
+		snprintf(a.text, sizeof(a.text), "[%s]:%u", host, port);
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		struct sockaddr_in *sin = (struct sockaddr_in *)&a.ss;
+		sin->sin_family = AF_INET;
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1 ||
+		    parse_port(colon + 1, &port) < 0)
+			return -1;
+		sin->sin_port = htons(port);
+		a.len = sizeof(*sin);
+		snprintf(a.text, sizeof(a.text), "%s:%u", host, port);
+	}
+	*out = a;
+	return 0;
+}
+
+struct parse_state {
+	struct config c;
+	const char *path;
+	unsigned line;
+	bool listen_seen;	/* the first listen replaces the defaults */
+	char *err;		/* CONFIG_ERROR_MAX bytes; first error wins */
+	bool failed;
+	FILE *f;
+};
+
+static int parse_fail(struct parse_state *ps, const char *section, const char *name,
+    const char *fmt, ...) OCM_PRINTF(4, 5);
+
+/* Records the first error (file, line, section, key, then why); returns 0
+ * so that inih counts the line as failed. */
+static int
+parse_fail(struct parse_state *ps, const char *section, const char *name, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	if (ps->failed)
+		return 0;
+	ps->failed = true;
+	int n = snprintf(ps->err, CONFIG_ERROR_MAX, "%s:%u: [%s] %s: ", ps->path, ps->line,
+	    section, name);
+	if (n > 0 && n < CONFIG_ERROR_MAX) {
+		va_start(ap, fmt);
+		vsnprintf(ps->err + n, CONFIG_ERROR_MAX - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+static int
+set_uint(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || *v == '-' || *v == '+' || n < k->min ||
+	    n > k->max)
+		return parse_fail(ps, k->section, k->name, "'%s' is not a whole number in %u..%u",
+		    v, k->min, k->max);
+	*(uint32_t *)(void *)((char *)&ps->c + k->offset) = (uint32_t)n;
+	return 1;
+}
+
+static int
+set_bool(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	bool *field = (bool *)((char *)&ps->c + k->offset);
+
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0)
+		*field = true;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0)
+		*field = false;
+	else
+		return parse_fail(ps, k->section, k->name, "'%s' is not yes or no", v);
+	return 1;
+}
+
+static int
+set_path(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	char *field = (char *)&ps->c + k->offset;
+
+	if (strlen(v) >= k->size)
+		return parse_fail(ps, k->section, k->name, "'%.40s...' is too long", v);
+	if (v[0] != '\0' && v[0] != '/')
+		return parse_fail(ps, k->section, k->name, "'%s' is not an absolute path", v);
+	strcpy(field, v);
+	return 1;
+}
+
+static int
+set_listen(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	if (!ps->listen_seen) {
+		ps->c.n_listen = 0;
+		ps->listen_seen = true;
+	}
+	if (ps->c.n_listen == CONFIG_MAX_LISTEN)
+		return parse_fail(ps, k->section, k->name, "more than %d listen addresses", CONFIG_MAX_LISTEN);
+	if (config_parse_addr(v, &ps->c.listen[ps->c.n_listen]) < 0)
+		return parse_fail(ps, k->section, k->name,
+		    "'%s' is not ADDRESS:PORT (e.g. 0.0.0.0:7600 or [::]:7600)", v);
+	ps->c.n_listen++;
+	return 1;
+}
+
+static int
+set_log_level(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	int level = log_level_parse(v);
+	if (level < 0)
+		return parse_fail(ps, k->section, k->name,
+		    "'%s' is not one of err, warning, info, debug", v);
+	ps->c.log_level = (enum log_level)level;
+	return 1;
+}
+
+static int (*const key_setters[])(struct parse_state *, const struct config_key *,
+    const char *) = {
+	[KEY_UINT] = set_uint,
+	[KEY_BOOL] = set_bool,
+	[KEY_PATH] = set_path,
+	[KEY_LISTEN] = set_listen,
+	[KEY_LOG_LEVEL] = set_log_level,
+};
+
+static int
+config_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+
+	if (ps->failed)
+		return 0;
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (strcmp(k->section, section) == 0 && strcmp(k->name, name) == 0)
+			return key_setters[k->type](ps, k, value);
+	}
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return parse_fail(ps, section, name,
+			    "unknown key in this section (it belongs in [%s])",
+			    config_keys[i].section);
+	return parse_fail(ps, section, name, "unknown key (see ocmd.conf(5))");
+}
+
+/* fgets for inih that counts lines and flags those too long for its buffer. */
+static char *
+config_reader(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+
+	if (fgets(str, num, ps->f) == NULL)
+		return NULL;
+	ps->line++;
+	size_t len = strlen(str);
+	if (len > 0 && str[len - 1] != '\n' && !feof(ps->f)) {
+		if (!ps->failed)
+			snprintf(ps->err, CONFIG_ERROR_MAX,
+			    "%s:%u: line longer than %d characters", ps->path, ps->line, num - 3);
+		ps->failed = true;
+		str[0] = '\0';	/* inih sees an empty line */
+		int ch;
+		while ((ch = fgetc(ps->f)) != EOF && ch != '\n')
+			;
+	}
+	return str;
+}
+
+/* Rules that tie keys together, checked once the whole file is read. */
+static int
+config_check(struct parse_state *ps)
+{
+	const struct config *c = &ps->c;
+
+	if (c->keepalive_s >= c->timeout_s)
+		snprintf(ps->err, CONFIG_ERROR_MAX,
+		    "%s: [limits] keepalive_s (%u) must be less than timeout_s (%u)", ps->path,
+		    c->keepalive_s, c->timeout_s);
+	else if ((c->certificate[0] == '\0') != (c->private_key[0] == '\0'))
+		snprintf(ps->err, CONFIG_ERROR_MAX,
+		    "%s: [tls] certificate and private_key must be set together "
+		    "(or both left empty to use a generated certificate)", ps->path);
+	else if (c->max_members_per_room > c->max_members)
+		snprintf(ps->err, CONFIG_ERROR_MAX,
+		    "%s: [limits] max_members_per_room (%u) exceeds max_members (%u)", ps->path,
+		    c->max_members_per_room, c->max_members);
+	else
+		return 0;
+	return -1;
+}
+
+int
+config_load(const char *path, struct config *c, char err[CONFIG_ERROR_MAX])
+{
+	struct parse_state *ps = calloc(1, sizeof(*ps));
+	int rc = -1;
+
+	if (ps == NULL) {
+		snprintf(err, CONFIG_ERROR_MAX, "%s: out of memory", path);
+		return -1;
+	}
+	config_defaults(&ps->c);
+	ps->path = path;
+	ps->err = err;
+	ps->f = fopen(path, "re");
+	if (ps->f == NULL) {
+		snprintf(err, CONFIG_ERROR_MAX, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	ini_allow_multiline = false;
+	int line = ini_parse_stream(config_reader, ps, config_handler, ps);
+	if (ps->failed)
+		goto out;
+	if (line != 0) {
+		snprintf(err, CONFIG_ERROR_MAX,
+		    "%s:%d: syntax error (expected 'key = value' or '[section]')", path, line);
+		goto out;
+	}
+	if (ferror(ps->f)) {
+		snprintf(err, CONFIG_ERROR_MAX, "%s: read error", path);
+		goto out;
+	}
+	if (config_check(ps) < 0)
+		goto out;
+	*c = ps->c;
+	rc = 0;
+out:
+	if (ps->f != NULL)
+		fclose(ps->f);
+	free(ps);
+	return rc;
+}
+
+void
+config_dump(const struct config *c, FILE *f)
+{
+	const char *section = "";
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		const char *field = (const char *)c + k->offset;
+		if (strcmp(section, k->section) != 0) {
+			fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
+			section = k->section;
+		}
+		switch (k->type) {
+		case KEY_LISTEN:
+			for (size_t j = 0; j < c->n_listen; j++)
+				fprintf(f, "listen = %s\n", c->listen[j].text);
+			break;
+		case KEY_LOG_LEVEL:
+			fprintf(f, "log_level = %s\n", log_level_name(c->log_level));
+			break;
+		case KEY_UINT:
+			fprintf(f, "%s = %u\n", k->name, *(const uint32_t *)(const void *)field);
+			break;
+		case KEY_BOOL:
+			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
+			break;
+		case KEY_PATH:
+			fprintf(f, "%s = %s\n", k->name, field);
+			break;
+		}
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * config.h: ocmd.conf (INI, read with inih): every key, its default and its
+ * bounds.  A config is parsed whole into a new struct config and only then
+ * swapped in, so a bad file on SIGHUP changes nothing.
+ */
+#ifndef OCM_CONFIG_H
+#define OCM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "lib/log.h"
+
+#define CONFIG_DEFAULT_PATH	SYSCONFDIR "/ocmd/ocmd.conf"
+#define CONFIG_MAX_LISTEN	16
+#define CONFIG_PATH_MAX		4096
+#define CONFIG_ERROR_MAX	512
+
+struct listen_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[64];			/* as written, normalised: 1.2.3.4:7600, [::1]:7600 */
+};
+
+struct config {
+	struct listen_addr listen[CONFIG_MAX_LISTEN];
+	size_t n_listen;
+	char state_dir[CONFIG_PATH_MAX];
+	char control_socket[108];	/* sun_path */
+	enum log_level log_level;
+	char certificate[CONFIG_PATH_MAX];	/* "" = generate */
+	char private_key[CONFIG_PATH_MAX];
+	uint32_t max_rooms;
+	uint32_t max_members;
+	uint32_t max_members_per_room;
+	uint32_t timeout_s;
+	uint32_t keepalive_s;
+	uint32_t handshake_timeout_s;
+	uint32_t max_handshakes;
+	uint32_t chat_rate;
+	uint32_t max_failed_joins;
+	uint32_t failed_join_window_s;
+	uint32_t rate_limit_s;
+	bool bind_token_to_ip;
+};
+
+/* Every key at its documented default (listen: 0.0.0.0:7600 and [::]:7600). */
+void config_defaults(struct config *c);
+
+/*
+ * Reads path over the defaults.  Returns 0, or -1 with a message in err
+ * that names the file, the line and the key ("ocmd.conf:7: [limits]
+ * max_rooms: '0' is out of range 1..1000000").  *c is untouched on error.
+ */
+int config_load(const char *path, struct config *c, char err[CONFIG_ERROR_MAX]);
+
+/* Parses "1.2.3.4:7600" or "[::1]:7600" (numeric only).  Returns 0 or -1. */
+int config_parse_addr(const char *s, struct listen_addr *out);
+
+/* Writes every key with its value, in ocmd.conf syntax (ocmd -t -d). */
+void config_dump(const struct config *c, FILE *f);
+
+#endif

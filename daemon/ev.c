@@ -1,0 +1,365 @@
+/*
+ * ev.c: the epoll event loop under every socket of ocmd (see ev.h).
+ *
+ * Timers live on a hashed wheel of EV_WHEEL_SLOTS lists; a timer due in
+ * more than one revolution stays in its slot and is skipped until its tick
+ * comes round.  The timerfd runs only while a timer is armed, so an idle
+ * daemon does not wake up.
+ */
+#include "daemon/ev.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EV_BATCH	64
+
+struct ev_loop {
+	int epfd;
+	bool stop;
+	uint64_t now_ms;
+	uint64_t tick;			/* last tick whose timers ran */
+	size_t n_timers;
+	struct ev_timer wheel[EV_WHEEL_SLOTS];	/* list heads */
+	struct ev_io timer_io;
+	struct ev_io signal_io;
+	void (*signal_cb)(struct ev_loop *, int);
+	void (*before_sleep)(void *);
+	void *before_sleep_arg;
+	void *data;
+	/* The batch being dispatched, so ev_io_stop() can drop its events. */
+	struct epoll_event events[EV_BATCH];
+	int n_events;
+	int cursor;
+};
+
+static uint64_t
+clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+ev_now(const struct ev_loop *loop)
+{
+	return loop->now_ms;
+}
+
+uint64_t
+ev_now_update(struct ev_loop *loop)
+{
+	loop->now_ms = clock_ms();
+	return loop->now_ms;
+}
+
+static void timer_io_cb(struct ev_io *io, uint32_t revents);
+
+struct ev_loop *
+ev_loop_new(void)
+{
+	struct ev_loop *loop = calloc(1, sizeof(*loop));
+	if (loop == NULL)
+		return NULL;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (loop->epfd < 0 || tfd < 0 ||
+	    ev_io_start(loop, &loop->timer_io, tfd, EPOLLIN, timer_io_cb) < 0) {
+		int saved = errno;
+		if (tfd >= 0)
+			close(tfd);
+		if (loop->epfd >= 0)
+			close(loop->epfd);
+		free(loop);
+		errno = saved;
+		return NULL;
+	}
+	loop->signal_io.fd = -1;
+	for (size_t i = 0; i < EV_WHEEL_SLOTS; i++)
+		loop->wheel[i].next = loop->wheel[i].prev = &loop->wheel[i];
+	loop->now_ms = clock_ms();
+	loop->tick = loop->now_ms / EV_TICK_MS;
+	return loop;
+}
+
+void
+ev_loop_free(struct ev_loop *loop)
+{
+	if (loop == NULL)
+		return;
+	close(loop->timer_io.fd);
+	if (loop->signal_io.fd >= 0)
+		close(loop->signal_io.fd);
+	close(loop->epfd);
+	free(loop);
+}
+
+void
+ev_set_before_sleep(struct ev_loop *loop, void (*cb)(void *), void *arg)
+{
+	loop->before_sleep = cb;
+	loop->before_sleep_arg = arg;
+}
+
+void
+ev_set_data(struct ev_loop *loop, void *data)
+{
+	loop->data = data;
+}
+
+void *
+ev_data(const struct ev_loop *loop)
+{
+	return loop->data;
+}
+
+int
+ev_io_start(struct ev_loop *loop, struct ev_io *io, int fd, uint32_t events,
+    void (*cb)(struct ev_io *, uint32_t))
+{
+	struct epoll_event ev = { .events = events, .data.ptr = io };
+
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	io->fd = fd;
+	io->events = events;
+	io->cb = cb;
+	io->active = true;
+	return 0;
+}
+
+int
+ev_io_set(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = io };
+
+	if (!io->active || io->events == events)
+		return 0;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0)
+		return -errno;
+	io->events = events;
+	return 0;
+}
+
+void
+ev_io_stop(struct ev_loop *loop, struct ev_io *io)
+{
+	if (!io->active)
+		return;
+	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+	io->active = false;
+	for (int i = loop->cursor; i < loop->n_events; i++)
+		if (loop->events[i].data.ptr == io)
+			loop->events[i].data.ptr = NULL;
+}
+
+/* Timers. */
+
+static void
+timerfd_arm(struct ev_loop *loop, bool on)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	if (on) {
+		its.it_interval.tv_nsec = EV_TICK_MS * 1000000L;
+		its.it_value = its.it_interval;
+	}
+	timerfd_settime(loop->timer_io.fd, 0, &its, NULL);
+}
+
+static void
+timer_link(struct ev_timer *head, struct ev_timer *t)
+{
+	t->prev = head->prev;
+	t->next = head;
+	head->prev->next = t;
+	head->prev = t;
+}
+
+static void
+timer_unlink(struct ev_timer *t)
+{
+	t->prev->next = t->next;
+	t->next->prev = t->prev;
+	t->next = t->prev = NULL;
+}
+
+void
+ev_timer_init(struct ev_timer *t, void (*cb)(struct ev_timer *))
+{
+	t->next = t->prev = NULL;
+	t->expire = 0;
+	t->cb = cb;
+}
+
+bool
+ev_timer_active(const struct ev_timer *t)
+{
+	return t->next != NULL;
+}
+
+void
+ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t ms)
+{
+	uint64_t ticks = (ms + EV_TICK_MS - 1) / EV_TICK_MS;
+	uint64_t base = loop->now_ms / EV_TICK_MS;
+
+	ev_timer_stop(loop, t);
+	if (loop->n_timers++ == 0) {
+		/* Nothing was pending: the wheel may skip the idle ticks. */
+		loop->tick = base;
+		timerfd_arm(loop, true);
+	}
+	if (base < loop->tick)
+		base = loop->tick;
+	t->expire = base + (ticks ? ticks : 1);
+	timer_link(&loop->wheel[t->expire % EV_WHEEL_SLOTS], t);
+}
+
+void
+ev_timer_stop(struct ev_loop *loop, struct ev_timer *t)
+{
+	if (t->next == NULL)
+		return;
+	timer_unlink(t);
+	if (--loop->n_timers == 0)
+		timerfd_arm(loop, false);
+}
+
+/*
+ * Fires the timers of one slot that are due by tick upto.  The slot's list
+ * is moved to a local head first: callbacks may start or stop any timer,
+ * including others of this slot, and unlinking from the local list is as
+ * safe as from the wheel.
+ */
+static void
+wheel_run_slot(struct ev_loop *loop, struct ev_timer *slot, uint64_t upto)
+{
+	struct ev_timer pending;
+
+	if (slot->next == slot)
+		return;
+	pending.next = slot->next;
+	pending.prev = slot->prev;
+	pending.next->prev = &pending;
+	pending.prev->next = &pending;
+	slot->next = slot->prev = slot;
+	while (pending.next != &pending) {
+		struct ev_timer *t = pending.next;
+		timer_unlink(t);
+		if (t->expire > upto) {
+			timer_link(slot, t);
+			continue;
+		}
+		loop->n_timers--;
+		t->cb(t);
+	}
+}
+
+static void
+timer_io_cb(struct ev_io *io, uint32_t revents)
+{
+	struct ev_loop *loop = container_of(io, struct ev_loop, timer_io);
+	uint64_t expirations;
+	(void)revents;
+
+	while (read(io->fd, &expirations, sizeof(expirations)) > 0)
+		;
+	uint64_t target = ev_now_update(loop) / EV_TICK_MS;
+	uint64_t from = loop->tick + 1;
+	if (target >= from + EV_WHEEL_SLOTS)
+		from = target + 1 - EV_WHEEL_SLOTS;	/* every slot once */
+	for (uint64_t k = from; k <= target; k++)
+		wheel_run_slot(loop, &loop->wheel[k % EV_WHEEL_SLOTS], target);
+	if (target > loop->tick)
+		loop->tick = target;
+	if (loop->n_timers == 0)
+		timerfd_arm(loop, false);
+}
+
+/* Signals. */
+
+static void
+signal_io_cb(struct ev_io *io, uint32_t revents)
+{
+	struct ev_loop *loop = container_of(io, struct ev_loop, signal_io);
+	struct signalfd_siginfo si;
+	(void)revents;
+
+	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		loop->signal_cb(loop, (int)si.ssi_signo);
+}
+
+int
+ev_signal_start(struct ev_loop *loop, const int *signals, size_t n,
+    void (*cb)(struct ev_loop *, int))
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < n; i++)
+		sigaddset(&set, signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	int fd = signalfd(loop->signal_io.fd, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	loop->signal_cb = cb;
+	if (loop->signal_io.fd == fd)
+		return 0;
+	int r = ev_io_start(loop, &loop->signal_io, fd, EPOLLIN, signal_io_cb);
+	if (r < 0) {
+		close(fd);
+		loop->signal_io.fd = -1;
+	}
+	return r;
+}
+
+/* Dispatch. */
+
+int
+ev_run_once(struct ev_loop *loop, int timeout_ms)
+{
+	if (loop->before_sleep != NULL)
+		loop->before_sleep(loop->before_sleep_arg);
+	int n = epoll_wait(loop->epfd, loop->events, EV_BATCH, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	loop->now_ms = clock_ms();
+	loop->n_events = n;
+	for (loop->cursor = 0; loop->cursor < n;) {
+		struct epoll_event *ev = &loop->events[loop->cursor++];
+		struct ev_io *io = ev->data.ptr;
+		if (io != NULL)
+			io->cb(io, ev->events);
+	}
+	loop->n_events = loop->cursor = 0;
+	return n;
+}
+
+int
+ev_run(struct ev_loop *loop)
+{
+	while (!loop->stop) {
+		int r = ev_run_once(loop, -1);
+		if (r < 0)
+			return r;
+	}
+	loop->stop = false;
+	return 0;
+}
+
+void
+ev_break(struct ev_loop *loop)
+{
+	loop->stop = true;
+}
