@@ -1,0 +1,135 @@
+/*
+ * registry.h: rooms and members, with no I/O.  TCRP requests become rooms
+ * and members here (create, join, the limits and error codes of
+ * PROTOCOL.md 3.2); the relay finds a member by the token of each datagram
+ * in O(1).  Room passwords are kept only as salted HMAC-SHA-256 digests and
+ * compared in constant time.
+ *
+ * Ownership: the registry owns rooms and members.  Removing is two-step so
+ * that the caller can stop a member's timer and send its CLOSED first:
+ * registry_member_free() unlinks and frees one member,
+ * registry_room_free() frees an empty room.
+ */
+#ifndef OCM_REGISTRY_H
+#define OCM_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "daemon/ev.h"
+#include "lib/aead.h"
+#include "lib/keys.h"
+#include "lib/ocm.h"
+#include "lib/payload.h"
+#include "lib/replay.h"
+
+/* An IP address without port: token binding and per-address limits. */
+struct peer_ip {
+	uint8_t family;		/* AF_INET or AF_INET6; v4-mapped v6 becomes AF_INET */
+	uint8_t addr[16];
+};
+
+void peer_ip_from_sockaddr(struct peer_ip *ip, const struct sockaddr *sa);
+bool peer_ip_equal(const struct peer_ip *a, const struct peer_ip *b);
+/* "192.0.2.7" or "2001:db8::1" into buf (INET6_ADDRSTRLEN bytes). */
+const char *peer_ip_str(const struct peer_ip *ip, char *buf, size_t len);
+
+struct room;
+
+struct member {
+	struct member *token_next;	/* token hash chain */
+	struct member *next, *prev;	/* the room's members, oldest first */
+	struct room *room;
+	uint8_t token[OCM_TOKEN_LEN];	/* ASCII hex, as on the wire */
+	bool host;
+	bool online;			/* an authenticated datagram arrived */
+	bool closing;			/* being removed: send nothing more */
+	uint8_t name_len;
+	struct peer_ip ip;		/* the address of the TCRP exchange */
+	struct sockaddr_storage udp;	/* source of the newest authenticated datagram */
+	socklen_t udp_len;
+	struct aead *rx;		/* client-to-server key */
+	struct aead *tx;		/* server-to-client key */
+	uint64_t tx_counter;
+	struct replay_window replay;
+	struct ev_timer timer;		/* token expiry, then idle timeout */
+	uint64_t created_ms;
+	uint64_t last_seen_ms;		/* newest authenticated datagram */
+	double bucket;			/* chat_rate token bucket */
+	uint64_t bucket_ms;
+	uint64_t msgs_in, msgs_out;
+	uint32_t id;
+	char name[OCM_NAME_MAX + 1];
+};
+
+struct room {
+	struct room *hash_next;
+	struct member *first, *last;
+	struct member *host;
+	uint32_t n_members;
+	uint32_t n_online;
+	bool has_password;
+	uint8_t salt[16];
+	uint8_t pw_digest[32];
+	uint64_t created_ms;
+	uint64_t msgs;
+	uint8_t name_len;
+	char name[OCM_NAME_MAX + 1];
+};
+
+struct registry_limits {
+	uint32_t max_rooms;
+	uint32_t max_members;
+	uint32_t max_members_per_room;
+};
+
+struct registry {
+	struct registry_limits limits;
+	struct room **rooms;		/* buckets */
+	size_t room_mask;
+	size_t n_rooms, peak_rooms;
+	struct member **members;	/* buckets, by token */
+	size_t member_mask;
+	size_t n_members, peak_members;
+	size_t n_online;
+	uint64_t hash_key[2];		/* keyed hash of peer-chosen room names */
+	uint32_t next_id;
+};
+
+struct registry *registry_new(const struct registry_limits *limits);
+/* Frees every room and member (their timers must already be stopped). */
+void registry_free(struct registry *reg);
+void registry_set_limits(struct registry *reg, const struct registry_limits *limits);
+
+/*
+ * CREATE_ROOM / JOIN_ROOM.  On TCRP_CODE_OK *out is the new member (token
+ * set, keys not yet); otherwise *why is a phrase for the RESPONSE message.
+ */
+enum tcrp_code registry_create(struct registry *reg, const struct tcrp_request *req,
+    const struct peer_ip *ip, uint64_t now_ms, struct member **out, const char **why);
+enum tcrp_code registry_join(struct registry *reg, const struct tcrp_request *req,
+    const struct peer_ip *ip, uint64_t now_ms, struct member **out, const char **why);
+
+/* Installs the UDP keys (wiped from k afterwards).  Returns 0 or
+ * -OCM_E_NOMEM / -OCM_E_CRYPTO. */
+int registry_member_keys(struct member *m, struct udp_keys *k);
+
+struct room *registry_find_room(const struct registry *reg, const uint8_t *name, size_t len);
+struct member *registry_find_member(const struct registry *reg, const uint8_t *token);
+struct member *room_find_member(const struct room *room, const char *name);
+
+/* Marks a member online (first authenticated datagram); true if it was not. */
+bool registry_member_online(struct registry *reg, struct member *m);
+/* Unlinks and frees a member; a room left empty stays until freed. */
+void registry_member_free(struct registry *reg, struct member *m);
+/* Frees a room and any members it still has. */
+void registry_room_free(struct registry *reg, struct room *room);
+
+/* Rooms in no particular order: for (r = registry_first_room(reg); r;
+ * r = registry_next_room(reg, r)). */
+struct room *registry_first_room(const struct registry *reg);
+struct room *registry_next_room(const struct registry *reg, const struct room *r);
+
+#endif
