@@ -402,6 +402,7 @@ registry_create(struct registry *reg, const struct tcrp_request *req,
 	struct room *room = calloc(1, sizeof(*room));
 	if (room == NULL)
 		goto internal;
+	room->reg = reg;
 	memcpy(room->name, req->room, req->room_len);
 	room->name_len = req->room_len;
 	room->created_ms = now_ms;

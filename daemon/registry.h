@@ -50,6 +50,7 @@ struct member {
 	struct peer_ip ip;		/* the address of the TCRP exchange */
 	struct sockaddr_storage udp;	/* source of the newest authenticated datagram */
 	socklen_t udp_len;
+	int udp_sock;			/* the relay socket it came in on */
 	struct aead *rx;		/* client-to-server key */
 	struct aead *tx;		/* server-to-client key */
 	uint64_t tx_counter;
@@ -66,6 +67,7 @@ struct member {
 
 struct room {
 	struct room *hash_next;
+	struct registry *reg;
 	struct member *first, *last;
 	struct member *host;
 	uint32_t n_members;
@@ -95,6 +97,7 @@ struct registry {
 	size_t n_members, peak_members;
 	size_t n_online;
 	uint64_t hash_key[2];		/* keyed hash of peer-chosen room names */
+	void *data;			/* the owner's (the server) */
 	uint32_t next_id;
 };
 

@@ -1,0 +1,403 @@
+/*
+ * conn.c: TCRP over TLS, one short connection per request (see conn.h).
+ *
+ * A connection is a small state machine driven from its fd's readiness;
+ * OpenSSL's WANT_READ / WANT_WRITE decide which readiness it waits for.
+ * It is freed from its own callback only as the callback's last act, and
+ * ev_io_stop() drops any event of it still pending in the loop's batch.
+ */
+#include "daemon/conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/serve.h"
+#include "daemon/tls.h"
+#include "lib/log.h"
+#include "lib/tcrp.h"
+
+#define LINGER_MS		2000
+#define ACCEPT_RETRY_MS		100	/* after EMFILE */
+#define ACCEPT_BURST		64
+
+enum conn_state {
+	CONN_HANDSHAKE,
+	CONN_READ,
+	CONN_WRITE,
+	CONN_SHUTDOWN,
+	CONN_LINGER,
+};
+
+struct conn {
+	struct ev_io io;
+	struct ev_timer timer;
+	struct server *srv;
+	struct conn *next, *prev;
+	SSL *ssl;
+	enum conn_state state;
+	struct tcrp_reader rd;
+	uint8_t *out;
+	size_t out_len, out_off;
+	struct serve_peer peer;
+};
+
+static void
+conn_free(struct conn *c)
+{
+	struct server *srv = c->srv;
+
+	ev_io_stop(srv->loop, &c->io);
+	ev_timer_stop(srv->loop, &c->timer);
+	close(c->io.fd);
+	SSL_free(c->ssl);
+	tcrp_reader_reset(&c->rd);
+	free(c->out);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	srv->n_conns--;
+	free(c);
+	/* A slot is free again: resume accepting if the cap had paused it. */
+	if (srv->accept_paused && !ev_timer_active(&srv->accept_timer))
+		ev_timer_start(srv->loop, &srv->accept_timer, 0);
+}
+
+static void
+conn_fail(struct conn *c, enum handshake_fail why)
+{
+	c->srv->stats.handshakes_failed[why]++;
+	log_debug("connection from %s closed: %s", c->peer.addr, handshake_fail_names[why]);
+	conn_free(c);
+}
+
+static void
+conn_wait(struct conn *c, int ssl_err)
+{
+	ev_io_set(c->srv->loop, &c->io, ssl_err == SSL_ERROR_WANT_WRITE ? EPOLLOUT : EPOLLIN);
+}
+
+/* Returns 1 to go on, 0 to wait, -1 when c was freed. */
+static int
+step_handshake(struct conn *c)
+{
+	ERR_clear_error();
+	int r = SSL_do_handshake(c->ssl);
+	if (r == 1) {
+		c->srv->stats.handshakes_ok++;
+		c->state = CONN_READ;
+		return 1;
+	}
+	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		conn_wait(c, e);
+		return 0;
+	}
+	char why[160];
+	log_debug("TLS handshake with %s failed: %s", c->peer.addr,
+	    tls_error_string(why, sizeof(why)));
+	conn_fail(c, HS_FAIL_TLS);
+	return -1;
+}
+
+static int
+start_reply(struct conn *c)
+{
+	if (serve_request(c->srv, &c->peer, &c->rd, &c->out, &c->out_len) < 0) {
+		conn_free(c);
+		return -1;
+	}
+	tcrp_reader_reset(&c->rd);	/* the request's buffers are done with */
+	c->state = CONN_WRITE;
+	return 1;
+}
+
+static int
+step_read(struct conn *c)
+{
+	uint8_t buf[4096];
+
+	for (;;) {
+		ERR_clear_error();
+		int n = SSL_read(c->ssl, buf, sizeof(buf));
+		if (n <= 0) {
+			int e = SSL_get_error(c->ssl, n);
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+				conn_wait(c, e);
+				return 0;
+			}
+			conn_fail(c, HS_FAIL_CLOSED);
+			return -1;
+		}
+		/* One request per connection: bytes after it are ignored. */
+		tcrp_reader_feed(&c->rd, buf, (size_t)n);
+		if (c->rd.status == TCRP_READER_DONE || c->rd.status == TCRP_READER_ERROR)
+			return start_reply(c);
+	}
+}
+
+static int
+step_write(struct conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ERR_clear_error();
+		int n = SSL_write(c->ssl, c->out + c->out_off, (int)(c->out_len - c->out_off));
+		if (n <= 0) {
+			int e = SSL_get_error(c->ssl, n);
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+				conn_wait(c, e);
+				return 0;
+			}
+			conn_free(c);
+			return -1;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->state = CONN_SHUTDOWN;
+	return 1;
+}
+
+static int
+step_shutdown(struct conn *c)
+{
+	ERR_clear_error();
+	int r = SSL_shutdown(c->ssl);
+	if (r < 0) {
+		int e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_WRITE) {
+			conn_wait(c, e);
+			return 0;
+		}
+	}
+	/* close_notify is out (or cannot be sent); half-close and read until
+	 * the peer closes, so that its unread bytes cannot make our close()
+	 * send a reset that would destroy the reply in flight. */
+	shutdown(c->io.fd, SHUT_WR);
+	c->state = CONN_LINGER;
+	ev_timer_start(c->srv->loop, &c->timer, LINGER_MS);
+	ev_io_set(c->srv->loop, &c->io, EPOLLIN);
+	return 1;
+}
+
+static int
+step_linger(struct conn *c)
+{
+	uint8_t buf[4096];
+
+	for (;;) {
+		ssize_t n = read(c->io.fd, buf, sizeof(buf));
+		if (n > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		conn_free(c);
+		return -1;
+	}
+}
+
+static int (*const conn_steps[])(struct conn *) = {
+	[CONN_HANDSHAKE] = step_handshake,
+	[CONN_READ] = step_read,
+	[CONN_WRITE] = step_write,
+	[CONN_SHUTDOWN] = step_shutdown,
+	[CONN_LINGER] = step_linger,
+};
+
+static void
+conn_io_cb(struct ev_io *io, uint32_t revents)
+{
+	struct conn *c = container_of(io, struct conn, io);
+	(void)revents;
+
+	while (conn_steps[c->state](c) > 0)
+		;
+}
+
+static void
+conn_timer_cb(struct ev_timer *t)
+{
+	struct conn *c = container_of(t, struct conn, timer);
+
+	if (c->state == CONN_LINGER) {
+		conn_free(c);
+		return;
+	}
+	log_debug("connection from %s timed out", c->peer.addr);
+	conn_fail(c, HS_FAIL_TIMEOUT);
+}
+
+/* Accepting. */
+
+static void
+conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_storage local;
+	socklen_t local_len = sizeof(local);
+
+	if (c == NULL || (c->ssl = SSL_new(srv->tls)) == NULL || SSL_set_fd(c->ssl, fd) != 1) {
+		if (c != NULL)
+			SSL_free(c->ssl);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->srv = srv;
+	peer_ip_from_sockaddr(&c->peer.ip, (const struct sockaddr *)ss);
+	peer_ip_str(&c->peer.ip, c->peer.addr, sizeof(c->peer.addr));
+	c->peer.ssl = c->ssl;
+	if (getsockname(fd, (struct sockaddr *)&local, &local_len) == 0)
+		c->peer.udp_port = ntohs(local.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&local)->sin6_port :
+		    ((struct sockaddr_in *)&local)->sin_port);
+	SSL_set_accept_state(c->ssl);
+	tcrp_reader_init(&c->rd, TCRP_MAX_PAYLOAD);
+	if (ev_io_start(srv->loop, &c->io, fd, EPOLLIN, conn_io_cb) < 0) {
+		SSL_free(c->ssl);
+		free(c);
+		close(fd);
+		return;
+	}
+	ev_timer_init(&c->timer, conn_timer_cb);
+	ev_timer_start(srv->loop, &c->timer, (uint64_t)srv->cfg.handshake_timeout_s * 1000);
+	c->next = srv->conns;
+	if (srv->conns != NULL)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->n_conns++;
+}
+
+static void
+accept_pause(struct server *srv, uint64_t retry_ms)
+{
+	srv->accept_paused = true;
+	for (size_t i = 0; i < srv->n_tcp; i++)
+		ev_io_set(srv->loop, &srv->tcp[i].io, 0);
+	if (retry_ms > 0)
+		ev_timer_start(srv->loop, &srv->accept_timer, retry_ms);
+}
+
+static void
+accept_resume_cb(struct ev_timer *t)
+{
+	struct server *srv = container_of(t, struct server, accept_timer);
+
+	srv->accept_paused = false;
+	for (size_t i = 0; i < srv->n_tcp; i++)
+		ev_io_set(srv->loop, &srv->tcp[i].io, EPOLLIN);
+}
+
+static void
+accept_cb(struct ev_io *io, uint32_t revents)
+{
+	struct listener *l = container_of(io, struct listener, io);
+	struct server *srv = l->srv;
+	(void)revents;
+
+	for (int i = 0; i < ACCEPT_BURST; i++) {
+		if (srv->n_conns >= srv->cfg.max_handshakes) {
+			/* Leave the rest in the kernel's backlog until a
+			 * connection finishes (conn_free resumes). */
+			srv->stats.handshakes_failed[HS_FAIL_BUSY]++;
+			accept_pause(srv, 0);
+			return;
+		}
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(io->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			conn_new(srv, fd, &ss);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* Out of descriptors: the pending connection stays
+			 * readable, so retrying at once would spin. */
+			log_warn("accept on %s (pausing %d ms)", l->text, ACCEPT_RETRY_MS);
+			accept_pause(srv, ACCEPT_RETRY_MS);
+		}
+		return;
+	}
+}
+
+int
+conn_listen_fd(struct server *srv, int fd, const char *text)
+{
+	if (srv->n_tcp == SERVER_MAX_SOCKETS)
+		return -ENOSPC;
+	struct listener *l = &srv->tcp[srv->n_tcp];
+	l->srv = srv;
+	snprintf(l->text, sizeof(l->text), "%s", text);
+	if (srv->n_tcp == 0)
+		ev_timer_init(&srv->accept_timer, accept_resume_cb);
+	int r = ev_io_start(srv->loop, &l->io, fd, EPOLLIN, accept_cb);
+	if (r < 0)
+		return r;
+	srv->n_tcp++;
+	return 0;
+}
+
+static int
+tcp_listen(const struct listen_addr *a, char *err, size_t err_len)
+{
+	int one = 1;
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(err, err_len, "tcp %s: socket: %s", a->text, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 || listen(fd, 1024) < 0) {
+		snprintf(err, err_len, "tcp %s: %s (is another ocmd running?)", a->text,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+conn_listen_all(struct server *srv, char *err, size_t err_len)
+{
+	for (size_t i = 0; i < srv->cfg.n_listen; i++) {
+		int fd = tcp_listen(&srv->cfg.listen[i], err, err_len);
+		if (fd < 0)
+			return -1;
+		if (conn_listen_fd(srv, fd, srv->cfg.listen[i].text) < 0) {
+			close(fd);
+			snprintf(err, err_len, "tcp %s: too many listeners", srv->cfg.listen[i].text);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+conn_close_all(struct server *srv)
+{
+	srv->accept_paused = false;	/* nothing to resume */
+	for (size_t i = 0; i < srv->n_tcp; i++) {
+		ev_io_stop(srv->loop, &srv->tcp[i].io);
+		close(srv->tcp[i].io.fd);
+	}
+	if (srv->n_tcp > 0)
+		ev_timer_stop(srv->loop, &srv->accept_timer);
+	srv->n_tcp = 0;
+	while (srv->conns != NULL)
+		conn_free(srv->conns);
+}

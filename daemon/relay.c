@@ -1,0 +1,586 @@
+/*
+ * relay.c: the UDP data path of ocmd (see relay.h).
+ *
+ * Order of checks on input, cheapest and least trusting first: the clear
+ * header, the token, the room name, the source address, the replay window
+ * (read only), the tag.  Only an authenticated datagram moves the window,
+ * refreshes the member's address and deadline, or causes any output: the
+ * server never answers what it could not authenticate.
+ */
+#include "daemon/relay.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/text.h"
+
+#define RX_BATCH	64
+#define RX_ROUNDS	8		/* batches per wakeup before others get a turn */
+#define TX_BATCH	256
+#define SOCKET_BUFFER	(4 * 1024 * 1024)
+
+struct udp_sock {
+	struct ev_io io;
+	struct relay *relay;
+	int index;
+	char text[64];
+};
+
+struct tx_slot {
+	struct sockaddr_storage to;
+	socklen_t to_len;
+	int sock;
+	size_t len;
+	uint8_t buf[OCM_MAX_DATAGRAM];
+};
+
+struct relay {
+	struct server *srv;
+	struct udp_sock socks[SERVER_MAX_SOCKETS];
+	size_t n_socks;
+	struct mmsghdr rx_msgs[RX_BATCH];
+	struct iovec rx_iov[RX_BATCH];
+	struct sockaddr_storage rx_from[RX_BATCH];
+	uint8_t rx_buf[RX_BATCH][OCM_MAX_DATAGRAM + 1];	/* +1 shows oversize */
+	size_t n_tx;
+	struct tx_slot tx[TX_BATCH];
+	struct mmsghdr tx_msgs[TX_BATCH];
+	struct iovec tx_iov[TX_BATCH];
+	uint8_t pt[OCM_MAX_DATAGRAM];	/* plaintext being built */
+};
+
+static const char *const closed_texts[] = {
+	[CLOSED_LEFT] = "you left the room",
+	[CLOSED_HOST_LEFT] = "the host left, so the room is closed",
+	[CLOSED_HOST_TIMED_OUT] = "the host timed out, so the room is closed",
+	[CLOSED_ROOM_KILLED] = "an administrator closed the room",
+	[CLOSED_KICKED] = "an administrator removed you from the room",
+	[CLOSED_TIMED_OUT] = "the server heard nothing from you for too long",
+	[CLOSED_SERVER_SHUTDOWN] = "the server is shutting down",
+};
+
+/* What the others are told when a member goes, by its CLOSED reason. */
+static const uint8_t leave_notices[] = {
+	[CLOSED_LEFT] = NOTICE_LEFT,
+	[CLOSED_TIMED_OUT] = NOTICE_TIMED_OUT,
+	[CLOSED_KICKED] = NOTICE_KICKED,
+};
+
+/* What the room is told when its host goes, by the host's reason. */
+static const uint8_t host_gone_reasons[] = {
+	[CLOSED_LEFT] = CLOSED_HOST_LEFT,
+	[CLOSED_TIMED_OUT] = CLOSED_HOST_TIMED_OUT,
+	[CLOSED_KICKED] = CLOSED_HOST_LEFT,
+	[CLOSED_ROOM_KILLED] = CLOSED_ROOM_KILLED,
+	[CLOSED_SERVER_SHUTDOWN] = CLOSED_SERVER_SHUTDOWN,
+};
+
+/* Output. */
+
+void
+relay_flush(struct relay *r)
+{
+	struct counters *st = &r->srv->stats;
+	size_t i = 0;
+
+	while (i < r->n_tx) {
+		/* One sendmmsg per run of slots that leave by the same socket. */
+		size_t j = i;
+		while (j < r->n_tx && r->tx[j].sock == r->tx[i].sock)
+			j++;
+		for (size_t k = i; k < j; k++) {
+			r->tx_iov[k].iov_base = r->tx[k].buf;
+			r->tx_iov[k].iov_len = r->tx[k].len;
+			memset(&r->tx_msgs[k], 0, sizeof(r->tx_msgs[k]));
+			r->tx_msgs[k].msg_hdr.msg_name = &r->tx[k].to;
+			r->tx_msgs[k].msg_hdr.msg_namelen = r->tx[k].to_len;
+			r->tx_msgs[k].msg_hdr.msg_iov = &r->tx_iov[k];
+			r->tx_msgs[k].msg_hdr.msg_iovlen = 1;
+		}
+		int fd = r->socks[r->tx[i].sock].io.fd;
+		size_t k = i;
+		while (k < j) {
+			int n = sendmmsg(fd, &r->tx_msgs[k], (unsigned)(j - k), 0);
+			if (n <= 0) {
+				if (n < 0 && errno == EINTR)
+					continue;
+				/* UDP is best effort: a full socket buffer or an
+				 * unreachable peer loses this datagram, counted. */
+				st->send_errors++;
+				k++;
+				continue;
+			}
+			for (int q = 0; q < n; q++)
+				st->bytes_out += r->tx_msgs[k + (size_t)q].msg_len;
+			st->datagrams_out += (uint64_t)n;
+			k += (size_t)n;
+		}
+		i = j;
+	}
+	r->n_tx = 0;
+}
+
+/* Seals pt for m into the send queue. */
+static void
+relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
+{
+	struct room *room = m->room;
+
+	if (!m->online || m->tx == NULL)
+		return;
+	if (r->n_tx == TX_BATCH)
+		relay_flush(r);
+	struct tx_slot *s = &r->tx[r->n_tx];
+	long n = dgram_seal(m->tx, (const uint8_t *)room->name, room->name_len, m->token,
+	    m->tx_counter, pt, len, s->buf, sizeof(s->buf));
+	if (n < 0) {
+		r->srv->stats.send_errors++;
+		return;
+	}
+	m->tx_counter++;
+	memcpy(&s->to, &m->udp, m->udp_len);
+	s->to_len = m->udp_len;
+	s->sock = m->udp_sock;
+	s->len = (size_t)n;
+	r->n_tx++;
+}
+
+static void
+send_notice(struct relay *r, struct member *to, uint8_t code, const struct member *about,
+    const char *text)
+{
+	long n = msg_encode_notice(code, (const uint8_t *)about->name, about->name_len,
+	    (const uint8_t *)text, text ? strlen(text) : 0, r->pt, sizeof(r->pt));
+	if (n > 0)
+		relay_send(r, to, r->pt, (size_t)n);
+}
+
+/* A NOTICE about m to every other online member of its room. */
+static void
+notice_others(struct relay *r, struct member *m, uint8_t code)
+{
+	long n = msg_encode_notice(code, (const uint8_t *)m->name, m->name_len, NULL, 0, r->pt,
+	    sizeof(r->pt));
+	if (n <= 0)
+		return;
+	for (struct member *o = m->room->first; o != NULL; o = o->next)
+		if (o != m && !o->closing)
+			relay_send(r, o, r->pt, (size_t)n);
+}
+
+static void
+send_closed(struct relay *r, struct member *m, uint8_t reason)
+{
+	const char *text = closed_texts[reason];
+	long n = msg_encode_closed(reason, (const uint8_t *)text, strlen(text), r->pt,
+	    sizeof(r->pt));
+	if (n > 0)
+		relay_send(r, m, r->pt, (size_t)n);
+	m->closing = true;
+}
+
+/* Lifecycle. */
+
+static void member_timer_cb(struct ev_timer *t);
+
+void
+relay_member_added(struct relay *r, struct member *m)
+{
+	m->bucket = 2.0 * r->srv->cfg.chat_rate;
+	ev_timer_init(&m->timer, member_timer_cb);
+	ev_timer_start(r->srv->loop, &m->timer, (uint64_t)r->srv->cfg.timeout_s * 1000);
+}
+
+static void
+member_drop(struct relay *r, struct member *m)
+{
+	ev_timer_stop(r->srv->loop, &m->timer);
+	registry_member_free(r->srv->reg, m);
+}
+
+void
+relay_room_close(struct relay *r, struct room *room, uint8_t reason)
+{
+	if (reason != 0)
+		log_info("room '%s' closed: %s", room->name, closed_texts[reason]);
+	for (struct member *m = room->first; m != NULL; m = m->next) {
+		if (reason != 0 && !m->closing)
+			send_closed(r, m, reason);
+		ev_timer_stop(r->srv->loop, &m->timer);
+	}
+	registry_room_free(r->srv->reg, room);
+}
+
+void
+relay_member_remove(struct relay *r, struct member *m, uint8_t reason)
+{
+	struct room *room = m->room;
+
+	if (m->host) {
+		if (reason != 0)
+			send_closed(r, m, reason);
+		relay_room_close(r, room, reason != 0 ? host_gone_reasons[reason] : 0);
+		return;
+	}
+	if (reason != 0) {
+		send_closed(r, m, reason);
+		if (m->online && reason < sizeof(leave_notices) && leave_notices[reason] != 0)
+			notice_others(r, m, leave_notices[reason]);
+		log_info("'%s' left room '%s': %s", m->name, room->name, closed_texts[reason]);
+	}
+	member_drop(r, m);
+}
+
+void
+relay_shutdown(struct relay *r)
+{
+	struct room *room;
+
+	while ((room = registry_first_room(r->srv->reg)) != NULL)
+		relay_room_close(r, room, CLOSED_SERVER_SHUTDOWN);
+	relay_flush(r);
+}
+
+/*
+ * A member's one timer: first the token's expiry, then the idle timeout.
+ * Datagrams only move last_seen_ms; the timer re-arms itself for what is
+ * left, so the data path never touches the wheel.
+ */
+static void
+member_timer_cb(struct ev_timer *t)
+{
+	struct member *m = container_of(t, struct member, timer);
+	struct server *srv = m->room->reg->data;
+	uint64_t now = ev_now(srv->loop);
+	uint64_t limit = (uint64_t)srv->cfg.timeout_s * 1000;
+	uint64_t idle = now - m->last_seen_ms;
+
+	if (m->online && idle < limit) {
+		ev_timer_start(srv->loop, t, limit - idle);
+		return;
+	}
+	if (m->online) {
+		srv->stats.members_timed_out++;
+	} else {
+		srv->stats.tokens_expired++;
+		log_info("session of '%s' in room '%s' expired unused", m->name, m->room->name);
+	}
+	relay_member_remove(srv->relay, m, CLOSED_TIMED_OUT);
+}
+
+/* Client messages. */
+
+static void
+reject(struct relay *r, struct member *m, const char *why)
+{
+	r->srv->stats.chats_rejected++;
+	send_notice(r, m, NOTICE_REJECTED, m, why);
+}
+
+/* chat_rate per second, bursts of twice that (the bucket starts full). */
+static bool
+bucket_take(struct member *m, uint64_t now, uint32_t rate)
+{
+	double cap = 2.0 * rate;
+
+	m->bucket += (double)(now - m->bucket_ms) * rate / 1000.0;
+	if (m->bucket > cap)
+		m->bucket = cap;
+	m->bucket_ms = now;
+	if (m->bucket < 1.0)
+		return false;
+	m->bucket -= 1.0;
+	return true;
+}
+
+static void
+on_chat(struct relay *r, struct member *m, const struct msg *msg)
+{
+	struct room *room = m->room;
+	struct server *srv = r->srv;
+	size_t max = msg_max_text(OCM_MAX_DATAGRAM, room->name_len, m->name_len);
+	char why[96];
+
+	if (!chat_text_valid(msg->text, msg->text_len)) {
+		reject(r, m, "not relayed: text must be UTF-8 without control characters");
+		return;
+	}
+	if (msg->text_len > max) {
+		snprintf(why, sizeof(why), "not relayed: %zu bytes, at most %zu fit",
+		    msg->text_len, max);
+		reject(r, m, why);
+		return;
+	}
+	if (!bucket_take(m, ev_now(srv->loop), srv->cfg.chat_rate)) {
+		snprintf(why, sizeof(why), "not relayed: flood limit is %u messages a second",
+		    srv->cfg.chat_rate);
+		reject(r, m, why);
+		return;
+	}
+	long n = msg_encode_s_chat((const uint8_t *)m->name, m->name_len, msg->text,
+	    msg->text_len, r->pt, sizeof(r->pt));
+	if (n <= 0)
+		return;
+	m->msgs_in++;
+	room->msgs++;
+	srv->stats.chats_relayed++;
+	for (struct member *o = room->first; o != NULL; o = o->next) {
+		if (o == m || !o->online || o->closing)
+			continue;
+		relay_send(r, o, r->pt, (size_t)n);
+		o->msgs_out++;
+	}
+	if (log_get_level() >= LOG_LEVEL_DEBUG)
+		log_debug("chat in '%s' from '%s': %.*s", room->name, m->name,
+		    (int)msg->text_len, (const char *)msg->text);
+}
+
+static void
+on_ping(struct relay *r, struct member *m, const struct msg *msg)
+{
+	(void)msg;
+	long n = msg_encode_empty(MSG_S_PONG, r->pt, sizeof(r->pt));
+	if (n > 0)
+		relay_send(r, m, r->pt, (size_t)n);
+}
+
+static void
+on_leave(struct relay *r, struct member *m, const struct msg *msg)
+{
+	(void)msg;
+	relay_member_remove(r, m, CLOSED_LEFT);
+}
+
+/* MEMBERS of the online members, in as many datagrams as it takes. */
+static void
+on_who(struct relay *r, struct member *m, const struct msg *msg)
+{
+	size_t cap = OCM_MAX_DATAGRAM - DGRAM_OVERHEAD(m->room->name_len);
+	long n = msg_members_begin(0, r->pt, cap);
+	(void)msg;
+
+	for (struct member *o = m->room->first; o != NULL && n > 0; o = o->next) {
+		if (!o->online || o->closing)
+			continue;
+		uint8_t flags = o->host ? MEMBERS_ENTRY_HOST : 0;
+		long k = msg_members_add(r->pt, (size_t)n, cap, flags, (const uint8_t *)o->name,
+		    o->name_len);
+		if (k == -OCM_E_NOSPC) {
+			r->pt[1] |= MEMBERS_FLAG_MORE;
+			relay_send(r, m, r->pt, (size_t)n);
+			n = msg_members_begin(0, r->pt, cap);
+			k = msg_members_add(r->pt, (size_t)n, cap, flags,
+			    (const uint8_t *)o->name, o->name_len);
+		}
+		n = k;
+	}
+	if (n > 0)
+		relay_send(r, m, r->pt, (size_t)n);
+}
+
+static void (*const client_handlers[256])(struct relay *, struct member *,
+    const struct msg *) = {
+	[MSG_C_CHAT] = on_chat,
+	[MSG_C_PING] = on_ping,
+	[MSG_C_LEAVE] = on_leave,
+	[MSG_C_WHO] = on_who,
+};
+
+/* Input. */
+
+static void
+drop(struct relay *r, enum drop_reason why)
+{
+	r->srv->stats.drops[why]++;
+}
+
+/* Authenticates one datagram; returns its member, or NULL (dropped). */
+static struct member *
+authenticate(struct relay *r, uint8_t *buf, size_t len, const struct sockaddr *from,
+    uint8_t **pt, size_t *pt_len)
+{
+	struct dgram_header h;
+	struct peer_ip ip;
+
+	if (dgram_parse_header(buf, len, &h) < 0) {
+		drop(r, DROP_MALFORMED);
+		return NULL;
+	}
+	struct member *m = registry_find_member(r->srv->reg, h.token);
+	if (m == NULL || m->closing || m->rx == NULL || m->room->name_len != h.room_len ||
+	    memcmp(m->room->name, h.room, h.room_len) != 0) {
+		drop(r, DROP_UNKNOWN_TOKEN);
+		return NULL;
+	}
+	if (r->srv->cfg.bind_token_to_ip) {
+		peer_ip_from_sockaddr(&ip, from);
+		if (!peer_ip_equal(&ip, &m->ip)) {
+			drop(r, DROP_WRONG_ADDRESS);
+			return NULL;
+		}
+	}
+	if (!replay_check(&m->replay, h.counter)) {
+		drop(r, DROP_REPLAY);
+		return NULL;
+	}
+	if (dgram_open(m->rx, &h, buf, len, pt, pt_len) < 0) {
+		drop(r, DROP_BAD_TAG);
+		return NULL;
+	}
+	replay_update(&m->replay, h.counter);
+	return m;
+}
+
+static void
+relay_input(struct relay *r, int sock, uint8_t *buf, size_t len,
+    const struct sockaddr_storage *from, socklen_t from_len)
+{
+	struct server *srv = r->srv;
+	uint8_t *pt;
+	size_t pt_len;
+	struct msg msg;
+
+	struct member *m = authenticate(r, buf, len, (const struct sockaddr *)from, &pt,
+	    &pt_len);
+	if (m == NULL)
+		return;
+	/* NAT rebinding: replies go where the newest authentic datagram came
+	 * from. */
+	memcpy(&m->udp, from, from_len);
+	m->udp_len = from_len;
+	m->udp_sock = sock;
+	m->last_seen_ms = ev_now(srv->loop);
+	if (registry_member_online(srv->reg, m)) {
+		log_info("'%s' is online in room '%s'", m->name, m->room->name);
+		notice_others(r, m, NOTICE_JOINED);
+	}
+	if (msg_parse(pt, pt_len, &msg) < 0 || client_handlers[msg.type] == NULL) {
+		drop(r, DROP_BAD_PLAINTEXT);
+		return;
+	}
+	client_handlers[msg.type](r, m, &msg);
+}
+
+static void
+udp_read_cb(struct ev_io *io, uint32_t revents)
+{
+	struct udp_sock *us = container_of(io, struct udp_sock, io);
+	struct relay *r = us->relay;
+	struct counters *st = &r->srv->stats;
+	(void)revents;
+
+	for (int round = 0; round < RX_ROUNDS; round++) {
+		for (int i = 0; i < RX_BATCH; i++) {
+			r->rx_iov[i].iov_base = r->rx_buf[i];
+			r->rx_iov[i].iov_len = sizeof(r->rx_buf[i]);
+			memset(&r->rx_msgs[i].msg_hdr, 0, sizeof(r->rx_msgs[i].msg_hdr));
+			r->rx_msgs[i].msg_hdr.msg_name = &r->rx_from[i];
+			r->rx_msgs[i].msg_hdr.msg_namelen = sizeof(r->rx_from[i]);
+			r->rx_msgs[i].msg_hdr.msg_iov = &r->rx_iov[i];
+			r->rx_msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		int n = recvmmsg(io->fd, r->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		ev_now_update(r->srv->loop);
+		for (int i = 0; i < n; i++) {
+			size_t len = r->rx_msgs[i].msg_len;
+			st->datagrams_in++;
+			st->bytes_in += len;
+			if ((r->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+			    len > OCM_MAX_DATAGRAM) {
+				drop(r, DROP_MALFORMED);
+				continue;
+			}
+			relay_input(r, us->index, r->rx_buf[i], len, &r->rx_from[i],
+			    r->rx_msgs[i].msg_hdr.msg_namelen);
+		}
+		if (n < RX_BATCH)
+			return;
+	}
+}
+
+/* Sockets. */
+
+int
+relay_add_socket(struct relay *r, int fd, const char *text)
+{
+	int size = SOCKET_BUFFER;
+
+	if (r->n_socks == SERVER_MAX_SOCKETS)
+		return -ENOSPC;
+	/* Bigger buffers absorb bursts; the kernel may cap them, which is
+	 * fine. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	struct udp_sock *us = &r->socks[r->n_socks];
+	us->relay = r;
+	us->index = (int)r->n_socks;
+	snprintf(us->text, sizeof(us->text), "%s", text);
+	int rc = ev_io_start(r->srv->loop, &us->io, fd, EPOLLIN, udp_read_cb);
+	if (rc < 0)
+		return rc;
+	r->n_socks++;
+	return 0;
+}
+
+static int
+udp_bind(const struct listen_addr *a, char *err, size_t err_len)
+{
+	int one = 1;
+	int fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(err, err_len, "udp %s: socket: %s", a->text, strerror(errno));
+		return -1;
+	}
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0) {
+		snprintf(err, err_len, "udp %s: bind: %s", a->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct relay *
+relay_new(struct server *srv, char *err, size_t err_len)
+{
+	struct relay *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	r->srv = srv;
+	for (size_t i = 0; i < srv->cfg.n_listen; i++) {
+		int fd = udp_bind(&srv->cfg.listen[i], err, err_len);
+		if (fd < 0 || relay_add_socket(r, fd, srv->cfg.listen[i].text) < 0) {
+			if (fd >= 0)
+				close(fd);
+			relay_free(r);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+void
+relay_free(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n_socks; i++) {
+		ev_io_stop(r->srv->loop, &r->socks[i].io);
+		close(r->socks[i].io.fd);
+	}
+	free(r);
+}
