@@ -233,7 +233,8 @@ relay_member_remove(struct relay *r, struct member *m, uint8_t reason)
 		send_closed(r, m, reason);
 		if (m->online && reason < sizeof(leave_notices) && leave_notices[reason] != 0)
 			notice_others(r, m, leave_notices[reason]);
-		log_info("'%s' left room '%s': %s", m->name, room->name, closed_texts[reason]);
+		log_info("'%s' left room '%s' (%s)", m->name, room->name,
+		    closed_reason_name(reason));
 	}
 	member_drop(r, m);
 }

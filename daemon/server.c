@@ -150,6 +150,28 @@ server_reload(struct server *srv)
 	return 0;
 }
 
+/* One line with every counter, at exit (and, later, on demand). */
+void
+server_log_stats(const struct server *srv)
+{
+	const struct counters *st = &srv->stats;
+	char drops[256], hs[160];
+	size_t n = 0, m = 0;
+
+	for (int i = 0; i < DROP_MAX_; i++)
+		n += (size_t)snprintf(drops + n, sizeof(drops) - n, " %s=%llu",
+		    drop_reason_names[i], (unsigned long long)st->drops[i]);
+	for (int i = 0; i < HS_FAIL_MAX_; i++)
+		m += (size_t)snprintf(hs + m, sizeof(hs) - m, " %s=%llu",
+		    handshake_fail_names[i], (unsigned long long)st->handshakes_failed[i]);
+	log_info("stats: handshakes ok=%llu%s; datagrams in=%llu out=%llu; chats relayed=%llu "
+	    "rejected=%llu; drops%s; peak rooms=%zu members=%zu",
+	    (unsigned long long)st->handshakes_ok, hs, (unsigned long long)st->datagrams_in,
+	    (unsigned long long)st->datagrams_out, (unsigned long long)st->chats_relayed,
+	    (unsigned long long)st->chats_rejected, drops, srv->reg->peak_rooms,
+	    srv->reg->peak_members);
+}
+
 void
 server_shutdown(struct server *srv)
 {
@@ -157,6 +179,8 @@ server_shutdown(struct server *srv)
 		relay_shutdown(srv->relay);
 	if (srv->loop != NULL)
 		conn_close_all(srv);
+	if (srv->reg != NULL)
+		server_log_stats(srv);
 }
 
 void

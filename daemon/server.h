@@ -94,5 +94,6 @@ int server_reload(struct server *srv);
 /* CLOSED(SERVER_SHUTDOWN) to every member, listeners and connections closed. */
 void server_shutdown(struct server *srv);
 void server_free(struct server *srv);
+void server_log_stats(const struct server *srv);
 
 #endif

@@ -1,0 +1,545 @@
+/*
+ * ocm-peer.c: a scriptable OCM client for the integration tests, able to
+ * do what ocm-client never would: raw TCRP bytes, replayed, tampered or
+ * wrongly addressed datagrams, stalled handshakes.  Commands are argv
+ * words run in order; results go to stdout one line each:
+ *
+ *   create ROOM USER [PW] | join ROOM USER [PW]   code <code> [token]
+ *   list                                          room <name> <members> <pw>
+ *   raw HEX                                       code <code> | closed
+ *   garbage N                                     sent N bytes of junk over TCP
+ *   stall MS                                      closed after <ms> | open
+ *   bind ADDR                                     source address of the UDP socket
+ *   ping | who | leave | chat TEXT | send HEX     one sealed datagram
+ *   resend | tamper                               the last datagram again, as is
+ *                                                 or with a flipped tag bit
+ *   expect TYPE [MS]                              waits for an authenticated
+ *                                                 datagram of TYPE; exit 1 if none
+ *   quiet MS                                      exit 1 if any datagram arrives
+ *   sleep MS
+ *   free-port                                     a port free for TCP and UDP
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/session.h"
+#include "lib/tcrp.h"
+
+struct peer {
+	struct server_opts o;
+	struct udp_session u;
+	bool have_session;
+	struct tcrp_request req;
+	uint8_t last[OCM_MAX_DATAGRAM];
+	size_t last_len;
+	const char *bind_addr;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ocm-peer: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static size_t
+unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (; hex[0] && hex[1] && n < cap; hex += 2) {
+		unsigned v;
+		if (sscanf(hex, "%2x", &v) != 1)
+			die("bad hex '%s'", hex);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static void
+fill_request(struct tcrp_request *r, int op, const char *room, const char *user,
+    const char *pw)
+{
+	memset(r, 0, sizeof(*r));
+	r->operation = (uint8_t)op;
+	r->room_len = (uint8_t)strlen(room);
+	memcpy(r->room, room, r->room_len);
+	r->user_len = (uint8_t)strlen(user);
+	memcpy(r->user, user, r->user_len);
+	r->password_len = strlen(pw);
+	memcpy(r->password, pw, r->password_len);
+}
+
+/* Rebinds the session's UDP socket to a chosen source address. */
+static void
+udp_rebind(struct peer *p)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	struct sockaddr_storage dst;
+	socklen_t dl = sizeof(dst);
+
+	if (inet_pton(AF_INET, p->bind_addr, &src.sin_addr) != 1)
+		die("bad bind address '%s'", p->bind_addr);
+	getpeername(p->u.fd, (struct sockaddr *)&dst, &dl);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
+	    connect(fd, (struct sockaddr *)&dst, dl) < 0)
+		die("cannot bind UDP to %s", p->bind_addr);
+	close(p->u.fd);
+	p->u.fd = fd;
+}
+
+static int
+cmd_session(struct peer *p, int op, char **argv)
+{
+	struct tcrp_result res;
+	char err[CLIENT_ERR_MAX];
+
+	fill_request(&p->req, op, argv[0], argv[1], argv[2] ? argv[2] : "");
+	if (tcrp_call(&p->o, &p->req, &res, err) < 0)
+		die("%s", err);
+	printf("code %s\n", tcrp_code_str(res.code));
+	if (res.code == TCRP_CODE_OK) {
+		if (p->have_session)
+			udp_session_close(&p->u);
+		if (udp_session_open(&p->u, &p->o, &p->req, &res, err) < 0)
+			die("%s", err);
+		p->have_session = true;
+		if (p->bind_addr != NULL)
+			udp_rebind(p);
+	}
+	tcrp_result_clear(&res);
+	return 0;
+}
+
+static int
+cmd_list(struct peer *p, char **argv)
+{
+	struct tcrp_result res;
+	char err[CLIENT_ERR_MAX];
+	(void)argv;
+
+	fill_request(&p->req, TCRP_OP_LIST_ROOMS, "", "", "");
+	if (tcrp_call(&p->o, &p->req, &res, err) < 0)
+		die("%s", err);
+	printf("code %s\n", tcrp_code_str(res.code));
+	for (size_t i = 0; i < res.n_rooms; i++)
+		printf("room %s %u %s\n", res.rooms[i].name, res.rooms[i].members,
+		    res.rooms[i].password ? "password" : "open");
+	tcrp_result_clear(&res);
+	return 0;
+}
+
+/* Raw bytes over TLS; prints the code of the RESPONSE, or "closed". */
+static int
+cmd_raw(struct peer *p, char **argv)
+{
+	static uint8_t buf[TCRP_MAX_PAYLOAD + 512];
+	struct tls_conn c;
+	struct tcrp_reader rd;
+	struct tcrp_response resp;
+	char err[CLIENT_ERR_MAX];
+	size_t n = unhex(argv[0], buf, sizeof(buf));
+
+	if (tls_conn_open(&p->o, &c, err) < 0)
+		die("%s", err);
+	if (n > 0 && SSL_write(c.ssl, buf, (int)n) != (int)n)
+		die("%s", "cannot write");
+	tcrp_reader_init(&rd, TCRP_MAX_PAYLOAD);
+	if (tls_read_message(c.ssl, &rd, err) < 0)
+		printf("closed\n");
+	else if (tcrp_response_parse(tcrp_reader_payload(&rd), (size_t)rd.h.payload_len,
+	    &resp) < 0)
+		printf("unparsable\n");
+	else
+		printf("code %s state %u op %u\n", tcrp_code_str(resp.code), rd.h.state,
+		    rd.h.operation);
+	tcrp_reader_reset(&rd);
+	tls_conn_close(&c);
+	return 0;
+}
+
+/* Plain TCP, no TLS: junk bytes, then see how long the server keeps it. */
+static int
+tcp_plain(struct peer *p)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p->o.port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (inet_pton(AF_INET, p->o.host, &sin.sin_addr) != 1 || fd < 0 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		die("cannot connect to %s", p->o.host);
+	return fd;
+}
+
+static int
+cmd_garbage(struct peer *p, char **argv)
+{
+	int fd = tcp_plain(p);
+	size_t n = (size_t)atol(argv[0]);
+	uint8_t junk[1024];
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 131 + 7);
+	for (size_t sent = 0; sent < n;) {
+		size_t k = n - sent < sizeof(junk) ? n - sent : sizeof(junk);
+		ssize_t w = send(fd, junk, k, MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		sent += (size_t)w;
+	}
+	printf("sent %zu bytes of junk\n", n);
+	close(fd);
+	return 0;
+}
+
+static int
+cmd_stall(struct peer *p, char **argv)
+{
+	int fd = tcp_plain(p);
+	int limit = atoi(argv[0]);
+	uint64_t start = now_ms();
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&pf, 1, limit) == 1 && read(fd, &c, 1) <= 0)
+		printf("closed after %llu ms\n", (unsigned long long)(now_ms() - start));
+	else
+		printf("open\n");
+	close(fd);
+	return 0;
+}
+
+static void
+need_session(struct peer *p)
+{
+	if (!p->have_session)
+		die("%s", "no session: create or join first");
+}
+
+/* Seals pt as udp_send() would, keeping a copy for resend/tamper. */
+static void
+send_sealed(struct peer *p, const uint8_t *pt, size_t len)
+{
+	need_session(p);
+	long n = dgram_seal(p->u.tx, (const uint8_t *)p->u.room, p->u.room_len, p->u.token,
+	    p->u.tx_counter++, pt, len, p->last, sizeof(p->last));
+	if (n < 0)
+		die("%s", "cannot seal");
+	p->last_len = (size_t)n;
+	if (send(p->u.fd, p->last, p->last_len, 0) < 0)
+		die("send: %s", strerror(errno));
+}
+
+static int
+cmd_type(struct peer *p, uint8_t type)
+{
+	uint8_t pt[1] = { type };
+	send_sealed(p, pt, 1);
+	return 0;
+}
+
+static int cmd_ping(struct peer *p, char **a) { (void)a; return cmd_type(p, MSG_C_PING); }
+static int cmd_who(struct peer *p, char **a) { (void)a; return cmd_type(p, MSG_C_WHO); }
+static int cmd_leave(struct peer *p, char **a) { (void)a; return cmd_type(p, MSG_C_LEAVE); }
+
+static int
+cmd_chat(struct peer *p, char **argv)
+{
+	uint8_t pt[OCM_MAX_DATAGRAM];
+	size_t len = strlen(argv[0]);
+
+	if (len + 1 > sizeof(pt))
+		die("%s", "text too long for a datagram");
+	pt[0] = MSG_C_CHAT;
+	memcpy(pt + 1, argv[0], len);
+	send_sealed(p, pt, len + 1);
+	return 0;
+}
+
+/* Any plaintext, given in hex (Type byte included). */
+static int
+cmd_send(struct peer *p, char **argv)
+{
+	uint8_t pt[OCM_MAX_DATAGRAM];
+	size_t n = unhex(argv[0], pt, sizeof(pt));
+	send_sealed(p, pt, n);
+	return 0;
+}
+
+static int
+cmd_resend(struct peer *p, char **argv)
+{
+	(void)argv;
+	need_session(p);
+	return send(p->u.fd, p->last, p->last_len, 0) < 0 ? 1 : 0;
+}
+
+static int
+cmd_tamper(struct peer *p, char **argv)
+{
+	uint8_t copy[OCM_MAX_DATAGRAM];
+	(void)argv;
+
+	need_session(p);
+	memcpy(copy, p->last, p->last_len);
+	copy[p->last_len - 1] ^= 0x01;	/* a tag bit */
+	/* A fresh counter, so that only the tag can refuse it. */
+	size_t off = 2 + p->u.room_len + OCM_TOKEN_LEN;
+	for (int i = 0; i < 8; i++)
+		copy[off + (size_t)i] = (uint8_t)(p->u.tx_counter >> (56 - 8 * i));
+	p->u.tx_counter++;
+	return send(p->u.fd, copy, p->last_len, 0) < 0 ? 1 : 0;
+}
+
+/* Prints one server message; returns its type name. */
+static const char *
+print_msg(const uint8_t *pt, size_t len)
+{
+	struct msg m;
+	struct msg_iter it;
+
+	if (msg_parse(pt, len, &m) < 0) {
+		printf("recv malformed\n");
+		return "malformed";
+	}
+	switch (m.type) {
+	case MSG_S_CHAT:
+		printf("recv chat %.*s %.*s\n", (int)m.name_len, (const char *)m.name,
+		    (int)m.text_len, (const char *)m.text);
+		return "chat";
+	case MSG_S_PONG:
+		printf("recv pong\n");
+		return "pong";
+	case MSG_S_NOTICE:
+		printf("recv notice %s %.*s%s%.*s\n", notice_code_name(m.code) ?
+		    notice_code_name(m.code) : "?", (int)m.name_len, (const char *)m.name,
+		    m.text_len ? " " : "", (int)m.text_len, (const char *)m.text);
+		return "notice";
+	case MSG_S_MEMBERS: {
+		uint8_t f;
+		const uint8_t *name;
+		size_t nl;
+		printf("recv members%s", m.code & MEMBERS_FLAG_MORE ? "+" : "");
+		msg_iter_init(&it, &m);
+		while (msg_members_next(&it, &f, &name, &nl) == 1)
+			printf(" %.*s%s", (int)nl, (const char *)name,
+			    f & MEMBERS_ENTRY_HOST ? "*" : "");
+		printf("\n");
+		return "members";
+	}
+	case MSG_S_CLOSED:
+		printf("recv closed %s\n", closed_reason_name(m.code) ?
+		    closed_reason_name(m.code) : "?");
+		return "closed";
+	case MSG_S_BATCH: {
+		const uint8_t *rec;
+		size_t rl;
+		const char *last = "batch";
+		msg_iter_init(&it, &m);
+		while (msg_batch_next(&it, &rec, &rl) == 1)
+			last = print_msg(rec, rl);
+		return last;
+	}
+	default:
+		printf("recv type 0x%02x\n", m.type);
+		return "other";
+	}
+}
+
+/* Waits up to ms for a datagram; prints it and returns its type name. */
+static const char *
+recv_one(struct peer *p, int ms)
+{
+	uint8_t buf[OCM_MAX_DATAGRAM];
+	uint8_t *pt;
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	for (;;) {
+		long n = udp_recv(&p->u, buf, &pt);
+		if (n > 0) {
+			const char *t = print_msg(pt, (size_t)n);
+			fflush(stdout);
+			return t;
+		}
+		uint64_t now = now_ms();
+		if (n < 0 || now >= end)
+			return NULL;
+		struct pollfd pf = { .fd = p->u.fd, .events = POLLIN };
+		poll(&pf, 1, (int)(end - now));
+	}
+}
+
+static int
+cmd_expect(struct peer *p, char **argv)
+{
+	int ms = argv[1] ? atoi(argv[1]) : 3000;
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	need_session(p);
+	for (;;) {
+		uint64_t now = now_ms();
+		const char *t = now < end ? recv_one(p, (int)(end - now)) : NULL;
+		if (t == NULL) {
+			printf("timeout waiting for %s\n", argv[0]);
+			return 1;
+		}
+		if (strcmp(t, argv[0]) == 0)
+			return 0;
+	}
+}
+
+static int
+cmd_quiet(struct peer *p, char **argv)
+{
+	need_session(p);
+	return recv_one(p, atoi(argv[0])) == NULL ? 0 : 1;
+}
+
+static int
+cmd_sleep(struct peer *p, char **argv)
+{
+	(void)p;
+	usleep((useconds_t)atoi(argv[0]) * 1000);
+	return 0;
+}
+
+static int
+cmd_bind(struct peer *p, char **argv)
+{
+	p->bind_addr = argv[0];
+	if (p->have_session)
+		udp_rebind(p);
+	return 0;
+}
+
+static int
+cmd_create(struct peer *p, char **argv)
+{
+	return cmd_session(p, TCRP_OP_CREATE_ROOM, argv);
+}
+
+static int
+cmd_join(struct peer *p, char **argv)
+{
+	return cmd_session(p, TCRP_OP_JOIN_ROOM, argv);
+}
+
+/* A port free on 127.0.0.1 for both TCP and UDP, for a test's ocmd. */
+static int
+cmd_free_port(struct peer *p, char **argv)
+{
+	(void)p;
+	(void)argv;
+	for (int tries = 0; tries < 50; tries++) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		socklen_t len = sizeof(sin);
+		inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+		int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+		bool ok = bind(t, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		    getsockname(t, (struct sockaddr *)&sin, &len) == 0 &&
+		    bind(u, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+		close(t);
+		close(u);
+		if (ok) {
+			printf("%u\n", ntohs(sin.sin_port));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+struct command {
+	const char *name;
+	int nargs;		/* required */
+	int optargs;		/* optional after those */
+	int (*fn)(struct peer *, char **);
+};
+
+static const struct command commands[] = {
+	{ "create", 2, 1, cmd_create }, { "join", 2, 1, cmd_join },
+	{ "list", 0, 0, cmd_list }, { "raw", 1, 0, cmd_raw },
+	{ "garbage", 1, 0, cmd_garbage }, { "stall", 1, 0, cmd_stall },
+	{ "bind", 1, 0, cmd_bind }, { "ping", 0, 0, cmd_ping },
+	{ "who", 0, 0, cmd_who }, { "leave", 0, 0, cmd_leave },
+	{ "chat", 1, 0, cmd_chat }, { "send", 1, 0, cmd_send },
+	{ "resend", 0, 0, cmd_resend }, { "tamper", 0, 0, cmd_tamper },
+	{ "expect", 1, 1, cmd_expect }, { "quiet", 1, 0, cmd_quiet },
+	{ "sleep", 1, 0, cmd_sleep }, { "free-port", 0, 0, cmd_free_port },
+};
+
+int
+main(int argc, char **argv)
+{
+	struct peer p;
+	int i = 1;
+
+	memset(&p, 0, sizeof(p));
+	p.u.fd = -1;
+	p.o.host = "127.0.0.1";
+	p.o.port = OCM_DEFAULT_PORT;
+	p.o.timeout_ms = 5000;
+	p.o.quiet_tofu = true;
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (strcmp(argv[i], "-s") == 0)
+			p.o.host = argv[i + 1];
+		else if (strcmp(argv[i], "-p") == 0)
+			p.o.port = (uint16_t)atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "-k") == 0)
+			p.o.known_servers = argv[i + 1];
+		else
+			die("unknown option %s", argv[i]);
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int rc = 0;
+	while (i < argc && rc == 0) {
+		const struct command *c = NULL;
+		for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+			if (strcmp(commands[k].name, argv[i]) == 0)
+				c = &commands[k];
+		if (c == NULL)
+			die("unknown command '%s'", argv[i]);
+		char *args[4] = { NULL, NULL, NULL, NULL };
+		int n = 0;
+		for (; n < c->nargs + c->optargs && i + 1 + n < argc; n++) {
+			bool is_cmd = false;
+			for (size_t k = 0; n >= c->nargs && k < sizeof(commands) / sizeof(commands[0]); k++)
+				is_cmd |= strcmp(commands[k].name, argv[i + 1 + n]) == 0;
+			if (is_cmd)
+				break;
+			args[n] = argv[i + 1 + n];
+		}
+		if (n < c->nargs)
+			die("'%s' needs more arguments", c->name);
+		rc = c->fn(&p, args);
+		i += 1 + n;
+	}
+	if (p.have_session)
+		udp_session_close(&p.u);
+	return rc;
+}
