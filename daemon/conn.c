@@ -325,7 +325,12 @@ accept_cb(struct ev_io *io, uint32_t revents)
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			/* Out of descriptors: the pending connection stays
 			 * readable, so retrying at once would spin. */
-			log_warn("accept on %s (pausing %d ms)", l->text, ACCEPT_RETRY_MS);
+			uint64_t now = ev_now(srv->loop);
+			if (now - srv->accept_warned_ms >= 10000) {
+				log_warn("accept on %s (pausing %d ms; raise LimitNOFILE or lower "
+				    "max_handshakes)", l->text, ACCEPT_RETRY_MS);
+				srv->accept_warned_ms = now;
+			}
 			accept_pause(srv, ACCEPT_RETRY_MS);
 		}
 		return;

@@ -80,6 +80,7 @@ struct server {
 	size_t n_conns;
 	bool accept_paused;		/* EMFILE: wait for a free descriptor */
 	struct ev_timer accept_timer;
+	uint64_t accept_warned_ms;	/* EMFILE warnings at most every 10 s */
 	struct counters stats;
 	uint64_t started_ms;
 	bool debug;			/* -d: debug level whatever the config says */

@@ -1,0 +1,125 @@
+# lib.sh: shared by tests/integration/*.test.  Starts a real ocmd on a
+# free loopback port with a throwaway state dir, and offers helpers to
+# drive ocm-peer and ocm-client against it.  Every wait is bounded; every
+# process started here is stopped by PID on exit.
+set -eu
+: "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
+
+OCMD=$top_builddir/daemon/ocmd
+PEER=$top_builddir/tests/integration/ocm-peer
+CLIENT=$top_builddir/client/ocm-client
+T=$(mktemp -d "${TMPDIR:-/tmp}/ocm-test.XXXXXX")
+PIDS=""
+OCMD_PID=""
+PORT=""
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	if [ -f "$T/ocmd.log" ]; then
+		echo "--- ocmd log"
+		cat "$T/ocmd.log"
+	fi
+	exit 1
+}
+
+pass() {
+	echo "ok: $*"
+}
+
+# wait_for FILE PATTERN [SECONDS]: until grep finds PATTERN in FILE.
+wait_for() {
+	n=$(( ${3:-10} * 20 ))
+	while [ "$n" -gt 0 ]; do
+		if [ -f "$1" ] && grep -q -- "$2" "$1"; then
+			return 0
+		fi
+		sleep 0.05
+		n=$((n - 1))
+	done
+	fail "waited ${3:-10} s for '$2' in $(basename "$1")"
+}
+
+# ocmd_start [LIMITS...]: each argument is a "key = value" line for [limits].
+ocmd_start() {
+	PORT=$("$PEER" free-port)
+	{
+		echo "[server]"
+		echo "listen = 127.0.0.1:$PORT"
+		echo "state_dir = $T/state"
+		echo "control_socket = $T/control.sock"
+		echo "[limits]"
+		for line in "$@"; do
+			echo "$line"
+		done
+	} > "$T/ocmd.conf"
+	: > "$T/ocmd.log"
+	"$OCMD" -f -c "$T/ocmd.conf" 2>>"$T/ocmd.log" &
+	OCMD_PID=$!
+	PIDS="$PIDS $OCMD_PID"
+	wait_for "$T/ocmd.log" "ready; server fingerprint" 10
+}
+
+# ocmd_stop: SIGTERM, and the exit status must be 0.
+ocmd_stop() {
+	kill -TERM "$OCMD_PID"
+	status=0
+	wait "$OCMD_PID" || status=$?
+	[ "$status" -eq 0 ] || fail "ocmd exited with status $status after SIGTERM"
+}
+
+peer() {
+	"$PEER" -p "$PORT" -k "$T/known_servers" "$@"
+}
+
+# peer_bg NAME COMMANDS...: a peer in the background, output in $T/NAME.out
+peer_bg() {
+	name=$1
+	shift
+	"$PEER" -p "$PORT" -k "$T/known_servers" "$@" > "$T/$name.out" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "PID_$name=\$!"
+}
+
+# peer_wait NAME: waits for a background peer; fails if it failed.
+peer_wait() {
+	eval "pid=\$PID_$1"
+	status=0
+	wait "$pid" || status=$?
+	if [ "$status" -ne 0 ]; then
+		echo "--- $1"
+		cat "$T/$1.out"
+		fail "peer $1 exited with status $status"
+	fi
+}
+
+# has FILE LINE: FILE contains exactly that line.
+has() {
+	grep -qxF -- "$2" "$1" || { echo "--- $(basename "$1")"; cat "$1"; fail "no line '$2' in $(basename "$1")"; }
+}
+
+# lacks FILE TEXT: FILE does not contain TEXT.
+lacks() {
+	if grep -qF -- "$2" "$1"; then
+		echo "--- $(basename "$1")"
+		cat "$1"
+		fail "unexpected '$2' in $(basename "$1")"
+	fi
+}
+
+# stat_is NAME VALUE: the exit stats line of the log has NAME=VALUE.
+stat_is() {
+	line=$(grep 'stats:' "$T/ocmd.log" | tail -n 1)
+	case " $line " in
+	*" $1=$2"[\ \;]*) ;;
+	*) fail "expected $1=$2 in: $line" ;;
+	esac
+}
