@@ -463,7 +463,11 @@ relay_input(struct relay *r, int sock, uint8_t *buf, size_t len,
 		notice_others(r, m, NOTICE_JOINED);
 	}
 	if (msg_parse(pt, pt_len, &msg) < 0 || client_handlers[msg.type] == NULL) {
-		drop(r, DROP_BAD_PLAINTEXT);
+		/* An empty CHAT is an invalid one: its sender hears why. */
+		if (pt_len == 1 && pt[0] == MSG_C_CHAT)
+			reject(r, m, "not relayed: empty message");
+		else
+			drop(r, DROP_BAD_PLAINTEXT);
 		return;
 	}
 	client_handlers[msg.type](r, m, &msg);
