@@ -530,6 +530,8 @@ main(int argc, char **argv)
 			p.o.port = (uint16_t)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "-k") == 0)
 			p.o.known_servers = argv[i + 1];
+		else if (strcmp(argv[i], "-c") == 0)
+			p.o.ca_file = argv[i + 1];
 		else
 			die("unknown option %s", argv[i]);
 	}
