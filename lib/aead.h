@@ -34,9 +34,22 @@ int aead_seal(struct aead *a, uint64_t counter, const uint8_t *aad, size_t aad_l
 /*
  * Verifies and decrypts ct_len bytes (ciphertext then tag, ct_len >= 16)
  * into out (ct_len - 16 bytes; may alias ct).  Returns 0, -OCM_E_TRUNCATED
- * or -OCM_E_AUTH.  Nothing of out may be used after a failure.
+ * or -OCM_E_AUTH (or -OCM_E_CRYPTO if OpenSSL itself fails, or a is a
+ * sealing context).  Nothing of out may be used after a failure.
  */
 int aead_open(struct aead *a, uint64_t counter, const uint8_t *aad, size_t aad_len,
     const uint8_t *ct, size_t ct_len, uint8_t *out);
+
+/*
+ * The same with an arbitrary 12-byte nonce, which the datagram layout never
+ * needs but RFC 8439's test vectors (nonce 07000000...) do.  aead_seal and
+ * aead_open are these with aead_nonce(counter).
+ */
+int aead_seal_nonce(struct aead *a, const uint8_t nonce[OCM_NONCE_LEN],
+    const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
+    uint8_t *out);
+int aead_open_nonce(struct aead *a, const uint8_t nonce[OCM_NONCE_LEN],
+    const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+    uint8_t *out);
 
 #endif

@@ -41,7 +41,8 @@ int dgram_parse_header(const uint8_t *buf, size_t len, struct dgram_header *h);
 /*
  * Writes header + sealed plaintext into out (cap bytes).  Returns the
  * datagram length or -OCM_E_NOSPC (including above OCM_MAX_DATAGRAM),
- * -OCM_E_BAD_NAME, -OCM_E_CRYPTO.
+ * -OCM_E_BAD_NAME, -OCM_E_MALFORMED (empty plaintext), -OCM_E_CRYPTO.
+ * pt may already sit at out + 10 + R + T (encoded in place).
  */
 long dgram_seal(struct aead *a, const uint8_t *room, size_t room_len,
     const uint8_t token[OCM_TOKEN_LEN], uint64_t counter,
@@ -49,8 +50,9 @@ long dgram_seal(struct aead *a, const uint8_t *room, size_t room_len,
 
 /*
  * Opens a datagram whose header h was parsed from buf; the plaintext is
- * decrypted in place (buf is modified) and *pt, *pt_len describe it.
- * Returns 0 or -OCM_E_AUTH.
+ * decrypted in place (buf is modified, also when the tag fails) and *pt,
+ * *pt_len describe it.  Returns 0 or -OCM_E_AUTH (-OCM_E_TRUNCATED or
+ * -OCM_E_CRYPTO only if h does not match buf or OpenSSL fails).
  */
 int dgram_open(struct aead *a, const struct dgram_header *h, uint8_t *buf, size_t len,
     uint8_t **pt, size_t *pt_len);
@@ -119,7 +121,8 @@ struct msg {
  * -OCM_E_TRUNCATED (empty), -OCM_E_BAD_TYPE, -OCM_E_MALFORMED (body does
  * not match the Type: non-empty PING, a name running past the end,
  * a zero-length S_CHAT name, MEMBERS entries or BATCH records that do not
- * tile the body).  Text is not checked for UTF-8 here: see
+ * tile the body, a BATCH record that is not a valid server-to-client
+ * plaintext or is itself a BATCH).  Text is not checked for UTF-8 here: see
  * chat_text_valid(), which decides REJECTED rather than a silent drop.
  */
 int msg_parse(const uint8_t *pt, size_t len, struct msg *m);
@@ -138,7 +141,8 @@ int msg_batch_next(struct msg_iter *it, const uint8_t **rec, size_t *rec_len);
 /*
  * Encoders write one plaintext into out (cap bytes) and return its length,
  * or -OCM_E_NOSPC, or -OCM_E_BAD_NAME for a name outside 1..255 bytes
- * (0..255 for NOTICE).
+ * (0..255 for NOTICE), or -OCM_E_BAD_TEXT for an empty chat text, or
+ * -OCM_E_BAD_TYPE for msg_encode_empty() of a Type that has a body.
  */
 long msg_encode_empty(uint8_t type, uint8_t *out, size_t cap);	/* PING LEAVE WHO PONG */
 long msg_encode_c_chat(const uint8_t *text, size_t text_len, uint8_t *out, size_t cap);
@@ -156,7 +160,9 @@ long msg_members_add(uint8_t *out, size_t used, size_t cap, uint8_t entry_flags,
     const uint8_t *name, size_t name_len);
 
 /* BATCH: begin with the Type byte, then append whole records while they
- * fit; a record that is itself a BATCH, or empty, is -OCM_E_MALFORMED. */
+ * fit; a record that is itself a BATCH, empty, or not server-to-client is
+ * -OCM_E_MALFORMED, one above 65,535 bytes -OCM_E_TOO_LARGE.  rec may
+ * already sit at out + used + 2 (encoded in place). */
 long msg_batch_begin(uint8_t *out, size_t cap);
 long msg_batch_add(uint8_t *out, size_t used, size_t cap, const uint8_t *rec,
     size_t rec_len);
