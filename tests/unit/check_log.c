@@ -1,0 +1,540 @@
+/*
+ * check_log.c: the log line formats (lib/log.c) byte for byte, level
+ * filtering, sanitising, truncation, journal detection from
+ * JOURNAL_STREAM, and fatal's exit status.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "tests/unit/util.h"
+
+/* log.c's line buffer: a longer line is cut to this, newline included. */
+#define LINE_MAX_BYTES	1024
+
+static FILE *cap_f;
+static char *cap_buf;
+static size_t cap_len;
+
+static void
+cap_setup(void)
+{
+	unsetenv("JOURNAL_STREAM");
+	log_init("ocmtest", LOG_LEVEL_DEBUG);
+	cap_f = open_memstream(&cap_buf, &cap_len);
+	ck_assert_ptr_nonnull(cap_f);
+	log_set_output(cap_f, false);
+}
+
+static void
+cap_teardown(void)
+{
+	log_set_output(NULL, false);
+	fclose(cap_f);
+	free(cap_buf);
+	cap_f = NULL;
+	cap_buf = NULL;
+}
+
+/* Everything written so far (open_memstream publishes it on fflush). */
+static const char *
+cap_text(void)
+{
+	fflush(cap_f);
+	return cap_buf;
+}
+
+START_TEST(test_plain_formats)
+{
+	log_info("listening on %s:%d", "0.0.0.0", 7600);
+	log_debug("debug %d", 7);
+	log_warnx("config key '%s' unknown, ignoring", "colour");
+	log_errx("cannot bind");
+	log_msg(LOG_LEVEL_INFO, "via log_msg");
+	ck_assert_str_eq(cap_text(),
+	    "ocmtest: listening on 0.0.0.0:7600\n"
+	    "ocmtest: debug 7\n"
+	    "ocmtest: warning: config key 'colour' unknown, ignoring\n"
+	    "ocmtest: error: cannot bind\n"
+	    "ocmtest: via log_msg\n");
+}
+END_TEST
+
+START_TEST(test_journal_formats)
+{
+	log_set_output(cap_f, true);
+	log_errx("e %d", 1);
+	log_warnx("w");
+	log_info("i");
+	log_debug("d");
+	ck_assert_str_eq(cap_text(), "<3>e 1\n<4>w\n<6>i\n<7>d\n");
+}
+END_TEST
+
+START_TEST(test_level_filter)
+{
+	log_set_level(LOG_LEVEL_WARN);
+	ck_assert_int_eq(log_get_level(), LOG_LEVEL_WARN);
+	log_debug("no debug");
+	log_info("no info");
+	log_warnx("yes warn");
+	log_errx("yes err");
+	log_set_level(LOG_LEVEL_ERR);
+	log_warnx("no warn");
+	log_errx("yes err 2");
+	log_set_level(LOG_LEVEL_INFO);
+	log_debug("no debug 2");
+	log_info("yes info");
+	ck_assert_str_eq(cap_text(),
+	    "ocmtest: warning: yes warn\n"
+	    "ocmtest: error: yes err\n"
+	    "ocmtest: error: yes err 2\n"
+	    "ocmtest: yes info\n");
+}
+END_TEST
+
+/*
+ * Runs first (its own TCase, no fixture), so that with CK_FORK=no too it
+ * sees the state before any log_init: "ocm", info, plain.
+ */
+START_TEST(test_before_init)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(log_get_level(), LOG_LEVEL_INFO);
+	log_set_output(f, false);
+	log_debug("hidden");
+	log_info("shown");
+	log_set_output(NULL, false);
+	fclose(f);
+	ck_assert_str_eq(buf, "ocm: shown\n");
+	free(buf);
+}
+END_TEST
+
+/* log_init(NULL, ...) keeps the program name it had. */
+START_TEST(test_init_null_name)
+{
+	log_init(NULL, LOG_LEVEL_INFO);
+	log_set_output(cap_f, false);
+	log_debug("hidden");
+	log_info("shown");
+	ck_assert_str_eq(cap_text(), "ocmtest: shown\n");
+}
+END_TEST
+
+START_TEST(test_warn_appends_strerror)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "ocmtest: warning: open /nonexistent: %s\n",
+	    strerror(ENOENT));
+	errno = ENOENT;
+	log_warn("open %s", "/nonexistent");
+	ck_assert_int_eq(errno, ENOENT);	/* logging leaves errno alone */
+	ck_assert_str_eq(cap_text(), want);
+}
+END_TEST
+
+/* A failed write (here ENOSPC from /dev/full) must not clobber the errno
+ * the caller is about to test or report. */
+START_TEST(test_errno_kept_on_write_error)
+{
+	FILE *full = fopen("/dev/full", "w");
+
+	ck_assert_ptr_nonnull(full);
+	log_set_output(full, false);
+	errno = EINTR;
+	log_info("lost");
+	ck_assert_int_eq(errno, EINTR);
+	errno = EAGAIN;
+	log_warn("lost too");
+	ck_assert_int_eq(errno, EAGAIN);
+	log_set_output(cap_f, false);
+	fclose(full);
+}
+END_TEST
+
+START_TEST(test_warnx_no_strerror)
+{
+	errno = ENOENT;
+	log_warnx("plain");
+	ck_assert_str_eq(cap_text(), "ocmtest: warning: plain\n");
+}
+END_TEST
+
+START_TEST(test_control_chars_sanitised)
+{
+	log_info("refused join from 198.51.100.7: bad password for room '%s'",
+	    "lob\nocmtest: forged\r\t\x1b[2J\x7f\x01" "by");
+	ck_assert_str_eq(cap_text(),
+	    "ocmtest: refused join from 198.51.100.7: bad password for room "
+	    "'lob?ocmtest: forged???[2J??by'\n");
+}
+END_TEST
+
+/* UTF-8 is not touched: only bytes below 0x20 and 0x7f are. */
+START_TEST(test_utf8_kept)
+{
+	log_info("room '%s'", "caf\xc3\xa9 \xf0\x9f\x98\x80");
+	ck_assert_str_eq(cap_text(), "ocmtest: room 'caf\xc3\xa9 \xf0\x9f\x98\x80'\n");
+}
+END_TEST
+
+START_TEST(test_long_line_truncated)
+{
+	static char msg[5000];
+	const char *out;
+	size_t prefix = strlen("ocmtest: ");
+
+	memset(msg, 'a', sizeof(msg) - 1);
+	log_info("%s", msg);
+	out = cap_text();
+	ck_assert_uint_eq(strlen(out), LINE_MAX_BYTES);
+	ck_assert(strncmp(out, "ocmtest: aaaa", 13) == 0);
+	ck_assert_str_eq(out + LINE_MAX_BYTES - 4, "...\n");
+	ck_assert_ptr_eq(strchr(out, '\n'), out + LINE_MAX_BYTES - 1);
+	ck_assert_uint_eq(strspn(out + prefix, "a"), LINE_MAX_BYTES - 4 - prefix);
+}
+END_TEST
+
+/* The longest line that fits is written whole, without "...". */
+START_TEST(test_exact_fit_not_truncated)
+{
+	static char msg[LINE_MAX_BYTES];
+	size_t n = LINE_MAX_BYTES - 1 - strlen("ocmtest: ");
+	const char *out;
+
+	memset(msg, 'b', n);
+	msg[n] = '\0';
+	log_info("%s", msg);
+	out = cap_text();
+	ck_assert_uint_eq(strlen(out), LINE_MAX_BYTES);
+	ck_assert_str_eq(out + LINE_MAX_BYTES - 2, "b\n");
+
+	msg[n] = 'b';
+	msg[n + 1] = '\0';
+	log_info("%s", msg);
+	out = cap_text();
+	ck_assert_uint_eq(strlen(out), 2 * LINE_MAX_BYTES);
+	ck_assert_str_eq(out + 2 * LINE_MAX_BYTES - 4, "...\n");
+}
+END_TEST
+
+/* A cut never splits a UTF-8 sequence: "é" (2 bytes) straddling the cut
+ * is dropped whole. */
+START_TEST(test_truncation_keeps_utf8)
+{
+	static char msg[2000];
+	size_t prefix = strlen("ocmtest: ");
+	size_t at = LINE_MAX_BYTES - 4 - prefix - 1;	/* é covers the cut */
+	const char *out;
+
+	memset(msg, 'c', sizeof(msg) - 1);
+	msg[at] = '\xc3';
+	msg[at + 1] = '\xa9';
+	log_info("%s", msg);
+	out = cap_text();
+	ck_assert_uint_eq(strlen(out), LINE_MAX_BYTES - 1);
+	ck_assert_str_eq(out + prefix + at, "...\n");
+	ck_assert_uint_eq(strspn(out + prefix, "c"), at);
+}
+END_TEST
+
+START_TEST(test_errno_suffix_truncated)
+{
+	static char msg[3000];
+	const char *out;
+
+	memset(msg, 'd', sizeof(msg) - 1);
+	errno = EACCES;
+	log_warn("%s", msg);
+	out = cap_text();
+	ck_assert_uint_eq(strlen(out), LINE_MAX_BYTES);
+	ck_assert_str_eq(out + LINE_MAX_BYTES - 4, "...\n");
+}
+END_TEST
+
+/* The journal tests point fd 2 at a file so that its dev:ino is known. */
+static int saved_stderr = -1;
+static FILE *err_file;
+
+static void
+stderr_setup(void)
+{
+	cap_setup();
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	err_file = tmpfile();
+	ck_assert_int_ge(saved_stderr, 0);
+	ck_assert_ptr_nonnull(err_file);
+	ck_assert_int_eq(dup2(fileno(err_file), STDERR_FILENO), STDERR_FILENO);
+}
+
+static void
+stderr_teardown(void)
+{
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	fclose(err_file);
+	unsetenv("JOURNAL_STREAM");
+	cap_teardown();
+}
+
+/* What went to fd 2 since stderr_setup. */
+static const char *
+stderr_text(void)
+{
+	static char buf[512];
+	size_t n;
+
+	fflush(stderr);
+	rewind(err_file);
+	n = fread(buf, 1, sizeof(buf) - 1, err_file);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+set_journal_stream(const char *value)
+{
+	ck_assert_int_eq(setenv("JOURNAL_STREAM", value, 1), 0);
+	log_init("ocmd", LOG_LEVEL_INFO);
+}
+
+START_TEST(test_journal_stream_matches)
+{
+	struct stat st;
+	char v[64];
+
+	ck_assert_int_eq(fstat(STDERR_FILENO, &st), 0);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	set_journal_stream(v);
+	log_info("ready");
+	log_warnx("careful");
+	ck_assert_str_eq(stderr_text(), "<6>ready\n<4>careful\n");
+}
+END_TEST
+
+START_TEST(test_journal_stream_unset)
+{
+	unsetenv("JOURNAL_STREAM");
+	log_init("ocmd", LOG_LEVEL_INFO);
+	log_info("ready");
+	ck_assert_str_eq(stderr_text(), "ocmd: ready\n");
+}
+END_TEST
+
+/* Values that must not turn the journal format on; %s stands for the
+ * real dev:ino pieces where a near miss is the point. */
+static const char *const journal_bad[] = {
+	"0:0",
+	"",
+	":",
+	"garbage",
+	"DEV:INO",
+	"%DEV:",
+	":%INO",
+	"%DEV",
+	"%DEV:%INO:",
+	"%DEV:%INO ",
+	" %DEV:%INO",
+	"+%DEV:%INO",
+	"%DEV:-%INO",
+	"%DEV:%INO1",
+	"%DEV;%INO",
+	"99999999999999999999999:%INO",
+};
+
+/* Expands %DEV and %INO in pattern. */
+static void
+journal_value(const char *pattern, char *out, size_t size)
+{
+	struct stat st;
+	char dev[32], ino[32];
+	size_t len = 0;
+
+	ck_assert_int_eq(fstat(STDERR_FILENO, &st), 0);
+	snprintf(dev, sizeof(dev), "%llu", (unsigned long long)st.st_dev);
+	snprintf(ino, sizeof(ino), "%llu", (unsigned long long)st.st_ino);
+	out[0] = '\0';
+	for (const char *p = pattern; *p != '\0';) {
+		const char *piece = NULL;
+		if (strncmp(p, "%DEV", 4) == 0)
+			piece = dev;
+		else if (strncmp(p, "%INO", 4) == 0)
+			piece = ino;
+		if (piece != NULL) {
+			len += (size_t)snprintf(out + len, size - len, "%s", piece);
+			p += 4;
+		} else {
+			len += (size_t)snprintf(out + len, size - len, "%c", *p);
+			p++;
+		}
+		ck_assert_uint_lt(len, size);
+	}
+}
+
+START_TEST(test_journal_stream_rejected)
+{
+	char v[128];
+
+	journal_value(journal_bad[_i], v, sizeof(v));
+	set_journal_stream(v);
+	log_info("ready");
+	ck_assert_msg(strcmp(stderr_text(), "ocmd: ready\n") == 0,
+	    "JOURNAL_STREAM='%s' gave '%s'", v, stderr_text());
+}
+END_TEST
+
+/* log_set_output(NULL, ...) goes back to stderr, plain unless asked. */
+START_TEST(test_set_output_null_restores_stderr)
+{
+	log_info("to memstream");
+	log_set_output(NULL, false);
+	log_info("to stderr");
+	log_set_output(NULL, true);
+	log_info("journal stderr");
+	ck_assert_str_eq(stderr_text(), "ocmtest: to stderr\n<6>journal stderr\n");
+	ck_assert_str_eq(cap_text(), "ocmtest: to memstream\n");
+}
+END_TEST
+
+static const struct {
+	const char *s;
+	int level;
+} parse_cases[] = {
+	{ .s = "err", .level = LOG_LEVEL_ERR },
+	{ .s = "error", .level = LOG_LEVEL_ERR },
+	{ .s = "warning", .level = LOG_LEVEL_WARN },
+	{ .s = "warn", .level = LOG_LEVEL_WARN },
+	{ .s = "info", .level = LOG_LEVEL_INFO },
+	{ .s = "debug", .level = LOG_LEVEL_DEBUG },
+	{ .s = "", .level = -1 },
+	{ .s = "notice", .level = -1 },
+	{ .s = "INFO", .level = -1 },
+	{ .s = "info ", .level = -1 },
+	{ .s = "inf", .level = -1 },
+	{ .s = "6", .level = -1 },
+	{ .s = NULL, .level = -1 },
+};
+
+START_TEST(test_level_parse)
+{
+	ck_assert_int_eq(log_level_parse(parse_cases[_i].s), parse_cases[_i].level);
+}
+END_TEST
+
+START_TEST(test_level_name)
+{
+	ck_assert_str_eq(log_level_name(LOG_LEVEL_ERR), "err");
+	ck_assert_str_eq(log_level_name(LOG_LEVEL_WARN), "warning");
+	ck_assert_str_eq(log_level_name(LOG_LEVEL_INFO), "info");
+	ck_assert_str_eq(log_level_name(LOG_LEVEL_DEBUG), "debug");
+	ck_assert_str_eq(log_level_name((enum log_level)5), "unknown");
+	ck_assert_str_eq(log_level_name((enum log_level)-1), "unknown");
+	ck_assert_str_eq(log_level_name((enum log_level)100), "unknown");
+	/* The names round-trip through the parser. */
+	for (int l = LOG_LEVEL_ERR; l <= LOG_LEVEL_DEBUG; l++) {
+		if (l == 5)
+			continue;
+		ck_assert_int_eq(log_level_parse(log_level_name((enum log_level)l)), l);
+	}
+}
+END_TEST
+
+/*
+ * fatal must log at err and then exit 1.  The line is checked from an
+ * atexit handler in the forked child: a wrong line turns the exit status
+ * into 2, which the exit test then reports.
+ */
+static char fatal_want[256];
+
+static void
+fatal_line_check(void)
+{
+	if (strcmp(cap_text(), fatal_want) != 0)
+		_exit(2);
+}
+
+START_TEST(test_fatal_exits_1)
+{
+	snprintf(fatal_want, sizeof(fatal_want),
+	    "ocmtest: error: cannot open x: %s\n", strerror(EACCES));
+	ck_assert_int_eq(atexit(fatal_line_check), 0);
+	errno = EACCES;
+	fatal("cannot open %s", "x");
+}
+END_TEST
+
+START_TEST(test_fatalx_exits_1)
+{
+	snprintf(fatal_want, sizeof(fatal_want), "ocmtest: error: bad config\n");
+	ck_assert_int_eq(atexit(fatal_line_check), 0);
+	errno = EACCES;
+	fatalx("bad %s", "config");
+}
+END_TEST
+
+static Suite *
+log_suite(void)
+{
+	Suite *s = suite_create("log");
+	TCase *tc = tcase_create("default");
+
+	tcase_add_test(tc, test_before_init);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("format");
+
+	tcase_add_checked_fixture(tc, cap_setup, cap_teardown);
+	tcase_add_test(tc, test_plain_formats);
+	tcase_add_test(tc, test_journal_formats);
+	tcase_add_test(tc, test_level_filter);
+	tcase_add_test(tc, test_init_null_name);
+	tcase_add_test(tc, test_warn_appends_strerror);
+	tcase_add_test(tc, test_errno_kept_on_write_error);
+	tcase_add_test(tc, test_warnx_no_strerror);
+	tcase_add_test(tc, test_control_chars_sanitised);
+	tcase_add_test(tc, test_utf8_kept);
+	tcase_add_test(tc, test_long_line_truncated);
+	tcase_add_test(tc, test_exact_fit_not_truncated);
+	tcase_add_test(tc, test_truncation_keeps_utf8);
+	tcase_add_test(tc, test_errno_suffix_truncated);
+	tcase_add_loop_test(tc, test_level_parse, 0,
+	    sizeof(parse_cases) / sizeof(parse_cases[0]));
+	tcase_add_test(tc, test_level_name);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("journal");
+	tcase_add_checked_fixture(tc, stderr_setup, stderr_teardown);
+	tcase_add_test(tc, test_journal_stream_matches);
+	tcase_add_test(tc, test_journal_stream_unset);
+	tcase_add_loop_test(tc, test_journal_stream_rejected, 0,
+	    sizeof(journal_bad) / sizeof(journal_bad[0]));
+	tcase_add_test(tc, test_set_output_null_restores_stderr);
+	suite_add_tcase(s, tc);
+
+	/* Exit tests need a child to exit in; under CK_FORK=no (valgrind,
+	 * gdb) fatal would end the whole run, so they are left out. */
+	if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0) {
+		tc = tcase_create("fatal");
+		tcase_add_checked_fixture(tc, cap_setup, cap_teardown);
+		tcase_add_exit_test(tc, test_fatal_exits_1, 1);
+		tcase_add_exit_test(tc, test_fatalx_exits_1, 1);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+TEST_MAIN(log_suite)
