@@ -211,6 +211,8 @@ set_path(struct parse_state *ps, const struct config_key *k, const char *v)
 
 	if (strlen(v) >= k->size)
 		return parse_fail(ps, k->section, k->name, "'%.40s...' is too long", v);
+	if (v[0] == '\0' && strcmp(k->section, "tls") != 0)
+		return parse_fail(ps, k->section, k->name, "a path is required");
 	if (v[0] != '\0' && v[0] != '/')
 		return parse_fail(ps, k->section, k->name, "'%s' is not an absolute path", v);
 	strcpy(field, v);

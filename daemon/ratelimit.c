@@ -21,6 +21,14 @@ void
 ratelimit_init(struct ratelimit *rl, uint32_t max_fails, uint32_t window_s, uint32_t ban_s)
 {
 	memset(rl, 0, sizeof(*rl));
+	ratelimit_configure(rl, max_fails, window_s, ban_s);
+}
+
+/* New limits apply to what is counted from now on; bans in force stay. */
+void
+ratelimit_configure(struct ratelimit *rl, uint32_t max_fails, uint32_t window_s,
+    uint32_t ban_s)
+{
 	rl->max_fails = max_fails;
 	rl->window_ms = (uint64_t)window_s * 1000;
 	rl->ban_ms = (uint64_t)ban_s * 1000;

@@ -27,11 +27,12 @@ struct ratelimit {
 	uint32_t max_fails;
 	uint64_t window_ms;
 	uint64_t ban_ms;
-	uint64_t key[2];
 	struct ratelimit_entry slots[RATELIMIT_SLOTS];
 };
 
 void ratelimit_init(struct ratelimit *rl, uint32_t max_fails, uint32_t window_s,
+    uint32_t ban_s);
+void ratelimit_configure(struct ratelimit *rl, uint32_t max_fails, uint32_t window_s,
     uint32_t ban_s);
 /* Is ip refused now? */
 bool ratelimit_banned(struct ratelimit *rl, const struct peer_ip *ip, uint64_t now_ms);

@@ -40,7 +40,7 @@ server_apply_limits(struct server *srv)
 		.max_members_per_room = srv->cfg.max_members_per_room,
 	};
 	registry_set_limits(srv->reg, &lim);
-	ratelimit_init(&srv->rl, srv->cfg.max_failed_joins, srv->cfg.failed_join_window_s,
+	ratelimit_configure(&srv->rl, srv->cfg.max_failed_joins, srv->cfg.failed_join_window_s,
 	    srv->cfg.rate_limit_s);
 }
 
@@ -95,6 +95,7 @@ server_init(struct server *srv, const struct config *cfg, char *err, size_t err_
 		return -1;
 	}
 	srv->reg->data = srv;
+	ratelimit_init(&srv->rl, 1, 1, 1);
 	server_apply_limits(srv);
 	srv->relay = relay_new(srv, err, err_len);
 	if (srv->relay == NULL)
@@ -164,12 +165,15 @@ server_log_stats(const struct server *srv)
 	for (int i = 0; i < HS_FAIL_MAX_; i++)
 		m += (size_t)snprintf(hs + m, sizeof(hs) - m, " %s=%llu",
 		    handshake_fail_names[i], (unsigned long long)st->handshakes_failed[i]);
-	log_info("stats: handshakes ok=%llu%s; datagrams in=%llu out=%llu; chats relayed=%llu "
-	    "rejected=%llu; drops%s; peak rooms=%zu members=%zu",
+	log_info("stats: handshakes ok=%llu%s; datagrams in=%llu out=%llu bytes_in=%llu "
+	    "bytes_out=%llu send_errors=%llu; chats relayed=%llu rejected=%llu; "
+	    "tokens_expired=%llu timed_out=%llu; drops%s; peak rooms=%zu members=%zu",
 	    (unsigned long long)st->handshakes_ok, hs, (unsigned long long)st->datagrams_in,
-	    (unsigned long long)st->datagrams_out, (unsigned long long)st->chats_relayed,
-	    (unsigned long long)st->chats_rejected, drops, srv->reg->peak_rooms,
-	    srv->reg->peak_members);
+	    (unsigned long long)st->datagrams_out, (unsigned long long)st->bytes_in,
+	    (unsigned long long)st->bytes_out, (unsigned long long)st->send_errors,
+	    (unsigned long long)st->chats_relayed, (unsigned long long)st->chats_rejected,
+	    (unsigned long long)st->tokens_expired, (unsigned long long)st->members_timed_out,
+	    drops, srv->reg->peak_rooms, srv->reg->peak_members);
 }
 
 void

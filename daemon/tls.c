@@ -140,6 +140,8 @@ tls_server_ctx(const struct config *cfg, char fingerprint[FINGERPRINT_LEN], bool
 		snprintf(cert_path, sizeof(cert_path), "%s/%s", cfg->state_dir, TLS_CERT_FILE);
 		snprintf(key_path, sizeof(key_path), "%s/%s", cfg->state_dir, TLS_KEY_FILE);
 		if (stat(key_path, &st) < 0 && errno == ENOENT) {
+			/* A certificate without its key is useless: replace both. */
+			unlink(cert_path);
 			if (generate_cert(cert_path, key_path, err, err_len) < 0)
 				return NULL;
 			*generated = true;

@@ -111,6 +111,7 @@ static const struct bad_conf bad_confs[] = {
 	{ "[server]\nlisten = 1.2.3.4:65536\n", ":2: [server] listen: '1.2.3.4:65536' is not" },
 	{ "[server]\nlisten = [::1:7600\n", ":2: [server] listen: '[::1:7600' is not" },
 	{ "[server]\nstate_dir = var/lib\n", ":2: [server] state_dir: 'var/lib' is not an absolute path" },
+	{ "[server]\nstate_dir =\n", ":2: [server] state_dir: a path is required" },
 	{ "[server]\nlog_level = loud\n", ":2: [server] log_level: 'loud' is not one of err, warning, info, debug" },
 	{ "[server]\nthis line has no equals sign\n", ":2: syntax error" },
 	{ "[limits]\nkeepalive_s = 30\n", ": [limits] keepalive_s (30) must be less than timeout_s (30)" },
