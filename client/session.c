@@ -376,7 +376,7 @@ reply_check(const struct tcrp_reader *rd, uint8_t op, uint8_t state, char *err)
 static int
 send_request(SSL *ssl, const struct tcrp_request *req, char *err)
 {
-	size_t json_len;
+	size_t json_len = 0;
 	char *json = tcrp_request_build(req, &json_len);
 	size_t cap = TCRP_HEADER_LEN + req->room_len + json_len;
 	uint8_t *msg = json != NULL ? malloc(cap) : NULL;
@@ -388,6 +388,11 @@ send_request(SSL *ssl, const struct tcrp_request *req, char *err)
 		rc = ssl_write_all(ssl, msg, cap);
 	if (rc < 0)
 		set_err(err, "cannot send the request");
+	/* Both hold the room password in clear. */
+	if (json != NULL)
+		OPENSSL_cleanse(json, json_len);
+	if (msg != NULL)
+		OPENSSL_cleanse(msg, cap);
 	free(json);
 	free(msg);
 	return rc;

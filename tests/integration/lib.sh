@@ -123,3 +123,32 @@ stat_is() {
 	*) fail "expected $1=$2 in: $line" ;;
 	esac
 }
+
+# client_start NAME ARGS...: ocm-client in pipe mode reading the FIFO
+# $T/NAME.in (open it for writing with: exec N> "$T/NAME.in"), writing
+# $T/NAME.out and $T/NAME.err.
+client_start() {
+	name=$1
+	shift
+	mkfifo "$T/$name.in"
+	# Without the other clients' FIFO write ends (fds 3-9), so that
+	# closing one is that client's EOF.
+	"$CLIENT" -s 127.0.0.1 -p "$PORT" --known-servers "$T/known_servers" "$@" \
+		< "$T/$name.in" > "$T/$name.out" 2> "$T/$name.err" \
+		3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+	PIDS="$PIDS $!"
+	eval "CPID_$name=\$!"
+}
+
+# client_wait NAME: waits (at most 10 s) for the client; its exit status
+# is then in $STATUS.  (Not in $(...): only this shell can wait for it.)
+client_wait() {
+	eval "pid=\$CPID_$1"
+	n=200
+	while kill -0 "$pid" 2>/dev/null && [ "$n" -gt 0 ]; do
+		sleep 0.05
+		n=$((n - 1))
+	done
+	STATUS=0
+	wait "$pid" || STATUS=$?
+}

@@ -1,0 +1,1228 @@
+/*
+ * chat.c: the room session of ocm-client, from the first PING to CLOSED.
+ * One poll loop watches the UDP socket (session.c authenticates what
+ * arrives), a signalfd and, once the server has answered, stdin; its
+ * timeout is the keepalive, lost-server and leave timer.  Received
+ * plaintexts go through a table of handlers to an output vtable: text
+ * lines or JSON lines, the same code path for both (as bgpctl does).  On
+ * a terminal, input is GNU readline's callback interface and output is
+ * printed above the line being typed.
+ */
+#include "client/chat.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "lib/log.h"
+#include "lib/text.h"
+
+#define IN_BUF_MAX	16384	/* a longer stdin line cannot be a message */
+#define PING_RETRY_MS	1000	/* PING again until the first PONG */
+#define LEAVE_RETRY_MS	500	/* LEAVE again until CLOSED(LEFT) ... */
+#define LEAVE_WAIT_MS	2000	/* ... for this long at most */
+#define WHO_MAX		100000	/* MEMBERS entries kept for one /who */
+
+#define SGR_RESET	"\033[0m"
+#define SGR_BOLD	"\033[1m"
+#define SGR_DIM		"\033[2m"
+#define SGR_RED		"\033[1;31m"
+
+struct chat;
+
+/* What a received NOTICE code means, in each output format. */
+struct notice_form {
+	const char *event;	/* JSON "event" */
+	const char *verb;	/* text: "* NAME verb"; NULL: REJECTED */
+};
+
+struct command {
+	const char *name;	/* without the '/' */
+	const char *help;
+	void (*run)(struct chat *);
+};
+
+/* One event, two renderings: text (terminal or pipe) or JSON lines. */
+struct out_ops {
+	void (*chat)(struct chat *, const char *from, const char *text, bool own);
+	void (*online)(struct chat *);
+	void (*notice)(struct chat *, const struct notice_form *, const char *name,
+	    const char *text);
+	void (*members)(struct chat *, json_t *members);
+	void (*closed)(struct chat *, const char *reason, const char *text,
+	    bool left);
+	void (*error)(struct chat *, const char *text);
+	void (*help)(struct chat *, const struct command *cmds, size_t n);
+};
+
+struct chat {
+	struct udp_session u;
+	const struct tcrp_session *session;	/* COMPLETE: host, members */
+	const struct out_ops *out;
+	bool tty;		/* readline on a terminal; else pipe mode */
+	bool color;
+	bool fancy;		/* the terminal understands cursor movement */
+	bool online;		/* the server has answered */
+	bool leaving;		/* LEAVE sent, waiting for CLOSED(LEFT) */
+	bool stdin_done;
+	bool stdout_gone;	/* EPIPE: nobody reads the events any more */
+	bool rl_active;		/* readline's handler is installed */
+	bool in_handler;	/* inside it: readline has moved past the line */
+	int status;		/* enum client_exit once decided; -1 before */
+	int sig_fd;
+	sigset_t old_mask;
+	uint64_t last_tx, last_rx, retry_at, leave_by;	/* monotonic ms */
+	json_t *who;		/* MEMBERS gathered until one without MORE */
+	char final[OCM_MAX_DATAGRAM + 128];	/* for stderr, after the terminal */
+	char prompt[OCM_NAME_MAX + 3];
+	bool in_skip;		/* dropping the rest of an overlong line */
+	size_t in_len;
+	char in[IN_BUF_MAX + 1];
+};
+
+static void chat_error(struct chat *c, const char *fmt, ...) OCM_PRINTF(2, 3);
+static void chat_line(struct chat *c, char *line, size_t len);
+static void chat_leave(struct chat *c);
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- Text from the network ------------------------------------------- */
+
+static size_t
+utf8_seq_len(uint8_t b)
+{
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		return 2;
+	if (b >= 0xe0 && b <= 0xef)
+		return 3;
+	if (b >= 0xf0 && b <= 0xf4)
+		return 4;
+	return 0;
+}
+
+/* C0, DEL and C1 (U+0080..U+009F, which some terminals obey as CSI). */
+static bool
+is_control(const uint8_t *s, size_t k, bool tab)
+{
+	if (k == 1)
+		return (s[0] < 0x20 && !(tab && s[0] == '\t')) || s[0] == 0x7f;
+	return k == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+/*
+ * Copies len bytes of peer text into out (len + 1 bytes) as valid UTF-8,
+ * each bad byte or control character turned into '?': a server's text
+ * can then neither drive the terminal nor break a JSON string.
+ */
+static void
+text_clean(const uint8_t *s, size_t len, bool tab, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_seq_len(s[i]);
+		if (k == 0 || k > len - i || !utf8_valid(s + i, k) || is_control(s + i, k, tab)) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+}
+
+size_t
+text_width(const char *s)
+{
+	mbstate_t st;
+	size_t w = 0, len = strlen(s);
+
+	memset(&st, 0, sizeof(st));
+	while (len > 0) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s, len, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&st, 0, sizeof(st));
+			k = 1;
+			w++;
+		} else {
+			int cw = wcwidth(wc);
+			w += cw < 0 ? 1 : (size_t)cw;
+		}
+		s += k;
+		len -= k;
+	}
+	return w;
+}
+
+static void
+time_local(char buf[16])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, 16, "%H:%M:%S", &tm);
+}
+
+static void
+time_iso(char buf[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* "host_left" for CLOSED_HOST_LEFT. */
+static void
+reason_lower(uint8_t reason, char buf[32])
+{
+	const char *name = closed_reason_name(reason);
+	size_t i;
+
+	if (name == NULL) {
+		snprintf(buf, 32, "reason_%u", reason);
+		return;
+	}
+	for (i = 0; name[i] != '\0' && i < 31; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	buf[i] = '\0';
+}
+
+/* ---- Terminal: readline's line above which events are printed --------- */
+
+/* readline's callbacks take no argument: the one session lives here. */
+static struct chat *tty_chat;
+
+/*
+ * Prints s on its own line above the prompt: take the prompt and the
+ * typed text off the screen, print, then draw both again with the cursor
+ * where it was.  Inside the line handler readline has already moved to a
+ * fresh line and drawn nothing yet, so plain printing is right there.
+ */
+static void
+tty_print(struct chat *c, FILE *to, const char *s)
+{
+	if (!c->rl_active || c->in_handler) {
+		fprintf(to, "%s\n", s);
+		fflush(to);
+		return;
+	}
+	char *saved = rl_copy_text(0, rl_end);
+	int point = rl_point;
+
+	rl_set_prompt("");
+	rl_replace_line("", 0);
+	rl_redisplay();
+	fprintf(to, "%s\n", s);
+	fflush(to);
+	rl_set_prompt(c->prompt);
+	rl_replace_line(saved, 0);
+	rl_point = point;
+	rl_redisplay();
+	free(saved);
+}
+
+static void
+tty_on_line(char *line)
+{
+	struct chat *c = tty_chat;
+
+	if (line == NULL) {		/* Ctrl-D on an empty line */
+		chat_leave(c);
+		return;
+	}
+	c->in_handler = true;
+	if (line[0] != '\0')
+		add_history(line);
+	chat_line(c, line, strlen(line));
+	c->in_handler = false;
+	free(line);
+}
+
+static void
+tty_start(struct chat *c)
+{
+	/* Signals arrive on the signalfd; TAB is chat text, not completion. */
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_inhibit_completion = 1;
+	rl_erase_empty_line = 1;
+	rl_readline_name = "ocm-client";
+	tty_chat = c;
+	rl_callback_handler_install(c->prompt, tty_on_line);
+	c->rl_active = true;
+}
+
+/* Removes the prompt from the screen and gives the terminal back. */
+static void
+tty_stop(struct chat *c)
+{
+	if (!c->rl_active)
+		return;
+	if (!c->in_handler) {
+		rl_set_prompt("");
+		rl_replace_line("", 0);
+		rl_redisplay();
+	}
+	rl_callback_handler_remove();
+	c->rl_active = false;
+}
+
+/*
+ * After Enter, readline leaves "room> text" on the screen.  A chat line is
+ * shown again with its time and sender, so the echo is wiped first; only
+ * when it surely took one row (no TAB, narrower than the screen).
+ */
+static bool
+tty_erase_echo(struct chat *c, const char *line)
+{
+	int rows, cols;
+
+	if (!c->fancy || !c->in_handler || strchr(line, '\t') != NULL)
+		return false;
+	rl_get_screen_size(&rows, &cols);
+	if (cols <= 0 || text_width(c->prompt) + text_width(line) >= (size_t)cols)
+		return false;
+	fputs("\033[A\033[2K\r", stdout);
+	return true;
+}
+
+/* Ctrl-Z: give the terminal back while stopped, take it again after. */
+static void
+tty_suspend(struct chat *c)
+{
+	sigset_t tstp;
+	char *saved = NULL;
+	int point = 0;
+
+	if (c->rl_active) {
+		saved = rl_copy_text(0, rl_end);
+		point = rl_point;
+		tty_stop(c);
+	}
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+	raise(SIGTSTP);
+	sigprocmask(SIG_BLOCK, &tstp, NULL);
+	if (saved != NULL) {
+		tty_start(c);
+		rl_replace_line(saved, 0);
+		rl_point = point;
+		rl_redisplay();
+		free(saved);
+	}
+}
+
+/* ---- Output lines ----------------------------------------------------- */
+
+static void
+line_put(struct chat *c, FILE *to, const char *s)
+{
+	if (c->tty) {
+		tty_print(c, to, s);
+		return;
+	}
+	fprintf(to, "%s\n", s);
+	if (fflush(to) == EOF && to == stdout)
+		c->stdout_gone = true;
+}
+
+/* A text line is built in memory, so that it reaches the screen whole. */
+struct line {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static bool
+line_begin(struct line *l, bool stamp)
+{
+	char t[16];
+
+	l->buf = NULL;
+	l->len = 0;
+	l->f = open_memstream(&l->buf, &l->len);
+	if (l->f == NULL)
+		return false;
+	if (stamp) {
+		time_local(t);
+		fprintf(l->f, "%s ", t);
+	}
+	return true;
+}
+
+static void
+line_end(struct chat *c, struct line *l, FILE *to)
+{
+	if (fclose(l->f) == 0)
+		line_put(c, to, l->buf);
+	free(l->buf);
+}
+
+static const char *
+sgr(const struct chat *c, const char *code)
+{
+	return c->color ? code : "";
+}
+
+static const char *
+name_colour(const struct chat *c, const char *name)
+{
+	static const char *const colours[] = {
+		"\033[1;31m", "\033[1;32m", "\033[1;33m",
+		"\033[1;34m", "\033[1;35m", "\033[1;36m",
+	};
+	uint32_t h = 2166136261u;	/* FNV-1a: a stable colour per name */
+
+	for (const char *p = name; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return sgr(c, colours[h % (sizeof(colours) / sizeof(colours[0]))]);
+}
+
+/* ---- Text output -------------------------------------------------------- */
+
+static void text_event(struct chat *c, const char *fmt, ...) OCM_PRINTF(2, 3);
+
+/* "HH:MM:SS * ..." (dim on a colour terminal). */
+static void
+text_event(struct chat *c, const char *fmt, ...)
+{
+	struct line l;
+	va_list ap;
+
+	if (!line_begin(&l, true))
+		return;
+	fprintf(l.f, "%s* ", sgr(c, SGR_DIM));
+	va_start(ap, fmt);
+	vfprintf(l.f, fmt, ap);
+	va_end(ap);
+	fputs(sgr(c, SGR_RESET), l.f);
+	line_end(c, &l, stdout);
+}
+
+static void
+text_chat(struct chat *c, const char *from, const char *text, bool own)
+{
+	struct line l;
+
+	if (!line_begin(&l, true))
+		return;
+	fprintf(l.f, "<%s%s%s> %s", own ? sgr(c, SGR_BOLD) : name_colour(c, from), from,
+	    sgr(c, SGR_RESET), text);
+	line_end(c, &l, stdout);
+}
+
+static void
+text_online(struct chat *c)
+{
+	text_event(c, "online in room '%s' as %s", c->u.room, c->u.user);
+	if (c->tty)
+		text_event(c, "/help lists the commands");
+}
+
+static void
+text_notice(struct chat *c, const struct notice_form *f, const char *name,
+    const char *text)
+{
+	if (f->verb != NULL)
+		text_event(c, "%s %s", name, f->verb);
+	else if (strncmp(text, "not relayed", 11) == 0)	/* ocmd's own wording */
+		text_event(c, "%s", text);
+	else
+		text_event(c, "not relayed: %s", text[0] != '\0' ? text : "no reason given");
+}
+
+static void
+text_members(struct chat *c, json_t *members)
+{
+	struct line l;
+	size_t i;
+	json_t *m;
+
+	if (!line_begin(&l, true))
+		return;
+	fprintf(l.f, "%s* members:", sgr(c, SGR_DIM));
+	json_array_foreach(members, i, m) {
+		fprintf(l.f, "%s %s%s", i > 0 ? "," : "",
+		    json_string_value(json_object_get(m, "name")),
+		    json_is_true(json_object_get(m, "host")) ? " (host)" : "");
+	}
+	fprintf(l.f, "%s%s", i == 0 ? " none" : "", sgr(c, SGR_RESET));
+	line_end(c, &l, stdout);
+}
+
+/* On a terminal the reason goes to stderr alone, once readline is gone. */
+static void
+text_closed(struct chat *c, const char *reason, const char *text, bool left)
+{
+	if (left)
+		text_event(c, "left room '%s'", c->u.room);
+	else if (!c->tty)
+		text_event(c, "room closed: %s: %s", reason, text);
+}
+
+static void
+text_error(struct chat *c, const char *text)
+{
+	struct line l;
+
+	if (!c->tty) {
+		fprintf(stderr, "ocm-client: %s\n", text);
+		return;
+	}
+	if (!line_begin(&l, true))
+		return;
+	fprintf(l.f, "%s! %s%s", sgr(c, SGR_RED), text, sgr(c, SGR_RESET));
+	line_end(c, &l, stdout);
+}
+
+static void
+text_help(struct chat *c, const struct command *cmds, size_t n)
+{
+	char buf[256];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "  /%-8s %s", cmds[i].name, cmds[i].help);
+		line_put(c, stdout, buf);
+	}
+	line_put(c, stdout, "  //text    send a message that begins with '/'");
+	if (c->tty)
+		line_put(c, stdout, "  Ctrl-D    leave the room (as /quit)");
+}
+
+static const struct out_ops out_text = {
+	.chat = text_chat,
+	.online = text_online,
+	.notice = text_notice,
+	.members = text_members,
+	.closed = text_closed,
+	.error = text_error,
+	.help = text_help,
+};
+
+/* ---- JSON output -------------------------------------------------------- */
+
+/* Every string given to jansson here is valid UTF-8 (text_clean). */
+static json_t *
+ev_new(struct chat *c, const char *type)
+{
+	return json_pack("{s:s, s:s}", "type", type, "room", c->u.room);
+}
+
+static void
+ev_emit(struct chat *c, json_t *ev)
+{
+	char t[32];
+
+	if (ev == NULL)
+		return;
+	time_iso(t);
+	json_object_set_new(ev, "time", json_string(t));
+	char *s = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	if (s != NULL)
+		line_put(c, stdout, s);
+	free(s);
+}
+
+static void
+json_chat(struct chat *c, const char *from, const char *text, bool own)
+{
+	json_t *ev = ev_new(c, "chat");
+
+	(void)own;
+	json_object_set_new(ev, "from", json_string(from));
+	json_object_set_new(ev, "text", json_string(text));
+	ev_emit(c, ev);
+}
+
+static void
+json_online(struct chat *c)
+{
+	json_t *ev = ev_new(c, "online");
+	json_t *members = json_array();
+
+	for (size_t i = 0; i < c->session->n_members; i++)
+		json_array_append_new(members, json_string(c->session->members[i]));
+	json_object_set_new(ev, "user", json_string(c->u.user));
+	json_object_set_new(ev, "host", json_boolean(c->session->host));
+	json_object_set_new(ev, "members", members);
+	ev_emit(c, ev);
+}
+
+static void
+json_notice(struct chat *c, const struct notice_form *f, const char *name,
+    const char *text)
+{
+	json_t *ev = ev_new(c, "notice");
+
+	json_object_set_new(ev, "event", json_string(f->event));
+	json_object_set_new(ev, "name", json_string(name));
+	if (f->verb == NULL)
+		json_object_set_new(ev, "text", json_string(text));
+	ev_emit(c, ev);
+}
+
+static void
+json_members(struct chat *c, json_t *members)
+{
+	json_t *ev = ev_new(c, "members");
+
+	json_object_set(ev, "members", members);
+	ev_emit(c, ev);
+}
+
+static void
+json_closed(struct chat *c, const char *reason, const char *text, bool left)
+{
+	json_t *ev = ev_new(c, "closed");
+
+	(void)left;
+	json_object_set_new(ev, "reason", json_string(reason));
+	json_object_set_new(ev, "text", json_string(text));
+	ev_emit(c, ev);
+}
+
+static void
+json_error(struct chat *c, const char *text)
+{
+	json_t *ev = ev_new(c, "error");
+
+	json_object_set_new(ev, "text", json_string(text));
+	ev_emit(c, ev);
+}
+
+static void
+json_help(struct chat *c, const struct command *cmds, size_t n)
+{
+	json_t *ev = ev_new(c, "help");
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s+, s:s}", "command", "/",
+		    cmds[i].name, "text", cmds[i].help));
+	json_object_set_new(ev, "commands", list);
+	ev_emit(c, ev);
+}
+
+static const struct out_ops out_json = {
+	.chat = json_chat,
+	.online = json_online,
+	.notice = json_notice,
+	.members = json_members,
+	.closed = json_closed,
+	.error = json_error,
+	.help = json_help,
+};
+
+/* Local errors: the text may quote what was typed, so it is cleaned. */
+static void
+chat_error(struct chat *c, const char *fmt, ...)
+{
+	char buf[512], clean[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	text_clean((const uint8_t *)buf, strlen(buf), false, clean);
+	c->out->error(c, clean);
+}
+
+/* ---- Sending ------------------------------------------------------------ */
+
+/*
+ * PING, LEAVE, WHO.  A failure (an ICMP error reported on the connected
+ * socket) is not reported: the datagram is repeated or the silence of the
+ * server is judged by timeout_s.
+ */
+static void
+chat_send(struct chat *c, uint8_t type)
+{
+	(void)udp_send_empty(&c->u, type);
+	c->last_tx = now_ms();
+}
+
+static void
+chat_say(struct chat *c, const char *text, size_t len)
+{
+	if (len > c->u.max_text) {
+		chat_error(c, "message not sent: it is %zu bytes long, and at most %zu fit "
+		    "in this room", len, c->u.max_text);
+		return;
+	}
+	if (!chat_text_valid((const uint8_t *)text, len)) {
+		chat_error(c, "message not sent: it must be UTF-8 without control characters "
+		    "(TAB is allowed)");
+		return;
+	}
+	int r = udp_send_chat(&c->u, text, len);
+	c->last_tx = now_ms();
+	if (r < 0)
+		chat_error(c, "message not sent: %s", strerror(errno));
+	else if (c->tty && tty_erase_echo(c, text))
+		c->out->chat(c, c->u.user, text, true);
+}
+
+static void
+chat_leave(struct chat *c)
+{
+	uint64_t now;
+
+	if (c->leaving)
+		return;
+	c->leaving = true;
+	tty_stop(c);
+	chat_send(c, MSG_C_LEAVE);
+	now = now_ms();
+	c->retry_at = now + LEAVE_RETRY_MS;
+	c->leave_by = now + LEAVE_WAIT_MS;
+}
+
+/* ---- Commands ----------------------------------------------------------- */
+
+static void
+cmd_who(struct chat *c)
+{
+	chat_send(c, MSG_C_WHO);
+}
+
+static void cmd_help(struct chat *c);
+
+static const struct command commands[] = {
+	{ "who", "list the members who are online", cmd_who },
+	{ "leave", "leave the room", chat_leave },
+	{ "quit", "leave the room (as /leave)", chat_leave },
+	{ "help", "show this help", cmd_help },
+};
+#define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static void
+cmd_help(struct chat *c)
+{
+	c->out->help(c, commands, N_COMMANDS);
+}
+
+/* line[0] is '/'; commands take no arguments. */
+static void
+chat_command(struct chat *c, const char *line, size_t len)
+{
+	const char *word = line + 1;
+	size_t wlen = strcspn(word, " \t");
+	size_t rest = wlen + 1 + strspn(word + wlen, " \t");
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strlen(commands[i].name) != wlen || memcmp(commands[i].name, word, wlen) != 0)
+			continue;
+		if (rest < len)
+			chat_error(c, "/%s takes no arguments", commands[i].name);
+		else
+			commands[i].run(c);
+		return;
+	}
+	chat_error(c, "unknown command '/%.*s' (/help lists them; start a message with // "
+	    "to send a line that begins with '/')", (int)(wlen > 64 ? 64 : wlen), word);
+}
+
+/* One line typed or piped in: line[len] is '\0'. */
+static void
+chat_line(struct chat *c, char *line, size_t len)
+{
+	if (len == 0)
+		return;
+	if (line[0] == '/' && (len == 1 || line[1] != '/')) {
+		chat_command(c, line, len);
+		return;
+	}
+	if (line[0] == '/') {			/* "//text" says "/text" */
+		line++;
+		len--;
+	}
+	chat_say(c, line, len);
+}
+
+/* ---- Received datagrams ----------------------------------------------- */
+
+static const struct notice_form notice_forms[256] = {
+	[NOTICE_JOINED] = { "joined", "joined" },
+	[NOTICE_LEFT] = { "left", "left" },
+	[NOTICE_TIMED_OUT] = { "timed_out", "timed out" },
+	[NOTICE_KICKED] = { "kicked", "was kicked" },
+	[NOTICE_REJECTED] = { "rejected", NULL },
+};
+
+/* Anything but CLOSED proves the server has taken us in. */
+static void
+chat_online(struct chat *c)
+{
+	if (c->online)
+		return;
+	c->online = true;
+	c->out->online(c);
+	if (c->tty)
+		tty_start(c);
+}
+
+static void
+on_pong(struct chat *c, const struct msg *m)
+{
+	(void)m;
+	chat_online(c);
+}
+
+static void
+on_chat(struct chat *c, const struct msg *m)
+{
+	char name[OCM_NAME_MAX + 1], text[OCM_MAX_DATAGRAM + 1];
+
+	if (m->name_len > OCM_NAME_MAX || m->text_len > OCM_MAX_DATAGRAM)
+		return;
+	chat_online(c);
+	text_clean(m->name, m->name_len, false, name);
+	text_clean(m->text, m->text_len, true, text);
+	c->out->chat(c, name, text, false);
+}
+
+static void
+on_notice(struct chat *c, const struct msg *m)
+{
+	const struct notice_form *f = &notice_forms[m->code];
+	char name[OCM_NAME_MAX + 1], text[OCM_MAX_DATAGRAM + 1];
+
+	if (f->event == NULL || m->name_len > OCM_NAME_MAX || m->text_len > OCM_MAX_DATAGRAM)
+		return;		/* a code from a later version */
+	chat_online(c);
+	text_clean(m->name, m->name_len, false, name);
+	text_clean(m->text, m->text_len, false, text);
+	c->out->notice(c, f, name, text);
+}
+
+/* A long list spans datagrams flagged MORE; it is shown once complete. */
+static void
+on_members(struct chat *c, const struct msg *m)
+{
+	struct msg_iter it;
+	const uint8_t *name;
+	size_t len;
+	uint8_t flags;
+	char clean[OCM_NAME_MAX + 1];
+
+	chat_online(c);
+	if (c->who == NULL && (c->who = json_array()) == NULL)
+		return;
+	msg_iter_init(&it, m);
+	while (msg_members_next(&it, &flags, &name, &len) == 1 &&
+	    json_array_size(c->who) < WHO_MAX) {
+		if (len > OCM_NAME_MAX)
+			continue;
+		text_clean(name, len, false, clean);
+		json_array_append_new(c->who, json_pack("{s:s, s:b}", "name", clean,
+		    "host", (flags & MEMBERS_ENTRY_HOST) != 0));
+	}
+	if (m->code & MEMBERS_FLAG_MORE)
+		return;
+	c->out->members(c, c->who);
+	json_decref(c->who);
+	c->who = NULL;
+}
+
+static void
+on_closed(struct chat *c, const struct msg *m)
+{
+	char reason[32], text[OCM_MAX_DATAGRAM + 1];
+	const char *name = closed_reason_name(m->code);
+	bool left = m->code == CLOSED_LEFT;
+
+	if (m->text_len > OCM_MAX_DATAGRAM)
+		return;
+	reason_lower(m->code, reason);
+	text_clean(m->text, m->text_len, false, text);
+	tty_stop(c);
+	c->out->closed(c, reason, text, left);
+	if (left) {
+		c->status = CLIENT_EXIT_LEFT;
+		return;
+	}
+	snprintf(c->final, sizeof(c->final), "room closed: %s: %s",
+	    name != NULL ? name : reason, text);
+	c->status = CLIENT_EXIT_CLOSED;
+}
+
+static void on_batch(struct chat *c, const struct msg *m);
+
+static void (*const msg_handlers[256])(struct chat *, const struct msg *) = {
+	[MSG_S_CHAT] = on_chat,
+	[MSG_S_PONG] = on_pong,
+	[MSG_S_NOTICE] = on_notice,
+	[MSG_S_MEMBERS] = on_members,
+	[MSG_S_CLOSED] = on_closed,
+	[MSG_S_BATCH] = on_batch,
+};
+
+/* One plaintext; what does not parse, or is not for a client, is ignored. */
+static void
+chat_dispatch(struct chat *c, const uint8_t *pt, size_t len)
+{
+	struct msg m;
+
+	if (c->status >= 0 || msg_parse(pt, len, &m) < 0 || msg_handlers[m.type] == NULL)
+		return;
+	msg_handlers[m.type](c, &m);
+}
+
+/* Records in order, as separate datagrams (msg_parse rejects nesting). */
+static void
+on_batch(struct chat *c, const struct msg *m)
+{
+	struct msg_iter it;
+	const uint8_t *rec;
+	size_t len;
+
+	msg_iter_init(&it, m);
+	while (msg_batch_next(&it, &rec, &len) == 1)
+		chat_dispatch(c, rec, len);
+}
+
+/*
+ * Socket errors are ignored: on a connected UDP socket they are ICMP
+ * reports, and whether the server is gone is for timeout_s to say.
+ */
+static void
+chat_receive(struct chat *c)
+{
+	uint8_t buf[OCM_MAX_DATAGRAM];
+	uint8_t *pt;
+	long n;
+
+	while (c->status < 0 && (n = udp_recv(&c->u, buf, &pt)) > 0) {
+		c->last_rx = now_ms();
+		chat_dispatch(c, pt, (size_t)n);
+	}
+}
+
+/* ---- Input -------------------------------------------------------------- */
+
+static void
+pipe_line(struct chat *c, char *s, size_t len)
+{
+	if (c->in_skip) {
+		c->in_skip = false;
+		return;
+	}
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
+	s[len] = '\0';
+	chat_line(c, s, len);
+}
+
+static void
+pipe_lines(struct chat *c)
+{
+	size_t start = 0;
+	char *nl;
+
+	while (!c->leaving && (nl = memchr(c->in + start, '\n', c->in_len - start)) != NULL) {
+		size_t end = (size_t)(nl - c->in);
+		pipe_line(c, c->in + start, end - start);
+		start = end + 1;
+	}
+	if (c->leaving)
+		start = c->in_len;
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+	if (c->in_len == IN_BUF_MAX) {
+		if (!c->in_skip)
+			chat_error(c, "message not sent: the line is longer than %d bytes",
+			    IN_BUF_MAX);
+		c->in_skip = true;
+		c->in_len = 0;
+	}
+}
+
+static void
+pipe_input(struct chat *c)
+{
+	ssize_t n = read(STDIN_FILENO, c->in + c->in_len, IN_BUF_MAX - c->in_len);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0) {
+		c->in_len += (size_t)n;
+		pipe_lines(c);
+		return;
+	}
+	if (n < 0)
+		chat_error(c, "cannot read stdin: %s", strerror(errno));
+	else if (c->in_len > 0)		/* a last line without its newline */
+		pipe_line(c, c->in, c->in_len);
+	c->in_len = 0;
+	c->stdin_done = true;
+	chat_leave(c);
+}
+
+static bool
+chat_reading(const struct chat *c)
+{
+	return c->online && !c->leaving && !c->stdin_done && c->status < 0;
+}
+
+/* ---- Signals ------------------------------------------------------------ */
+
+static void
+sig_leave(struct chat *c)
+{
+	if (c->leaving)			/* asked twice: stop waiting */
+		c->status = CLIENT_EXIT_LEFT;
+	else
+		chat_leave(c);
+}
+
+static void
+sig_winch(struct chat *c)
+{
+	if (c->rl_active)
+		rl_resize_terminal();
+}
+
+static const struct {
+	int signo;
+	bool tty_only;
+	void (*run)(struct chat *);
+} chat_signals[] = {
+	{ SIGINT, false, sig_leave },
+	{ SIGTERM, false, sig_leave },
+	{ SIGHUP, false, sig_leave },
+	{ SIGWINCH, true, sig_winch },
+	{ SIGTSTP, true, tty_suspend },
+};
+#define N_SIGNALS	(sizeof(chat_signals) / sizeof(chat_signals[0]))
+
+static int
+signals_open(struct chat *c)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < N_SIGNALS; i++)
+		if (c->tty || !chat_signals[i].tty_only)
+			sigaddset(&set, chat_signals[i].signo);
+	if (sigprocmask(SIG_BLOCK, &set, &c->old_mask) < 0)
+		return -1;
+	c->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (c->sig_fd >= 0)
+		return 0;
+	int saved = errno;
+	sigprocmask(SIG_SETMASK, &c->old_mask, NULL);
+	errno = saved;
+	return -1;
+}
+
+static void
+chat_signal(struct chat *c)
+{
+	struct signalfd_siginfo si;
+
+	while (read(c->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		for (size_t i = 0; i < N_SIGNALS; i++)
+			if ((int)si.ssi_signo == chat_signals[i].signo)
+				chat_signals[i].run(c);
+}
+
+/* ---- Timers and the loop ----------------------------------------------- */
+
+static int
+ms_until(uint64_t now, uint64_t when)
+{
+	if (when <= now)
+		return 0;
+	return when - now > INT_MAX ? INT_MAX : (int)(when - now);
+}
+
+static uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static int
+leave_timers(struct chat *c, uint64_t now)
+{
+	if (now >= c->leave_by) {	/* CLOSED(LEFT) lost: we left anyway */
+		c->status = CLIENT_EXIT_LEFT;
+		return 0;
+	}
+	if (now >= c->retry_at) {
+		chat_send(c, MSG_C_LEAVE);
+		c->retry_at = now + LEAVE_RETRY_MS;
+	}
+	return ms_until(now, min_u64(c->retry_at, c->leave_by));
+}
+
+/* Does what is due; returns the milliseconds until the next deadline. */
+static int
+chat_timers(struct chat *c)
+{
+	uint64_t now = now_ms();
+	uint64_t keepalive = (uint64_t)c->u.keepalive_s * 1000;
+	uint64_t timeout = (uint64_t)c->u.timeout_s * 1000;
+
+	if (c->leaving)
+		return leave_timers(c, now);
+	if (now - c->last_rx >= timeout) {
+		snprintf(c->final, sizeof(c->final),
+		    "lost contact with the server (nothing heard for %u s)", c->u.timeout_s);
+		if (c->out == &out_json)	/* text mode: stderr says it */
+			c->out->error(c, c->final);
+		c->status = CLIENT_EXIT_LOST;
+		return 0;
+	}
+	if (!c->online && now >= c->retry_at) {
+		chat_send(c, MSG_C_PING);
+		c->retry_at = now + PING_RETRY_MS;
+	}
+	if (now - c->last_tx >= keepalive)
+		chat_send(c, MSG_C_PING);
+	uint64_t next = min_u64(c->last_rx + timeout, c->last_tx + keepalive);
+	if (!c->online)
+		next = min_u64(next, c->retry_at);
+	return ms_until(now, next);
+}
+
+static void
+chat_loop(struct chat *c)
+{
+	while (c->status < 0) {
+		int timeout = chat_timers(c);
+		if (c->status >= 0)
+			break;
+		struct pollfd p[3] = {
+			{ .fd = c->u.fd, .events = POLLIN },
+			{ .fd = c->sig_fd, .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+		};
+		nfds_t n = chat_reading(c) ? 3 : 2;
+		if (poll(p, n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(c->final, sizeof(c->final), "poll: %s", strerror(errno));
+			c->status = CLIENT_EXIT_ERROR;
+			break;
+		}
+		if (p[1].revents != 0)
+			chat_signal(c);
+		if (p[0].revents != 0)
+			chat_receive(c);
+		if (n == 3 && p[2].revents != 0 && chat_reading(c)) {
+			if (c->tty)
+				rl_callback_read_char();
+			else
+				pipe_input(c);
+		}
+		if (c->stdout_gone)
+			chat_leave(c);
+	}
+}
+
+/* ---- The session -------------------------------------------------------- */
+
+static void
+chat_init(struct chat *c, const struct chat_opts *o, const struct tcrp_session *s)
+{
+	const char *no_color = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	bool dumb = term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0;
+
+	c->session = s;
+	c->status = -1;
+	c->sig_fd = -1;
+	c->tty = !o->json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	c->out = o->json ? &out_json : &out_text;
+	c->color = !o->json && isatty(STDOUT_FILENO) && !dumb &&
+	    (no_color == NULL || no_color[0] == '\0');
+	c->fancy = c->tty && !dumb;
+	snprintf(c->prompt, sizeof(c->prompt), "%s> ", c->u.room);
+	if (!c->tty)	/* one event per line, seen as soon as it happens */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/* Gives the terminal and the signals back; returns the exit status. */
+static int
+chat_finish(struct chat *c)
+{
+	int status = c->status < 0 ? CLIENT_EXIT_ERROR : c->status;
+
+	tty_stop(c);
+	tty_chat = NULL;
+	if (c->tty)
+		rl_clear_history();
+	if (c->sig_fd >= 0) {
+		close(c->sig_fd);
+		sigprocmask(SIG_SETMASK, &c->old_mask, NULL);
+	}
+	fflush(stdout);
+	if (c->final[0] != '\0')
+		fprintf(stderr, "ocm-client: %s\n", c->final);
+	json_decref(c->who);
+	udp_session_close(&c->u);
+	free(c);
+	return status;
+}
+
+int
+chat_run(const struct chat_opts *o, const struct server_opts *srv,
+    const struct tcrp_request *req, struct tcrp_result *res)
+{
+	char err[CLIENT_ERR_MAX];
+	struct chat *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		fprintf(stderr, "ocm-client: out of memory\n");
+		return CLIENT_EXIT_ERROR;
+	}
+	if (udp_session_open(&c->u, srv, req, res, err) < 0) {
+		fprintf(stderr, "ocm-client: %s\n", err);
+		free(c);
+		return CLIENT_EXIT_ERROR;
+	}
+	chat_init(c, o, &res->session);
+	if (signals_open(c) < 0) {
+		snprintf(c->final, sizeof(c->final), "cannot watch signals: %s", strerror(errno));
+		c->status = CLIENT_EXIT_ERROR;
+		return chat_finish(c);
+	}
+	/* The first datagram makes us online; its PONG says so. */
+	chat_send(c, MSG_C_PING);
+	c->last_rx = c->last_tx;
+	c->retry_at = c->last_tx + PING_RETRY_MS;
+	chat_loop(c);
+	return chat_finish(c);
+}
