@@ -43,9 +43,7 @@ signal_cb(struct ev_loop *loop, int signo)
 {
 	if (signo == SIGHUP) {
 		log_info("SIGHUP: reloading %s", srv.config_path);
-		notify_reloading();
-		server_reload(&srv);
-		notify_ready(&srv);
+		server_reload_notify(&srv);
 		return;
 	}
 	log_info("%s: closing %zu rooms and exiting", strsignal(signo), srv.reg->n_rooms);
@@ -109,8 +107,8 @@ report_ready(int fd, char status)
 static void
 log_listening(const struct server *s)
 {
-	for (size_t i = 0; i < s->cfg.n_listen; i++)
-		log_info("listening on %s (TLS/TCP and UDP)", s->cfg.listen[i].text);
+	for (size_t i = 0; i < s->n_tcp; i++)
+		log_info("listening on %s (TLS/TCP and UDP)", s->tcp[i].text);
 	log_info("ocmd %s ready; server fingerprint %s", PACKAGE_VERSION, s->fingerprint);
 }
 
@@ -180,6 +178,7 @@ main(int argc, char **argv)
 		fatal("signalfd");
 	ev_set_before_sleep(srv.loop, before_sleep, &srv);
 	log_listening(&srv);
+	notify_start(&srv);
 	notify_ready(&srv);
 	report_ready(ready_fd, 0);
 

@@ -8,10 +8,13 @@
 
 #include "daemon/server.h"
 
-void notify_ready(const struct server *srv);
+/* Arms the STATUS= refresh and, when WATCHDOG_USEC asks, the watchdog. */
+void notify_start(struct server *srv);
+void notify_stop(struct server *srv);
+void notify_ready(struct server *srv);
 void notify_reloading(void);
 void notify_stopping(void);
-/* STATUS= with rooms and members. */
-void notify_status(const struct server *srv);
+/* STATUS= with rooms, members and the message rate since the last one. */
+void notify_status(struct server *srv);
 
 #endif

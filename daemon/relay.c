@@ -176,15 +176,17 @@ notice_others(struct relay *r, struct member *m, uint8_t code)
 }
 
 static void
-send_closed(struct relay *r, struct member *m, uint8_t reason)
+send_closed_text(struct relay *r, struct member *m, uint8_t reason, const char *text)
 {
-	const char *text = closed_texts[reason];
+	if (text == NULL || text[0] == '\0')
+		text = closed_texts[reason];
 	long n = msg_encode_closed(reason, (const uint8_t *)text, strlen(text), r->pt,
 	    sizeof(r->pt));
 	if (n > 0)
 		relay_send(r, m, r->pt, (size_t)n);
 	m->closing = true;
 }
+
 
 /* Lifecycle. */
 
@@ -206,37 +208,50 @@ member_drop(struct relay *r, struct member *m)
 }
 
 void
-relay_room_close(struct relay *r, struct room *room, uint8_t reason)
+relay_room_close_text(struct relay *r, struct room *room, uint8_t reason, const char *text)
 {
 	if (reason != 0)
 		log_info("room '%s' closed: %s", room->name, closed_texts[reason]);
 	for (struct member *m = room->first; m != NULL; m = m->next) {
 		if (reason != 0 && !m->closing)
-			send_closed(r, m, reason);
+			send_closed_text(r, m, reason, text);
 		ev_timer_stop(r->srv->loop, &m->timer);
 	}
 	registry_room_free(r->srv->reg, room);
 }
 
 void
-relay_member_remove(struct relay *r, struct member *m, uint8_t reason)
+relay_room_close(struct relay *r, struct room *room, uint8_t reason)
+{
+	relay_room_close_text(r, room, reason, NULL);
+}
+
+void
+relay_member_remove_text(struct relay *r, struct member *m, uint8_t reason,
+    const char *text)
 {
 	struct room *room = m->room;
 
 	if (m->host) {
 		if (reason != 0)
-			send_closed(r, m, reason);
+			send_closed_text(r, m, reason, text);
 		relay_room_close(r, room, reason != 0 ? host_gone_reasons[reason] : 0);
 		return;
 	}
 	if (reason != 0) {
-		send_closed(r, m, reason);
+		send_closed_text(r, m, reason, text);
 		if (m->online && reason < sizeof(leave_notices) && leave_notices[reason] != 0)
 			notice_others(r, m, leave_notices[reason]);
 		log_info("'%s' left room '%s' (%s)", m->name, room->name,
 		    closed_reason_name(reason));
 	}
 	member_drop(r, m);
+}
+
+void
+relay_member_remove(struct relay *r, struct member *m, uint8_t reason)
+{
+	relay_member_remove_text(r, m, reason, NULL);
 }
 
 void
@@ -557,25 +572,31 @@ udp_bind(const struct listen_addr *a, char *err, size_t err_len)
 }
 
 struct relay *
-relay_new(struct server *srv, char *err, size_t err_len)
+relay_new(struct server *srv)
 {
 	struct relay *r = calloc(1, sizeof(*r));
 
-	if (r == NULL) {
-		snprintf(err, err_len, "out of memory");
-		return NULL;
-	}
-	r->srv = srv;
-	for (size_t i = 0; i < srv->cfg.n_listen; i++) {
-		int fd = udp_bind(&srv->cfg.listen[i], err, err_len);
-		if (fd < 0 || relay_add_socket(r, fd, srv->cfg.listen[i].text) < 0) {
-			if (fd >= 0)
-				close(fd);
-			relay_free(r);
-			return NULL;
+	if (r != NULL)
+		r->srv = srv;
+	return r;
+}
+
+int
+relay_bind(struct relay *r, char *err, size_t err_len)
+{
+	const struct config *cfg = &r->srv->cfg;
+
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		int fd = udp_bind(&cfg->listen[i], err, err_len);
+		if (fd < 0)
+			return -1;
+		if (relay_add_socket(r, fd, cfg->listen[i].text) < 0) {
+			close(fd);
+			snprintf(err, err_len, "udp %s: too many sockets", cfg->listen[i].text);
+			return -1;
 		}
 	}
-	return r;
+	return 0;
 }
 
 void

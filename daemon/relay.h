@@ -19,8 +19,10 @@
 
 struct relay;
 
-/* Binds one UDP socket per listen address.  Returns NULL with err set. */
-struct relay *relay_new(struct server *srv, char *err, size_t err_len);
+/* A relay with no sockets yet; NULL on allocation failure. */
+struct relay *relay_new(struct server *srv);
+/* Binds one UDP socket per [server] listen address.  0 or -1 with err. */
+int relay_bind(struct relay *r, char *err, size_t err_len);
 /* Adopts an already bound UDP socket (socket activation) instead. */
 int relay_add_socket(struct relay *r, int fd, const char *text);
 void relay_free(struct relay *r);
@@ -36,6 +38,12 @@ void relay_member_added(struct relay *r, struct member *m);
 void relay_member_remove(struct relay *r, struct member *m, uint8_t reason);
 /* Closes a room: CLOSED(reason) to every member, then frees it. */
 void relay_room_close(struct relay *r, struct room *room, uint8_t reason);
+/* The same with the CLOSED text given (an administrator's reason); NULL or
+ * "" for the default text.  Texts longer than a datagram holds are cut. */
+void relay_room_close_text(struct relay *r, struct room *room, uint8_t reason,
+    const char *text);
+void relay_member_remove_text(struct relay *r, struct member *m, uint8_t reason,
+    const char *text);
 /* CLOSED(SERVER_SHUTDOWN) to everyone, sent before returning. */
 void relay_shutdown(struct relay *r);
 /* Sends what is queued (the before-sleep hook calls it). */

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "daemon/activate.h"
 #include "daemon/conn.h"
+#include "daemon/control.h"
+#include "daemon/notify.h"
 #include "daemon/relay.h"
 #include "daemon/tls.h"
 #include "lib/log.h"
@@ -74,6 +77,32 @@ server_tls(struct server *srv, char *err, size_t err_len)
 	return 0;
 }
 
+/*
+ * Sockets passed by systemd first; whatever kind it did not pass (TCP,
+ * UDP, control) is bound from the configuration.
+ */
+static int
+server_sockets(struct server *srv, char *err, size_t err_len)
+{
+	struct activated a;
+
+	srv->relay = relay_new(srv);
+	if (srv->relay == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	if (activate_sockets(srv, &a, err, err_len) < 0)
+		return -1;
+	srv->activated = a.tcp + a.udp + a.control > 0;
+	if (a.udp == 0 && relay_bind(srv->relay, err, err_len) < 0)
+		return -1;
+	if (a.tcp == 0 && conn_listen_all(srv, err, err_len) < 0)
+		return -1;
+	if (a.control == 0 && (srv->control = control_new(srv, err, err_len)) == NULL)
+		return -1;
+	return 0;
+}
+
 int
 server_init(struct server *srv, const struct config *cfg, char *err, size_t err_len)
 {
@@ -97,12 +126,7 @@ server_init(struct server *srv, const struct config *cfg, char *err, size_t err_
 	srv->reg->data = srv;
 	ratelimit_init(&srv->rl, 1, 1, 1);
 	server_apply_limits(srv);
-	srv->relay = relay_new(srv, err, err_len);
-	if (srv->relay == NULL)
-		return -1;
-	if (conn_listen_all(srv, err, err_len) < 0)
-		return -1;
-	return 0;
+	return server_sockets(srv, err, err_len);
 }
 
 static bool
@@ -179,6 +203,7 @@ server_log_stats(const struct server *srv)
 void
 server_shutdown(struct server *srv)
 {
+	notify_stop(srv);
 	if (srv->relay != NULL)
 		relay_shutdown(srv->relay);
 	if (srv->loop != NULL)
@@ -187,9 +212,19 @@ server_shutdown(struct server *srv)
 		server_log_stats(srv);
 }
 
+int
+server_reload_notify(struct server *srv)
+{
+	notify_reloading();
+	int rc = server_reload(srv);
+	notify_ready(srv);
+	return rc;
+}
+
 void
 server_free(struct server *srv)
 {
+	control_free(srv->control);
 	relay_free(srv->relay);
 	registry_free(srv->reg);
 	SSL_CTX_free(srv->tls);

@@ -64,6 +64,7 @@ struct listener {
 
 struct conn;
 struct relay;
+struct control;
 
 struct server {
 	struct config cfg;
@@ -75,6 +76,7 @@ struct server {
 	size_t n_tcp;
 	struct registry *reg;
 	struct relay *relay;
+	struct control *control;
 	struct ratelimit rl;
 	struct conn *conns;		/* TCRP connections in flight */
 	size_t n_conns;
@@ -84,6 +86,12 @@ struct server {
 	struct counters stats;
 	uint64_t started_ms;
 	bool debug;			/* -d: debug level whatever the config says */
+	bool activated;			/* sockets came from systemd */
+	struct ev_timer status_timer;	/* STATUS= refresh */
+	struct ev_timer watchdog_timer;	/* WATCHDOG=1 */
+	uint64_t watchdog_ms;
+	uint64_t status_chats;		/* chats_relayed at the last STATUS= */
+	uint64_t status_ms;
 	bool stopping;
 };
 
@@ -92,6 +100,8 @@ int server_init(struct server *srv, const struct config *cfg, char *err, size_t 
 /* SIGHUP: re-reads the config and certificate; rooms stay.  On any error
  * the running configuration stays whole. */
 int server_reload(struct server *srv);
+/* The same, wrapped in RELOADING=1 ... READY=1 for systemd. */
+int server_reload_notify(struct server *srv);
 /* CLOSED(SERVER_SHUTDOWN) to every member, listeners and connections closed. */
 void server_shutdown(struct server *srv);
 void server_free(struct server *srv);

@@ -1,0 +1,376 @@
+/*
+ * control.c: the control socket's transport (see control.h).  Requests
+ * are newline-terminated JSON; each gets exactly one reply, in order.
+ * Replies are written at once and EPOLLOUT is armed only when the socket
+ * would block; a peer that does not read its replies is dropped once
+ * CONTROL_MAX_OUTPUT bytes wait for it.
+ */
+#include "daemon/control.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+struct ctl_conn {
+	struct ev_io io;
+	struct control *ctl;
+	struct ctl_conn *next, *prev;
+	struct ucred cred;
+	bool allowed;
+	bool refusal_logged;
+	bool closing;		/* close once the output is flushed */
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off, out_cap;
+	char in[CTL_LINE_MAX];
+};
+
+struct control {
+	struct ev_io io;
+	struct server *srv;
+	struct ctl_conn *conns;
+	size_t n_conns;
+	bool owns_path;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+static void
+conn_free(struct ctl_conn *c)
+{
+	struct control *ctl = c->ctl;
+
+	ev_io_stop(ctl->srv->loop, &c->io);
+	close(c->io.fd);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		ctl->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	ctl->n_conns--;
+	free(c->out);
+	free(c);
+}
+
+/* Writes what is queued; returns -1 when c was freed. */
+static int
+conn_flush(struct ctl_conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = write(c->io.fd, c->out + c->out_off, c->out_len - c->out_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* A closing peer's EOF would keep EPOLLIN ready. */
+			ev_io_set(c->ctl->srv->loop, &c->io,
+			    c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+			return 0;
+		}
+		if (n <= 0) {
+			conn_free(c);
+			return -1;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out_off = c->out_len = 0;
+	if (c->closing) {
+		conn_free(c);
+		return -1;
+	}
+	ev_io_set(c->ctl->srv->loop, &c->io, EPOLLIN);
+	return 0;
+}
+
+/* Appends a reply (taking it); returns -1 when c was freed. */
+static int
+conn_queue(struct ctl_conn *c, char *reply)
+{
+	size_t n;
+
+	if (reply == NULL) {
+		conn_free(c);
+		return -1;
+	}
+	n = strlen(reply);
+	if (c->out_len - c->out_off + n > CONTROL_MAX_OUTPUT) {
+		log_warnx("control: uid %u pid %d does not read its replies, closing",
+		    c->cred.uid, c->cred.pid);
+		free(reply);
+		conn_free(c);
+		return -1;
+	}
+	if (c->out_len + n > c->out_cap) {
+		size_t cap = c->out_len + n + 4096;
+		char *p = realloc(c->out, cap);
+		if (p == NULL) {
+			free(reply);
+			conn_free(c);
+			return -1;
+		}
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, reply, n);
+	c->out_len += n;
+	free(reply);
+	return conn_flush(c);
+}
+
+static char *
+conn_reply(struct ctl_conn *c, const char *line, size_t len)
+{
+	const struct ctl_command *cmd;
+	json_t *args;
+	char why[256];
+
+	if (!c->allowed) {
+		if (!c->refusal_logged)
+			log_warnx("control: refused uid %u pid %d: permission denied",
+			    c->cred.uid, c->cred.pid);
+		c->refusal_logged = true;
+		return ctl_reply_error(CTL_E_PERMISSION_DENIED,
+		    "permission denied: use root, ocmd's user, or a member of its group");
+	}
+	int r = ctl_request_parse(line, len, &cmd, &args, why, sizeof(why));
+	if (r < 0)
+		return ctl_reply_error((enum ctl_error)-r, why);
+	char *reply = control_dispatch(c->ctl->srv, cmd, args, &c->cred);
+	json_decref(args);
+	return reply;
+}
+
+/* Answers every whole line in the buffer; returns -1 when c was freed. */
+static int
+conn_lines(struct ctl_conn *c)
+{
+	size_t start = 0;
+	char *nl;
+
+	while ((nl = memchr(c->in + start, '\n', c->in_len - start)) != NULL) {
+		size_t len = (size_t)(nl - (c->in + start));
+		if (len > 0 && conn_queue(c, conn_reply(c, c->in + start, len)) < 0)
+			return -1;
+		start += len + 1;
+	}
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+	if (c->in_len == sizeof(c->in)) {
+		c->closing = true;
+		char why[96];
+		snprintf(why, sizeof(why), "a request line is limited to %d bytes",
+		    CTL_LINE_MAX - 1);
+		return conn_queue(c, ctl_reply_error(CTL_E_TOO_LARGE, why));
+	}
+	return 0;
+}
+
+static void
+conn_cb(struct ev_io *io, uint32_t revents)
+{
+	struct ctl_conn *c = container_of(io, struct ctl_conn, io);
+
+	if ((revents & EPOLLOUT) && conn_flush(c) < 0)
+		return;
+	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->closing)
+		return;
+	ssize_t n = read(io->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* EOF: replies already queued still go out. */
+		c->closing = true;
+		conn_flush(c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	conn_lines(c);
+}
+
+/*
+ * Root, our own user, and anyone whose primary or supplementary groups
+ * include ours (SO_PEERGROUPS), so that an administrator in group ocmd
+ * needs no sudo.
+ */
+static bool
+peer_allowed(int fd, const struct ucred *cred)
+{
+	gid_t ours = getegid();
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (cred->uid == 0 || cred->uid == geteuid() || cred->gid == ours)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == ours)
+			return true;
+	return false;
+}
+
+static size_t
+conns_of_uid(const struct control *ctl, uid_t uid)
+{
+	size_t n = 0;
+	for (const struct ctl_conn *c = ctl->conns; c != NULL; c = c->next)
+		n += c->cred.uid == uid;
+	return n;
+}
+
+static void
+accept_one(struct control *ctl, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    ctl->n_conns >= CONTROL_MAX_CONNS ||
+	    conns_of_uid(ctl, cred.uid) >= CONTROL_MAX_PER_UID) {
+		close(fd);
+		return;
+	}
+	struct ctl_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL || ev_io_start(ctl->srv->loop, &c->io, fd, EPOLLIN, conn_cb) < 0) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	c->cred = cred;
+	c->allowed = peer_allowed(fd, &cred);
+	c->next = ctl->conns;
+	if (ctl->conns != NULL)
+		ctl->conns->prev = c;
+	ctl->conns = c;
+	ctl->n_conns++;
+}
+
+static void
+listen_cb(struct ev_io *io, uint32_t revents)
+{
+	struct control *ctl = container_of(io, struct control, io);
+	(void)revents;
+
+	for (int i = 0; i < 16; i++) {
+		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		accept_one(ctl, fd);
+	}
+}
+
+struct control *
+control_adopt(struct server *srv, int fd)
+{
+	struct control *ctl = calloc(1, sizeof(*ctl));
+
+	if (ctl == NULL)
+		return NULL;
+	ctl->srv = srv;
+	if (ev_io_start(srv->loop, &ctl->io, fd, EPOLLIN, listen_cb) < 0) {
+		free(ctl);
+		return NULL;
+	}
+	return ctl;
+}
+
+/* A socket file left by a dead ocmd is replaced; a live one is refused. */
+static int
+path_claim(const struct sockaddr_un *sun, char *err, size_t err_len)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int live = fd >= 0 && connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (live) {
+		snprintf(err, err_len, "control socket %s: another ocmd is running", sun->sun_path);
+		return -1;
+	}
+	unlink(sun->sun_path);
+	return 0;
+}
+
+/* mkdir -p of the socket's directory (ocmd outside systemd, which would
+ * otherwise make /run/ocmd as RuntimeDirectory). */
+static void
+parent_dirs(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+}
+
+static int
+control_bind(const char *path, char *err, size_t err_len)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	parent_dirs(path);
+	if (path_claim(&sun, err, err_len) < 0)
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(fd, 16) < 0) {
+		snprintf(err, err_len, "control socket %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* Group ocmd when it exists (under systemd it is ours anyway), then
+	 * 0660: the group is how administrators get in without sudo. */
+	struct group *gr = getgrnam("ocmd");
+	if (gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) < 0)
+		log_warn("control socket %s: chgrp ocmd", path);
+	if (chmod(path, 0660) < 0)
+		log_warn("control socket %s: chmod", path);
+	return fd;
+}
+
+struct control *
+control_new(struct server *srv, char *err, size_t err_len)
+{
+	int fd = control_bind(srv->cfg.control_socket, err, err_len);
+	if (fd < 0)
+		return NULL;
+	struct control *ctl = control_adopt(srv, fd);
+	if (ctl == NULL) {
+		snprintf(err, err_len, "out of memory");
+		close(fd);
+		unlink(srv->cfg.control_socket);
+		return NULL;
+	}
+	ctl->owns_path = true;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", srv->cfg.control_socket);
+	return ctl;
+}
+
+void
+control_free(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	while (ctl->conns != NULL)
+		conn_free(ctl->conns);
+	ev_io_stop(ctl->srv->loop, &ctl->io);
+	close(ctl->io.fd);
+	if (ctl->owns_path)
+		unlink(ctl->path);
+	free(ctl);
+}

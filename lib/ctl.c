@@ -1,0 +1,217 @@
+/*
+ * ctl.c: the control protocol's table and codec (see ctl.h), shared by
+ * ocmd's control server and ocmctl.
+ */
+#include "lib/ctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ctl_error_names[CTL_E_MAX_] = {
+	[CTL_E_BAD_REQUEST] = "bad_request",
+	[CTL_E_UNKNOWN_COMMAND] = "unknown_command",
+	[CTL_E_BAD_ARGUMENTS] = "bad_arguments",
+	[CTL_E_PERMISSION_DENIED] = "permission_denied",
+	[CTL_E_NO_SUCH_ROOM] = "no_such_room",
+	[CTL_E_NO_SUCH_MEMBER] = "no_such_member",
+	[CTL_E_TOO_LARGE] = "too_large",
+	[CTL_E_RELOAD_FAILED] = "reload_failed",
+	[CTL_E_INTERNAL] = "internal",
+};
+
+const struct ctl_command ctl_commands[] = {
+	{ "status", CTL_READ, "version, uptime, fingerprint, listeners, rooms and members",
+	  { { NULL, false, NULL } } },
+	{ "list-rooms", CTL_READ, "every room with its member counts",
+	  { { NULL, false, NULL } } },
+	{ "show-room", CTL_READ, "one room's members: address, host, idle time, messages",
+	  { { "room", true, "the room's name" } } },
+	{ "kill-room", CTL_WRITE, "close a room; its members get CLOSED(ROOM_KILLED)",
+	  { { "room", true, "the room's name" },
+	    { "reason", false, "text shown to the members" } } },
+	{ "kick", CTL_WRITE, "remove a member; it gets CLOSED(KICKED), the others a notice",
+	  { { "room", true, "the room's name" },
+	    { "user", true, "the member's name" },
+	    { "reason", false, "text shown to the member" } } },
+	{ "stats", CTL_READ, "every counter: handshakes, datagrams, bytes, drops, peaks",
+	  { { NULL, false, NULL } } },
+	{ "reload", CTL_WRITE, "re-read the configuration and certificate (as SIGHUP)",
+	  { { NULL, false, NULL } } },
+};
+
+const size_t ctl_n_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
+
+const char *
+ctl_error_str(enum ctl_error e)
+{
+	return e > CTL_OK && e < CTL_E_MAX_ ? ctl_error_names[e] : NULL;
+}
+
+int
+ctl_error_parse(const char *s)
+{
+	for (int i = CTL_OK + 1; i < CTL_E_MAX_; i++)
+		if (strcmp(ctl_error_names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+const struct ctl_command *
+ctl_command_find(const char *name)
+{
+	for (size_t i = 0; i < ctl_n_commands; i++)
+		if (strcmp(ctl_commands[i].name, name) == 0)
+			return &ctl_commands[i];
+	return NULL;
+}
+
+static const struct ctl_arg *
+command_arg(const struct ctl_command *c, const char *name)
+{
+	for (int i = 0; i < CTL_MAX_ARGS && c->args[i].name != NULL; i++)
+		if (strcmp(c->args[i].name, name) == 0)
+			return &c->args[i];
+	return NULL;
+}
+
+/* Strict arguments: each known, each a string, the required ones there. */
+static int
+args_check(const struct ctl_command *c, json_t *args, char *why, size_t why_len)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(args, key, v) {
+		if (command_arg(c, key) == NULL) {
+			snprintf(why, why_len, "%s takes no argument '%.64s'", c->name, key);
+			return -CTL_E_BAD_ARGUMENTS;
+		}
+		if (!json_is_string(v)) {
+			snprintf(why, why_len, "argument '%s' must be a string", key);
+			return -CTL_E_BAD_ARGUMENTS;
+		}
+	}
+	for (int i = 0; i < CTL_MAX_ARGS && c->args[i].name != NULL; i++)
+		if (c->args[i].required && json_object_get(args, c->args[i].name) == NULL) {
+			snprintf(why, why_len, "%s needs the argument '%s'", c->name,
+			    c->args[i].name);
+			return -CTL_E_BAD_ARGUMENTS;
+		}
+	return 0;
+}
+
+int
+ctl_request_parse(const char *line, size_t len, const struct ctl_command **cmd,
+    json_t **args, char *why, size_t why_len)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *name, *a;
+	int rc;
+
+	if (root == NULL || !json_is_object(root)) {
+		snprintf(why, why_len, "a request is one JSON object per line%s%s",
+		    root == NULL ? ": " : "", root == NULL ? jerr.text : "");
+		json_decref(root);
+		return -CTL_E_BAD_REQUEST;
+	}
+	name = json_object_get(root, "command");
+	a = json_object_get(root, "args");
+	if (!json_is_string(name)) {
+		snprintf(why, why_len, "\"command\" must be a string");
+		rc = -CTL_E_BAD_REQUEST;
+	} else if ((*cmd = ctl_command_find(json_string_value(name))) == NULL) {
+		snprintf(why, why_len, "unknown command '%.64s' (see ocmctl --help)",
+		    json_string_value(name));
+		rc = -CTL_E_UNKNOWN_COMMAND;
+	} else if (a != NULL && !json_is_object(a)) {
+		snprintf(why, why_len, "\"args\" must be an object");
+		rc = -CTL_E_BAD_ARGUMENTS;
+	} else {
+		a = a != NULL ? json_incref(a) : json_object();
+		rc = args_check(*cmd, a, why, why_len);
+		if (rc == 0)
+			*args = a;
+		else
+			json_decref(a);
+	}
+	json_decref(root);
+	return rc;
+}
+
+const char *
+ctl_arg(json_t *args, const char *name)
+{
+	return json_string_value(json_object_get(args, name));
+}
+
+/* Compact JSON and a newline. */
+static char *
+dump_line(json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (s == NULL)
+		return NULL;
+	size_t n = strlen(s);
+	char *line = realloc(s, n + 2);
+	if (line == NULL) {
+		free(s);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
+char *
+ctl_request_build(const char *command, json_t *args)
+{
+	return dump_line(json_pack("{s:s, s:O}", "command", command, "args",
+	    args != NULL ? args : json_object()));
+}
+
+char *
+ctl_reply_ok(json_t *result)
+{
+	return dump_line(json_pack("{s:b, s:o}", "ok", 1, "result",
+	    result != NULL ? result : json_object()));
+}
+
+char *
+ctl_reply_error(enum ctl_error e, const char *message)
+{
+	const char *code = ctl_error_str(e);
+
+	return dump_line(json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code",
+	    code != NULL ? code : "internal", "message", message != NULL ? message : ""));
+}
+
+int
+ctl_reply_parse(const char *line, size_t len, bool *ok, json_t **result,
+    enum ctl_error *err, char *message, size_t message_len)
+{
+	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *okv = json_object_get(root, "ok");
+	int rc = -1;
+
+	if (json_is_true(okv) && json_is_object(json_object_get(root, "result"))) {
+		*ok = true;
+		*result = json_incref(json_object_get(root, "result"));
+		rc = 0;
+	} else if (json_is_false(okv)) {
+		json_t *e = json_object_get(root, "error");
+		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *msg = json_string_value(json_object_get(e, "message"));
+		int c = code != NULL ? ctl_error_parse(code) : -1;
+		if (c >= 0 && msg != NULL) {
+			*ok = false;
+			*err = (enum ctl_error)c;
+			snprintf(message, message_len, "%s", msg);
+			rc = 0;
+		}
+	}
+	json_decref(root);
+	return rc;
+}
