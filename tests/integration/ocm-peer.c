@@ -18,6 +18,10 @@
  *   quiet MS                                      exit 1 if any datagram arrives
  *   sleep MS
  *   free-port                                     a port free for TCP and UDP
+ *   udp-junk                                      one unauthenticated datagram to
+ *                                                 the server's port
+ *   notify-listen PATH MS                         an sd_notify socket at PATH: prints
+ *                                                 "notify: A | B" per message for MS
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -492,6 +497,53 @@ cmd_free_port(struct peer *p, char **argv)
 	return 1;
 }
 
+static int
+cmd_udp_junk(struct peer *p, char **argv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p->o.port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	(void)argv;
+
+	if (fd < 0 || inet_pton(AF_INET, p->o.host, &sin.sin_addr) != 1 ||
+	    sendto(fd, "junk", 4, 0, (struct sockaddr *)&sin, sizeof(sin)) != 4)
+		die("cannot send to %s", p->o.host);
+	close(fd);
+	return 0;
+}
+
+/* A stand-in for systemd's notification socket. */
+static int
+cmd_notify_listen(struct peer *p, char **argv)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char buf[4096];
+	uint64_t end = now_ms() + (uint64_t)atoi(argv[1]);
+	(void)p;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[0]);
+	unlink(sun.sun_path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		die("cannot bind %s", argv[0]);
+	printf("listening\n");
+	for (uint64_t now; (now = now_ms()) < end;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		if (poll(&pf, 1, (int)(end - now)) <= 0)
+			continue;
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (char *c = buf; *c != '\0'; c++)
+			if (*c == '\n')
+				*c = '|';
+		printf("notify: %s\n", buf);
+	}
+	close(fd);
+	unlink(sun.sun_path);
+	return 0;
+}
+
 struct command {
 	const char *name;
 	int nargs;		/* required */
@@ -509,6 +561,7 @@ static const struct command commands[] = {
 	{ "resend", 0, 0, cmd_resend }, { "tamper", 0, 0, cmd_tamper },
 	{ "expect", 1, 1, cmd_expect }, { "quiet", 1, 0, cmd_quiet },
 	{ "sleep", 1, 0, cmd_sleep }, { "free-port", 0, 0, cmd_free_port },
+	{ "notify-listen", 2, 0, cmd_notify_listen }, { "udp-junk", 0, 0, cmd_udp_junk },
 };
 
 int
