@@ -18,6 +18,9 @@
  *   quiet MS                                      exit 1 if any datagram arrives
  *   sleep MS
  *   free-port                                     a port free for TCP and UDP
+ *   ctl-send PATH HEX                             raw bytes to a control socket;
+ *                                                 prints each reply line, then
+ *                                                 "eof" or "open"
  *   udp-junk                                      one unauthenticated datagram to
  *                                                 the server's port
  *   notify-listen PATH MS                         an sd_notify socket at PATH: prints
@@ -498,6 +501,50 @@ cmd_free_port(struct peer *p, char **argv)
 }
 
 static int
+cmd_ctl_send(struct peer *p, char **argv)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	static uint8_t buf[1 << 20];
+	size_t n = unhex(argv[1], buf, sizeof(buf));
+	size_t have = 0;
+	(void)p;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[0]);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		die("cannot connect to %s: %s", argv[0], strerror(errno));
+	for (size_t off = 0; off < n;) {
+		ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	for (;;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		if (poll(&pf, 1, 1000) <= 0) {
+			printf("open\n");
+			break;
+		}
+		ssize_t r = read(fd, buf + have, sizeof(buf) - have - 1);
+		if (r <= 0) {
+			printf("eof\n");
+			break;
+		}
+		have += (size_t)r;
+		buf[have] = '\0';
+		char *nl;
+		while ((nl = strchr((char *)buf, '\n')) != NULL) {
+			*nl = '\0';
+			printf("%s\n", (char *)buf);
+			have -= (size_t)(nl + 1 - (char *)buf);
+			memmove(buf, nl + 1, have + 1);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static int
 cmd_udp_junk(struct peer *p, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p->o.port) };
@@ -562,6 +609,7 @@ static const struct command commands[] = {
 	{ "expect", 1, 1, cmd_expect }, { "quiet", 1, 0, cmd_quiet },
 	{ "sleep", 1, 0, cmd_sleep }, { "free-port", 0, 0, cmd_free_port },
 	{ "notify-listen", 2, 0, cmd_notify_listen }, { "udp-junk", 0, 0, cmd_udp_junk },
+	{ "ctl-send", 2, 0, cmd_ctl_send },
 };
 
 int
