@@ -374,13 +374,23 @@ on_leave(struct relay *r, struct member *m, const struct msg *msg)
 	relay_member_remove(r, m, CLOSED_LEFT);
 }
 
-/* MEMBERS of the online members, in as many datagrams as it takes. */
+/*
+ * MEMBERS of the online members, in as many datagrams as it takes.  A
+ * big room's list is many datagrams, so WHO draws on the same bucket as
+ * CHAT: a member cannot make the server spin answering it.
+ */
 static void
 on_who(struct relay *r, struct member *m, const struct msg *msg)
 {
 	size_t cap = OCM_MAX_DATAGRAM - DGRAM_OVERHEAD(m->room->name_len);
-	long n = msg_members_begin(0, r->pt, cap);
+	long n;
 	(void)msg;
+
+	if (!bucket_take(m, ev_now(r->srv->loop), r->srv->cfg.chat_rate)) {
+		reject(r, m, "not answered: WHO counts towards the flood limit");
+		return;
+	}
+	n = msg_members_begin(0, r->pt, cap);
 
 	for (struct member *o = m->room->first; o != NULL && n > 0; o = o->next) {
 		if (!o->online || o->closing)
