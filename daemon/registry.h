@@ -54,6 +54,7 @@ struct member {
 	struct aead *rx;		/* client-to-server key */
 	struct aead *tx;		/* server-to-client key */
 	uint64_t tx_counter;
+	uint32_t batch;			/* the relay's pending BATCH for it, index + 1; 0: none */
 	struct replay_window replay;
 	struct ev_timer timer;		/* token expiry, then idle timeout */
 	uint64_t created_ms;

@@ -24,6 +24,7 @@
 #define RX_BATCH	64
 #define RX_ROUNDS	8		/* batches per wakeup before others get a turn */
 #define TX_BATCH	256
+#define BATCH_SLOTS	512		/* members with records pending in one pass */
 #define SOCKET_BUFFER	(4 * 1024 * 1024)
 
 struct udp_sock {
@@ -41,8 +42,19 @@ struct tx_slot {
 	uint8_t buf[OCM_MAX_DATAGRAM];
 };
 
+/* Records for one member, gathered during a loop pass (PROTOCOL.md 5.2
+ * BATCH): buf[0] is the BATCH Type, then Length + record, ... */
+struct batch_buf {
+	struct member *m;
+	size_t len;
+	size_t n_recs;
+	uint8_t buf[OCM_MAX_DATAGRAM];
+};
+
 struct relay {
 	struct server *srv;
+	size_t n_batches;
+	struct batch_buf batches[BATCH_SLOTS];
 	struct udp_sock socks[SERVER_MAX_SOCKETS];
 	size_t n_socks;
 	struct mmsghdr rx_msgs[RX_BATCH];
@@ -84,8 +96,9 @@ static const uint8_t host_gone_reasons[] = {
 
 /* Output. */
 
-void
-relay_flush(struct relay *r)
+/* Sends the sealed datagrams queued so far. */
+static void
+tx_flush(struct relay *r)
 {
 	struct counters *st = &r->srv->stats;
 	size_t i = 0;
@@ -129,14 +142,12 @@ relay_flush(struct relay *r)
 
 /* Seals pt for m into the send queue. */
 static void
-relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
+seal_one(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 {
 	struct room *room = m->room;
 
-	if (!m->online || m->tx == NULL)
-		return;
 	if (r->n_tx == TX_BATCH)
-		relay_flush(r);
+		tx_flush(r);
 	struct tx_slot *s = &r->tx[r->n_tx];
 	long n = dgram_seal(m->tx, (const uint8_t *)room->name, room->name_len, m->token,
 	    m->tx_counter, pt, len, s->buf, sizeof(s->buf));
@@ -150,6 +161,94 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 	s->sock = m->udp_sock;
 	s->len = (size_t)n;
 	r->n_tx++;
+}
+
+/* Seals a member's pending records: one alone goes as itself, several as
+ * one BATCH.  The slot stays the member's until the pass ends. */
+static void
+batch_seal(struct relay *r, struct batch_buf *b)
+{
+	if (b->n_recs == 1)
+		seal_one(r, b->m, b->buf + 3, b->len - 3);
+	else if (b->n_recs > 1)
+		seal_one(r, b->m, b->buf, b->len);
+	b->len = 1;
+	b->n_recs = 0;
+}
+
+/* Ends the pass: every pending record is sealed, in order. */
+static void
+batches_flush(struct relay *r)
+{
+	for (size_t i = 0; i < r->n_batches; i++) {
+		struct batch_buf *b = &r->batches[i];
+		if (b->m == NULL)
+			continue;
+		batch_seal(r, b);
+		b->m->batch = 0;
+		b->m = NULL;
+	}
+	r->n_batches = 0;
+}
+
+void
+relay_flush(struct relay *r)
+{
+	batches_flush(r);
+	tx_flush(r);
+}
+
+/* Before a member goes: its pending records (its CLOSED among them) are
+ * sealed while its key and address still exist. */
+static void
+batch_release(struct relay *r, struct member *m)
+{
+	if (m->batch == 0)
+		return;
+	struct batch_buf *b = &r->batches[m->batch - 1];
+	batch_seal(r, b);
+	b->m = NULL;
+	m->batch = 0;
+}
+
+/*
+ * Queues one record for m.  Records that become ready for one member in
+ * the same pass of the loop are coalesced (BATCH exists for this: the
+ * kernel's cost per datagram dwarfs sealing a few more bytes); the pass
+ * ends with batches_flush(), so nothing waits for more to come.
+ */
+static void
+relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
+{
+	size_t cap = OCM_MAX_DATAGRAM - DGRAM_OVERHEAD(m->room->name_len);
+	struct batch_buf *b;
+
+	if (!m->online || m->tx == NULL)
+		return;
+	if (len + 3 > cap) {
+		/* Too big to share a datagram: keep its place in the order. */
+		batch_release(r, m);
+		seal_one(r, m, pt, len);
+		return;
+	}
+	if (m->batch == 0) {
+		if (r->n_batches == BATCH_SLOTS)
+			batches_flush(r);
+		b = &r->batches[r->n_batches++];
+		b->m = m;
+		b->len = 1;
+		b->n_recs = 0;
+		b->buf[0] = MSG_S_BATCH;
+		m->batch = (uint32_t)r->n_batches;
+	}
+	b = &r->batches[m->batch - 1];
+	if (b->len + 2 + len > cap)
+		batch_seal(r, b);
+	b->buf[b->len] = (uint8_t)(len >> 8);
+	b->buf[b->len + 1] = (uint8_t)len;
+	memcpy(b->buf + b->len + 2, pt, len);
+	b->len += 2 + len;
+	b->n_recs++;
 }
 
 static void
@@ -203,6 +302,7 @@ relay_member_added(struct relay *r, struct member *m)
 static void
 member_drop(struct relay *r, struct member *m)
 {
+	batch_release(r, m);
 	ev_timer_stop(r->srv->loop, &m->timer);
 	registry_member_free(r->srv->reg, m);
 }
@@ -215,6 +315,7 @@ relay_room_close_text(struct relay *r, struct room *room, uint8_t reason, const 
 	for (struct member *m = room->first; m != NULL; m = m->next) {
 		if (reason != 0 && !m->closing)
 			send_closed_text(r, m, reason, text);
+		batch_release(r, m);
 		ev_timer_stop(r->srv->loop, &m->timer);
 	}
 	registry_room_free(r->srv->reg, room);
@@ -532,6 +633,8 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 			relay_input(r, us->index, r->rx_buf[i], len, &r->rx_from[i],
 			    r->rx_msgs[i].msg_hdr.msg_namelen);
 		}
+		/* The pass over this batch ends here: nothing waits for more. */
+		batches_flush(r);
 		if (n < RX_BATCH)
 			return;
 	}

@@ -398,7 +398,38 @@ print_msg(const uint8_t *pt, size_t len)
 	}
 }
 
-/* Waits up to ms for a datagram; prints it and returns its type name. */
+/* Records received but not yet consumed: a BATCH yields several. */
+static struct {
+	uint8_t data[OCM_MAX_DATAGRAM];
+	size_t off[OCM_MAX_DATAGRAM / 3], len[OCM_MAX_DATAGRAM / 3];
+	size_t n, next;
+} rq;
+
+/* Queues the records of one plaintext (a BATCH's, in order). */
+static void
+queue_records(const uint8_t *pt, size_t len)
+{
+	struct msg m;
+	struct msg_iter it;
+	const uint8_t *rec;
+	size_t rl;
+
+	memcpy(rq.data, pt, len);
+	rq.n = rq.next = 0;
+	if (msg_parse(rq.data, len, &m) == 0 && m.type == MSG_S_BATCH) {
+		msg_iter_init(&it, &m);
+		while (msg_batch_next(&it, &rec, &rl) == 1) {
+			rq.off[rq.n] = (size_t)(rec - rq.data);
+			rq.len[rq.n++] = rl;
+		}
+		printf("recv batch %zu\n", rq.n);
+		return;
+	}
+	rq.off[0] = 0;
+	rq.len[rq.n++] = len;
+}
+
+/* Waits up to ms for a record; prints it and returns its type name. */
 static const char *
 recv_one(struct peer *p, int ms)
 {
@@ -407,11 +438,16 @@ recv_one(struct peer *p, int ms)
 	uint64_t end = now_ms() + (uint64_t)ms;
 
 	for (;;) {
-		long n = udp_recv(&p->u, buf, &pt);
-		if (n > 0) {
-			const char *t = print_msg(pt, (size_t)n);
+		if (rq.next < rq.n) {
+			const char *t = print_msg(rq.data + rq.off[rq.next], rq.len[rq.next]);
+			rq.next++;
 			fflush(stdout);
 			return t;
+		}
+		long n = udp_recv(&p->u, buf, &pt);
+		if (n > 0) {
+			queue_records(pt, (size_t)n);
+			continue;
 		}
 		uint64_t now = now_ms();
 		if (n < 0 || now >= end)
