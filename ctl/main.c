@@ -1,24 +1,573 @@
 /*
- * main.c: ocmctl, control a running ocmd.  The foundation release builds libocm and
- * its tests; this program only answers --help and --version until the
- * issue that implements it lands.
+ * main.c: ocmctl, the administrator's client of ocmd's control socket
+ * (DESIGN.md, "Control protocol and ocmctl").  It turns argv into one
+ * request through the command table of lib/ctl.c, sends it, reads the one
+ * reply line and hands the result to output.c.  The same table gives
+ * --help, each command's usage, and --commands, which shell completion
+ * reads, so ocmctl cannot drift from what ocmd dispatches.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/output.h"
+#include "lib/ctl.h"
+#include "lib/log.h"
+
+#define DEFAULT_SOCKET		RUNSTATEDIR "/ocmd/control.sock"
+#define SOCKET_ENV		"OCMCTL_SOCKET"
+#define REPLY_MAX		((size_t)CTL_LINE_MAX * 16)
+#define REPLY_TIMEOUT_S		10
+#define MESSAGE_MAX		1024	/* the daemon's error message, bytes */
+
+enum {
+	EXIT_DONE = 0,
+	EXIT_REFUSED = 1,		/* ocmd said no (or the output failed) */
+	EXIT_USAGE = 2,
+	EXIT_UNREACHABLE = 3,		/* no connection, or no usable reply */
+	GO_ON = -1,			/* not an exit status: carry on */
+};
+
+enum { OPT_COMMANDS = 256 };
+
+struct options {
+	const char *socket;
+	bool json;
+	bool quiet;
+	const struct ctl_command *cmd;
+	const struct view *view;
+	const char *args[CTL_MAX_ARGS];	/* the positional arguments, in table order */
+	int nargs;
+};
+
+/* What connect() failing usually means here, and what to do about it. */
+static const struct {
+	int err;
+	const char *hint;
+} connect_hints[] = {
+	{ ENOENT, "no such socket: is ocmd running? (or use -s)" },
+	{ EACCES, "permission denied: run as root or as a member of group ocmd" },
+	{ ECONNREFUSED, "nothing listens there: ocmd is not running" },
+	{ EAGAIN, "ocmd has too many connections waiting: try again" },
+};
+
+/* Options that may follow the command; -q only where the view has a table. */
+enum cmd_opt { CO_HELP, CO_JSON, CO_QUIET };
+static const struct {
+	const char *short_name, *long_name;
+	enum cmd_opt id;
+} cmd_options[] = {
+	{ "-h", "--help", CO_HELP },
+	{ "-j", "--json", CO_JSON },
+	{ "-q", "--quiet", CO_QUIET },
+};
+
+/* ---- The command table as help text ------------------------------------- */
+
+static int
+command_nargs(const struct ctl_command *c, bool required_only)
+{
+	int n = 0;
+
+	while (n < CTL_MAX_ARGS && c->args[n].name != NULL &&
+	    (!required_only || c->args[n].required))
+		n++;
+	return n;
+}
+
+/* An argument's name as usage shows it: "ROOM". */
+static const char *
+arg_upper(const struct ctl_arg *a, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; a->name[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (char)toupper((unsigned char)a->name[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/* "kick ROOM USER [REASON]", "list-rooms [-q]". */
+static void
+command_synopsis(const struct ctl_command *c, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s%s", c->name,
+	    view_quiet_help(view_find(c->name)) != NULL ? " [-q]" : "");
+	char arg[64];
+
+	for (int i = 0; i < command_nargs(c, false) && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, c->args[i].required ? " %s" : " [%s]",
+		    arg_upper(&c->args[i], arg, sizeof(arg)));
+}
+
+static void
+usage(void)
+{
+	char syn[256];
+
+	printf("usage: ocmctl [-s SOCKET] [-j|--json] COMMAND [ARGS]\n"
+	    "       ocmctl COMMAND --help\n"
+	    "Control a running ocmd through its control socket.\n\n"
+	    "  -s, --socket SOCKET  the control socket (default: $" SOCKET_ENV ",\n"
+	    "                       else " DEFAULT_SOCKET ")\n"
+	    "  -j, --json           print the daemon's result as JSON\n"
+	    "  -h, --help           show this help and exit\n"
+	    "  -V, --version        show the version and exit\n"
+	    "      --commands       list the command names, one per line\n\n"
+	    "Commands:\n");
+	for (size_t i = 0; i < ctl_n_commands; i++) {
+		command_synopsis(&ctl_commands[i], syn, sizeof(syn));
+		printf("  %s\n        %s\n", syn, ctl_commands[i].summary);
+	}
+	printf("\nExit status: 0 done, 1 refused by ocmd, 2 usage error, 3 ocmd unreachable.\n");
+}
+
+static void
+command_help(const struct ctl_command *c)
+{
+	const char *quiet = view_quiet_help(view_find(c->name));
+	char syn[256], arg[64];
+
+	command_synopsis(c, syn, sizeof(syn));
+	printf("usage: ocmctl [-s SOCKET] [-j] %s\n%s\n\n", syn, c->summary);
+	for (int i = 0; i < command_nargs(c, false); i++)
+		printf("  %-12s %s%s\n", arg_upper(&c->args[i], arg, sizeof(arg)),
+		    c->args[i].help, c->args[i].required ? "" : " (optional)");
+	if (quiet != NULL)
+		printf("  %-12s %s\n", "-q, --quiet", quiet);
+	printf("  %-12s %s\n", "-j, --json", "print the daemon's result as JSON");
+	printf("  %-12s %s\n", "-h, --help", "show this help and exit");
+	if (c->access == CTL_WRITE)
+		printf("\nThis command changes the daemon's state; ocmd logs it with your uid.\n");
+}
+
+static void
+list_commands(FILE *f, const char *sep, const char *end)
+{
+	for (size_t i = 0; i < ctl_n_commands; i++)
+		fprintf(f, "%s%s", i > 0 ? sep : "", ctl_commands[i].name);
+	fputs(end, f);
+}
+
+static void usage_error(const struct ctl_command *c, const char *fmt, ...) OCM_PRINTF(2, 3);
+
+/* The problem, then the command's usage line or a pointer to --help. */
+static void
+usage_error(const struct ctl_command *c, const char *fmt, ...)
+{
+	char syn[256];
+	va_list ap;
+
+	fputs("ocmctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (c != NULL) {
+		command_synopsis(c, syn, sizeof(syn));
+		fprintf(stderr, "\nusage: ocmctl [-s SOCKET] [-j] %s\n", syn);
+	} else {
+		fputs("\nTry 'ocmctl --help' for more information.\n", stderr);
+	}
+}
+
+/* ---- argv --------------------------------------------------------------- */
+
+/* Returns GO_ON, or the exit status of --help, --version, --commands or a
+ * usage error. */
+static int
+parse_global(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "commands", no_argument, NULL, OPT_COMMANDS },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	/* "+": stop at the command; what follows it is parse_command's.
+	 * ":": we say what is wrong, as "ocmctl", whatever argv[0] is. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:s:jhV", longopts, NULL)) != -1) {
+		if (opt == 's') {
+			o->socket = optarg;
+		} else if (opt == 'j') {
+			o->json = true;
+		} else if (opt == 'h') {
+			usage();
+			return EXIT_DONE;
+		} else if (opt == 'V') {
+			printf("ocmctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return EXIT_DONE;
+		} else if (opt == OPT_COMMANDS) {
+			list_commands(stdout, "\n", "\n");
+			return EXIT_DONE;
+		} else {
+			if (opt == ':')
+				usage_error(NULL, "option '%s' needs an argument", argv[optind - 1]);
+			else if (optopt != 0)
+				usage_error(NULL, "unknown option '-%c'", optopt);
+			else
+				usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	return GO_ON;
+}
+
+/* One option after the command; returns GO_ON or an exit status. */
+static int
+command_option(struct options *o, const char *a)
+{
+	for (size_t i = 0; i < sizeof(cmd_options) / sizeof(cmd_options[0]); i++) {
+		if (strcmp(a, cmd_options[i].short_name) != 0 &&
+		    strcmp(a, cmd_options[i].long_name) != 0)
+			continue;
+		switch (cmd_options[i].id) {
+		case CO_HELP:
+			command_help(o->cmd);
+			return EXIT_DONE;
+		case CO_JSON:
+			o->json = true;
+			return GO_ON;
+		case CO_QUIET:
+			if (view_quiet_help(o->view) == NULL)
+				break;
+			o->quiet = true;
+			return GO_ON;
+		}
+	}
+	usage_error(o->cmd, "%s: unknown option '%s' (put -- before an argument that "
+	    "starts with '-')", o->cmd->name, a);
+	return EXIT_USAGE;
+}
+
+static int
+parse_command(int argc, char **argv, struct options *o)
+{
+	bool options_done = false;
+	int rc;
+
+	for (int i = optind + 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!options_done && strcmp(a, "--") == 0) {
+			options_done = true;
+		} else if (!options_done && a[0] == '-' && a[1] != '\0') {
+			if ((rc = command_option(o, a)) != GO_ON)
+				return rc;
+		} else if (o->nargs == command_nargs(o->cmd, false)) {
+			usage_error(o->cmd, "%s: unexpected argument '%s'", o->cmd->name, a);
+			return EXIT_USAGE;
+		} else {
+			o->args[o->nargs++] = a;
+		}
+	}
+	if (o->nargs < command_nargs(o->cmd, true)) {
+		char arg[64];
+		usage_error(o->cmd, "%s: missing %s (%s)", o->cmd->name,
+		    arg_upper(&o->cmd->args[o->nargs], arg, sizeof(arg)),
+		    o->cmd->args[o->nargs].help);
+		return EXIT_USAGE;
+	}
+	if (o->json && o->quiet) {
+		usage_error(o->cmd, "%s: -q and --json exclude each other", o->cmd->name);
+		return EXIT_USAGE;
+	}
+	return GO_ON;
+}
+
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	const char *env = getenv(SOCKET_ENV);
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	o->socket = env != NULL && env[0] != '\0' ? env : DEFAULT_SOCKET;
+	if ((rc = parse_global(argc, argv, o)) != GO_ON)
+		return rc;
+	if (optind == argc || (o->cmd = ctl_command_find(argv[optind])) == NULL) {
+		if (optind == argc)
+			fputs("ocmctl: no command given; the commands are:\n  ", stderr);
+		else
+			fprintf(stderr, "ocmctl: unknown command '%s'; the commands are:\n  ",
+			    argv[optind]);
+		list_commands(stderr, ", ", "\nTry 'ocmctl --help' for more information.\n");
+		return EXIT_USAGE;
+	}
+	o->view = view_find(o->cmd->name);
+	return parse_command(argc, argv, o);
+}
+
+/* The request line, or NULL after a usage error. */
+static char *
+request_build(const struct options *o)
+{
+	json_t *args = json_object(), *s;
+	char *line, arg[64];
+
+	for (int i = 0; i < o->nargs; i++) {
+		if ((s = json_string(o->args[i])) == NULL) {
+			usage_error(o->cmd, "%s: %s is not valid UTF-8", o->cmd->name,
+			    arg_upper(&o->cmd->args[i], arg, sizeof(arg)));
+			json_decref(args);
+			return NULL;
+		}
+		json_object_set_new(args, o->cmd->args[i].name, s);
+	}
+	line = ctl_request_build(o->cmd->name, args);
+	json_decref(args);
+	if (line == NULL) {
+		fputs("ocmctl: out of memory\n", stderr);
+		exit(EXIT_REFUSED);
+	}
+	if (strlen(line) > CTL_LINE_MAX) {
+		usage_error(o->cmd, "%s: the arguments are too long (a request is at most "
+		    "%d bytes)", o->cmd->name, CTL_LINE_MAX);
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
+/* ---- The exchange ------------------------------------------------------- */
+
+struct conn {
+	int fd;
+	const char *path;
+	struct timespec deadline;	/* CLOCK_MONOTONIC */
+};
+
+/* Returns GO_ON with c->fd connected, or EXIT_UNREACHABLE (or EXIT_USAGE
+ * for a path that cannot be a socket's) after saying why. */
+static int
+conn_open(struct conn *c, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval timeout = { .tv_sec = REPLY_TIMEOUT_S };
+	const char *why;
+
+	c->path = path;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		usage_error(NULL, "socket path %s is too long (at most %zu bytes)", path,
+		    sizeof(sun.sun_path) - 1);
+		return EXIT_USAGE;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		fprintf(stderr, "ocmctl: socket: %s\n", strerror(errno));
+		return EXIT_UNREACHABLE;
+	}
+	/* Bounds connect() too: it waits while ocmd's backlog is full. */
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    fcntl(c->fd, F_SETFL, O_NONBLOCK) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+		c->deadline.tv_sec += REPLY_TIMEOUT_S;
+		return GO_ON;
+	}
+	why = strerror(errno);
+	for (size_t i = 0; i < sizeof(connect_hints) / sizeof(connect_hints[0]); i++)
+		if (connect_hints[i].err == errno)
+			why = connect_hints[i].hint;
+	fprintf(stderr, "ocmctl: cannot connect to %s: %s\n", path, why);
+	close(c->fd);
+	c->fd = -1;
+	return EXIT_UNREACHABLE;
+}
+
+/* Waits for events until the deadline: 1 ready, 0 timed out, -1 error. */
+static int
+conn_wait(const struct conn *c, short events)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = events };
+	struct timespec now;
+	long ms;
+	int n;
+
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (c->deadline.tv_sec - now.tv_sec) * 1000 +
+		    (c->deadline.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return 0;
+		n = poll(&pfd, 1, (int)ms);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/*
+ * Sends the request.  A peer that refuses at once (permission_denied) may
+ * reply and close before reading it all, so a reset here is not an error:
+ * the reply may already wait in our receive buffer.
+ */
+static void
+conn_send(const struct conn *c, const char *line)
+{
+	size_t len = strlen(line), off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (conn_wait(c, POLLOUT) <= 0)
+				break;
+		} else {
+			if (errno != EPIPE && errno != ECONNRESET)
+				fprintf(stderr, "ocmctl: sending to %s: %s\n", c->path,
+				    strerror(errno));
+			break;
+		}
+	}
+}
+
+/* Room for more of the reply; NULL, or why there is none. */
+static const char *
+reply_grow(char **buf, size_t *cap)
+{
+	static char too_large[64];
+	size_t ncap = *cap == 0 ? 4096 : *cap * 4;
+	char *p;
+
+	if (*cap == REPLY_MAX) {
+		snprintf(too_large, sizeof(too_large), "the reply is larger than %zu bytes",
+		    REPLY_MAX);
+		return too_large;
+	}
+	if (ncap > REPLY_MAX)
+		ncap = REPLY_MAX;
+	if ((p = realloc(*buf, ncap)) == NULL)
+		return "out of memory";
+	*buf = p;
+	*cap = ncap;
+	return NULL;
+}
+
+/* Reads up to the first newline; returns GO_ON with *line (malloc'ed,
+ * NUL-terminated in place of the newline) and *len, or EXIT_UNREACHABLE. */
+static int
+conn_read_line(const struct conn *c, char **line, size_t *len)
+{
+	size_t cap = 0, used = 0;
+	char *buf = NULL, *nl = NULL;
+	const char *why = NULL;
+	char timed_out[64];
+	ssize_t n;
+
+	snprintf(timed_out, sizeof(timed_out), "no reply within %d s", REPLY_TIMEOUT_S);
+	while (nl == NULL && why == NULL) {
+		if (used == cap && (why = reply_grow(&buf, &cap)) != NULL)
+			break;
+		n = recv(c->fd, buf + used, cap - used, 0);
+		if (n > 0) {
+			nl = memchr(buf + used, '\n', (size_t)n);
+			used += (size_t)n;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			why = n == 0 || errno == ECONNRESET ?
+			    "ocmd closed the connection without a reply" : strerror(errno);
+		} else if ((n = conn_wait(c, POLLIN)) <= 0) {
+			why = n == 0 ? timed_out : strerror(errno);
+		}
+	}
+	if (nl == NULL) {
+		fprintf(stderr, "ocmctl: %s: %s\n", c->path, why);
+		free(buf);
+		return EXIT_UNREACHABLE;
+	}
+	*nl = '\0';
+	*line = buf;
+	*len = (size_t)(nl - buf);
+	return GO_ON;
+}
+
+/* ---- The reply ---------------------------------------------------------- */
+
+static int
+reply_print(const struct options *o, const char *line, size_t len)
+{
+	const struct output *out = o->json ? &output_json : o->quiet ? &output_quiet : &output_text;
+	char message[MESSAGE_MAX];
+	enum ctl_error err;
+	json_t *result = NULL;
+	bool ok;
+	int rc = EXIT_DONE;
+
+	if (ctl_reply_parse(line, len, &ok, &result, &err, message, sizeof(message)) < 0) {
+		fprintf(stderr, "ocmctl: ocmd sent something that is not a reply\n");
+		return EXIT_UNREACHABLE;
+	}
+	if (!ok) {
+		out->error(ctl_error_str(err), message);
+		return EXIT_REFUSED;
+	}
+	if (out->result(o->view, result) < 0) {
+		fprintf(stderr, "ocmctl: cannot write the output: %s\n", strerror(errno));
+		rc = EXIT_REFUSED;
+	}
+	json_decref(result);
+	return rc;
+}
+
+static int
+run(const struct options *o)
+{
+	struct conn c = { .fd = -1 };
+	char *request, *reply = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((request = request_build(o)) == NULL)
+		return EXIT_USAGE;
+	rc = conn_open(&c, o->socket);
+	if (rc == GO_ON) {
+		conn_send(&c, request);
+		rc = conn_read_line(&c, &reply, &len);
+	}
+	if (rc == GO_ON)
+		rc = reply_print(o, reply, len);
+	if (c.fd >= 0)
+		close(c.fd);
+	free(request);
+	free(reply);
+	return rc;
+}
+
+/* --help into a full disk is a failure too. */
+static int
+finish(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (rc == EXIT_DONE)
+			fprintf(stderr, "ocmctl: cannot write the output: %s\n", strerror(errno));
+		return rc == EXIT_DONE ? EXIT_REFUSED : rc;
+	}
+	return rc;
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
-		printf("ocmctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-		return 0;
-	}
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: ocmctl [--help] [--version]\n"
-		    "control a running ocmd (not functional in %s %s yet)\n", PACKAGE_NAME, PACKAGE_VERSION);
-		return 0;
-	}
-	fprintf(stderr, "ocmctl: not functional in %s %s yet; see README.md\n",
-	    PACKAGE_NAME, PACKAGE_VERSION);
-	return 1;
+	struct options o;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o)) != GO_ON)
+		return finish(rc);
+	output_init();
+	return finish(run(&o));
 }

@@ -205,9 +205,10 @@ ctl_reply_parse(const char *line, size_t len, bool *ok, json_t **result,
 		const char *code = json_string_value(json_object_get(e, "code"));
 		const char *msg = json_string_value(json_object_get(e, "message"));
 		int c = code != NULL ? ctl_error_parse(code) : -1;
-		if (c >= 0 && msg != NULL) {
+		/* A code from a newer ocmd is still a refusal, not garbage. */
+		if (code != NULL && msg != NULL) {
 			*ok = false;
-			*err = (enum ctl_error)c;
+			*err = c >= 0 ? (enum ctl_error)c : CTL_E_INTERNAL;
 			snprintf(message, message_len, "%s", msg);
 			rc = 0;
 		}

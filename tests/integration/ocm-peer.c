@@ -21,6 +21,7 @@
  *   ctl-send PATH HEX                             raw bytes to a control socket;
  *                                                 prints each reply line, then
  *                                                 "eof" or "open"
+ *   ctl-flood PATH N                              N bytes without a newline, the same
  *   udp-junk                                      one unauthenticated datagram to
  *                                                 the server's port
  *   notify-listen PATH MS                         an sd_notify socket at PATH: prints
@@ -536,19 +537,21 @@ cmd_free_port(struct peer *p, char **argv)
 	return 1;
 }
 
+static uint8_t ctl_buf[1 << 20];
+
+/* Writes n bytes of ctl_buf to the control socket at path; prints every
+ * reply line, then "eof" or "open" (nothing more within a second). */
 static int
-cmd_ctl_send(struct peer *p, char **argv)
+ctl_exchange(const char *path, size_t n)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	static uint8_t buf[1 << 20];
-	size_t n = unhex(argv[1], buf, sizeof(buf));
+	uint8_t *buf = ctl_buf;
 	size_t have = 0;
-	(void)p;
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[0]);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		die("cannot connect to %s: %s", argv[0], strerror(errno));
+		die("cannot connect to %s: %s", path, strerror(errno));
 	for (size_t off = 0; off < n;) {
 		ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
 		if (w <= 0)
@@ -561,7 +564,7 @@ cmd_ctl_send(struct peer *p, char **argv)
 			printf("open\n");
 			break;
 		}
-		ssize_t r = read(fd, buf + have, sizeof(buf) - have - 1);
+		ssize_t r = read(fd, buf + have, sizeof(ctl_buf) - have - 1);
 		if (r <= 0) {
 			printf("eof\n");
 			break;
@@ -578,6 +581,26 @@ cmd_ctl_send(struct peer *p, char **argv)
 	}
 	close(fd);
 	return 0;
+}
+
+static int
+cmd_ctl_send(struct peer *p, char **argv)
+{
+	(void)p;
+	return ctl_exchange(argv[0], unhex(argv[1], ctl_buf, sizeof(ctl_buf)));
+}
+
+/* N bytes of 'a' and no newline: an oversize request line. */
+static int
+cmd_ctl_flood(struct peer *p, char **argv)
+{
+	size_t n = (size_t)atol(argv[1]);
+	(void)p;
+
+	if (n > sizeof(ctl_buf))
+		die("at most %zu bytes", sizeof(ctl_buf));
+	memset(ctl_buf, 'a', n);
+	return ctl_exchange(argv[0], n);
 }
 
 static int
@@ -645,7 +668,7 @@ static const struct command commands[] = {
 	{ "expect", 1, 1, cmd_expect }, { "quiet", 1, 0, cmd_quiet },
 	{ "sleep", 1, 0, cmd_sleep }, { "free-port", 0, 0, cmd_free_port },
 	{ "notify-listen", 2, 0, cmd_notify_listen }, { "udp-junk", 0, 0, cmd_udp_junk },
-	{ "ctl-send", 2, 0, cmd_ctl_send },
+	{ "ctl-send", 2, 0, cmd_ctl_send }, { "ctl-flood", 2, 0, cmd_ctl_flood },
 };
 
 int

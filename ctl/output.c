@@ -1,0 +1,698 @@
+/*
+ * output.c: ocmctl's output, the last step of its one request.  Each
+ * command has a view, a format description of its result: lines of fields,
+ * a table of an array, a message template or a walk of every counter.  The
+ * text output renders the view with column widths computed from the data;
+ * the quiet output prints the first column of the view's table (for shell
+ * completion); the JSON output prints the result as ocmd sent it.  Every
+ * string a peer chose (room and user names) is shown with its control
+ * characters replaced, and measured in terminal columns, not bytes.
+ */
+#include "ctl/output.h"
+
+#include <langinfo.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "lib/text.h"
+
+enum kind {
+	K_ANY,			/* as the JSON type says */
+	K_TEXT,
+	K_NUMBER,
+	K_YESNO,
+	K_AGE,			/* seconds, one unit: 45s, 12m, 3h, 2d */
+	K_UPTIME,		/* seconds, every unit: 2d 3h 4m 5s */
+	K_LIST,			/* an array: a, b, c */
+};
+
+struct field {
+	const char *key;	/* the member of the result (or of a row) */
+	const char *label;	/* a column heading or a line's label */
+	enum kind kind;
+};
+
+enum shape {
+	S_NONE,
+	S_FIELDS,		/* "label: value" lines, then members not listed */
+	S_LINE,			/* "label value, label value" on one line */
+	S_TABLE,		/* the array .key: a row per element, a column per field */
+	S_MESSAGE,		/* .key is a template: {member}; {member:s} is "s" unless 1 */
+	S_COUNTERS,		/* every member, "name value", objects flattened as a.b */
+};
+
+#define VIEW_FIELDS		10
+#define VIEW_PARTS		2
+
+struct part {
+	enum shape shape;
+	const char *key;
+	const char *empty;	/* S_TABLE: printed instead of an empty table */
+	struct field fields[VIEW_FIELDS];
+};
+
+struct view {
+	const char *command;
+	const char *quiet_help;	/* what -q prints; NULL: no -q */
+	struct part parts[VIEW_PARTS];
+};
+
+/* The format description of every command, one entry per ctl_commands[]
+ * entry; a command missing here is printed by view_generic. */
+static const struct view views[] = {
+	{ "status", NULL, { { S_FIELDS, NULL, NULL, {
+		{ "version", "version", K_TEXT },
+		{ "protocol", "protocol", K_NUMBER },
+		{ "pid", "pid", K_NUMBER },
+		{ "uptime_s", "uptime", K_UPTIME },
+		{ "fingerprint", "fingerprint", K_TEXT },
+		{ "listeners", "listeners", K_LIST },
+		{ "config", "config", K_TEXT },
+		{ "rooms", "rooms", K_NUMBER },
+		{ "members", "members", K_NUMBER },
+		{ "online", "online", K_NUMBER } } } } },
+	{ "list-rooms", "print only the room names, one per line", {
+	    { S_TABLE, "rooms", "no rooms", {
+		{ "name", "ROOM", K_TEXT },
+		{ "members", "MEMBERS", K_NUMBER },
+		{ "online", "ONLINE", K_NUMBER },
+		{ "password", "PASSWORD", K_YESNO },
+		{ "host", "HOST", K_TEXT },
+		{ "age_s", "AGE", K_AGE },
+		{ "messages", "MESSAGES", K_NUMBER } } } } },
+	{ "show-room", "print only the member names, one per line", {
+	    { S_LINE, NULL, NULL, {
+		{ "name", "room", K_TEXT },
+		{ "password", "password", K_YESNO },
+		{ "age_s", "age", K_AGE },
+		{ "messages", "messages", K_NUMBER } } },
+	    { S_TABLE, "members", "no members", {
+		{ "name", "USER", K_TEXT },
+		{ "host", "HOST", K_YESNO },
+		{ "online", "ONLINE", K_YESNO },
+		{ "address", "ADDRESS", K_TEXT },
+		{ "idle_s", "IDLE", K_AGE },
+		{ "messages_in", "IN", K_NUMBER },
+		{ "messages_out", "OUT", K_NUMBER } } } } },
+	{ "kill-room", NULL, { { S_MESSAGE,
+	    "room '{room}' closed ({members} member{members:s} told)", NULL, { { 0 } } } } },
+	{ "kick", NULL, { { S_MESSAGE,
+	    "'{user}' removed from room '{room}'", NULL, { { 0 } } } } },
+	{ "stats", NULL, { { S_COUNTERS, NULL, NULL, { { 0 } } } } },
+	{ "reload", NULL, { { S_MESSAGE,
+	    "configuration reloaded; {rooms} room{rooms:s} kept", NULL, { { 0 } } } } },
+};
+
+static const struct view view_generic = {
+	NULL, NULL, { { S_COUNTERS, NULL, NULL, { { 0 } } } },
+};
+
+static bool utf8_locale;
+
+/* ---- Strings ------------------------------------------------------------ */
+
+/* ocmctl is short-lived and every input it holds is capped (argv, a reply
+ * of at most CTL_LINE_MAX * 16 bytes), so running out of memory ends it. */
+static void *
+must(void *p)
+{
+	if (p == NULL) {
+		fputs("ocmctl: out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}
+
+static char *
+str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+str_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return must(s);
+}
+
+/* Control characters, line separators and bidi overrides: anything that
+ * could move the cursor or reorder what follows on the line. */
+static bool
+code_point_unsafe(uint32_t cp)
+{
+	static const struct { uint32_t lo, hi; } unsafe[] = {
+		{ 0x0000, 0x001f }, { 0x007f, 0x009f }, { 0x200e, 0x200f },
+		{ 0x2028, 0x202e }, { 0x2066, 0x2069 },
+	};
+
+	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++)
+		if (cp >= unsafe[i].lo && cp <= unsafe[i].hi)
+			return true;
+	return false;
+}
+
+/* The code point at s, which is valid UTF-8; returns its length. */
+static size_t
+utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xe0) {
+		*cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+		return 2;
+	}
+	if (s[0] < 0xf0) {
+		*cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
+		    (s[2] & 0x3f);
+		return 3;
+	}
+	*cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
+	    (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+	return 4;
+}
+
+char *
+output_clean(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, n;
+	bool valid = utf8_valid(u, len);
+	char *out = must(malloc(len + 1)), *o = out;
+	uint32_t cp;
+
+	while (i < len) {
+		if (valid) {
+			n = utf8_decode(u + i, &cp);
+		} else {
+			n = 1;
+			cp = u[i] < 0x80 ? u[i] : 0;	/* each byte of bad UTF-8: '?' */
+		}
+		if (code_point_unsafe(cp)) {
+			*o++ = '?';
+		} else {
+			memcpy(o, s + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Terminal columns: wcwidth in a UTF-8 locale, code points otherwise. */
+static size_t
+text_width(const char *s)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t w = 0, n;
+
+	memset(&st, 0, sizeof(st));
+	while (utf8_locale && *s != '\0') {
+		n = mbrtowc(&wc, s, strlen(s), &st);
+		if (n == (size_t)-1 || n == (size_t)-2)
+			break;
+		int cw = wcwidth(wc);
+		w += cw >= 0 ? (size_t)cw : 1;
+		s += n;
+	}
+	for (; *s != '\0'; s++)
+		if ((*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* ---- Values ------------------------------------------------------------- */
+
+static char *render(json_t *v, enum kind k);
+
+static char *
+render_age(json_int_t s)
+{
+	if (s < 60)
+		return str_printf("%" JSON_INTEGER_FORMAT "s", s);
+	if (s < 3600)
+		return str_printf("%" JSON_INTEGER_FORMAT "m", s / 60);
+	if (s < 86400)
+		return str_printf("%" JSON_INTEGER_FORMAT "h", s / 3600);
+	return str_printf("%" JSON_INTEGER_FORMAT "d", s / 86400);
+}
+
+static char *
+render_uptime(json_int_t s)
+{
+	static const struct { json_int_t secs; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' },
+	};
+	char buf[128];
+	size_t len = 0;
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		json_int_t n = s / units[i].secs;
+		if (n == 0 && !(units[i].secs == 1 && len == 0))
+			continue;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%" JSON_INTEGER_FORMAT "%c",
+		    len > 0 ? " " : "", n, units[i].unit);
+		s %= units[i].secs;
+	}
+	return must(strdup(buf));
+}
+
+static char *
+render_list(json_t *a)
+{
+	char *s = NULL, *item;
+	size_t len, i;
+	FILE *f = must(open_memstream(&s, &len));
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		item = render(v, K_ANY);
+		fprintf(f, "%s%s", i > 0 ? ", " : "", item);
+		free(item);
+	}
+	if (fclose(f) != 0) {
+		free(s);
+		s = NULL;
+	}
+	return must(s);
+}
+
+static char *
+render_any(json_t *v)
+{
+	char *dump, *s;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING: return output_clean(json_string_value(v));
+	case JSON_INTEGER: return str_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_REAL: return str_printf("%g", json_real_value(v));
+	case JSON_TRUE: return must(strdup("yes"));
+	case JSON_FALSE: return must(strdup("no"));
+	case JSON_ARRAY: return render_list(v);
+	case JSON_OBJECT:
+		dump = must(json_dumps(v, JSON_COMPACT));
+		s = output_clean(dump);
+		free(dump);
+		return s;
+	case JSON_NULL:
+		break;
+	}
+	return must(strdup("-"));
+}
+
+/* A value as its field says, or as its JSON type says when it is not what
+ * the field expects (a newer ocmd, say); "-" when absent. */
+static char *
+render(json_t *v, enum kind k)
+{
+	if (v == NULL)
+		return must(strdup("-"));
+	if (k == K_AGE && json_is_integer(v) && json_integer_value(v) >= 0)
+		return render_age(json_integer_value(v));
+	if (k == K_UPTIME && json_is_integer(v) && json_integer_value(v) >= 0)
+		return render_uptime(json_integer_value(v));
+	return render_any(v);
+}
+
+static bool
+kind_right(enum kind k)
+{
+	return k == K_NUMBER || k == K_AGE || k == K_UPTIME;
+}
+
+/* ---- Tables ------------------------------------------------------------- */
+
+struct cell {
+	char *s;		/* NULL in every cell of a gap row */
+	bool right;
+};
+
+struct table {
+	size_t cols, rows, cap;
+	struct cell *cells;	/* rows * cols */
+	const char *sep;	/* between columns */
+};
+
+static void
+table_init(struct table *t, size_t cols, const char *sep)
+{
+	memset(t, 0, sizeof(*t));
+	t->cols = cols;
+	t->sep = sep;
+}
+
+static struct cell *
+table_row(struct table *t)
+{
+	if (t->rows == t->cap) {
+		t->cap = t->cap > 0 ? 2 * t->cap : 16;
+		t->cells = must(reallocarray(t->cells, t->cap * t->cols, sizeof(*t->cells)));
+	}
+	struct cell *row = &t->cells[t->rows++ * t->cols];
+	memset(row, 0, t->cols * sizeof(*row));
+	return row;
+}
+
+/* An empty line between groups; never two, never first. */
+static void
+table_gap(struct table *t)
+{
+	if (t->rows > 0 && t->cells[(t->rows - 1) * t->cols].s != NULL)
+		table_row(t);
+}
+
+static void
+table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->rows * t->cols; i++)
+		free(t->cells[i].s);
+	free(t->cells);
+}
+
+static void
+cell_print(const struct cell *c, size_t width, bool last)
+{
+	size_t pad = width - text_width(c->s);
+
+	if (c->right)
+		printf("%*s", (int)pad, "");
+	fputs(c->s, stdout);
+	if (!c->right && !last)
+		printf("%*s", (int)pad, "");
+}
+
+static void
+table_print(const struct table *t)
+{
+	size_t width[VIEW_FIELDS] = { 0 };
+
+	for (size_t r = 0; r < t->rows; r++)
+		for (size_t c = 0; c < t->cols; c++) {
+			const struct cell *cell = &t->cells[r * t->cols + c];
+			size_t w = cell->s != NULL ? text_width(cell->s) : 0;
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (size_t r = 0; r < t->rows; r++) {
+		const struct cell *row = &t->cells[r * t->cols];
+		if (row[0].s == NULL && r + 1 == t->rows)
+			break;		/* a gap at the end */
+		for (size_t c = 0; row[0].s != NULL && c < t->cols; c++) {
+			if (c > 0)
+				fputs(t->sep, stdout);
+			cell_print(&row[c], width[c], c + 1 == t->cols);
+		}
+		putchar('\n');
+	}
+}
+
+/* ---- The parts of a view ------------------------------------------------ */
+
+static size_t
+part_nfields(const struct part *p)
+{
+	size_t n = 0;
+
+	while (n < VIEW_FIELDS && p->fields[n].key != NULL)
+		n++;
+	return n;
+}
+
+static bool
+part_lists(const struct part *p, const char *key)
+{
+	for (size_t i = 0; i < part_nfields(p); i++)
+		if (strcmp(p->fields[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+static void
+fields_row(struct table *t, const char *label, json_t *v, enum kind k)
+{
+	struct cell *row = table_row(t);
+
+	row[0].s = str_printf("%s:", label);
+	row[1].s = render(v, k);
+}
+
+/* The listed fields in their order, then whatever else ocmd sent. */
+static void
+print_fields(const struct part *p, json_t *result)
+{
+	struct table t;
+	const char *key;
+	json_t *v;
+
+	table_init(&t, 2, " ");
+	for (size_t i = 0; i < part_nfields(p); i++)
+		if ((v = json_object_get(result, p->fields[i].key)) != NULL)
+			fields_row(&t, p->fields[i].label, v, p->fields[i].kind);
+	json_object_foreach(result, key, v) {
+		if (!part_lists(p, key)) {
+			char *label = output_clean(key);
+			fields_row(&t, label, v, K_ANY);
+			free(label);
+		}
+	}
+	table_print(&t);
+	table_free(&t);
+}
+
+static void
+print_line(const struct part *p, json_t *result)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; i < part_nfields(p); i++) {
+		json_t *v = json_object_get(result, p->fields[i].key);
+		if (v == NULL)
+			continue;
+		char *s = render(v, p->fields[i].kind);
+		printf("%s%s %s", sep, p->fields[i].label, s);
+		free(s);
+		sep = ", ";
+	}
+	putchar('\n');
+}
+
+static void
+print_table(const struct part *p, json_t *result)
+{
+	json_t *rows = json_object_get(result, p->key), *o;
+	size_t n = part_nfields(p), i;
+	struct table t;
+	struct cell *row;
+
+	if (json_array_size(rows) == 0) {
+		puts(p->empty);
+		return;
+	}
+	table_init(&t, n, "  ");
+	row = table_row(&t);
+	for (size_t c = 0; c < n; c++) {
+		row[c].s = must(strdup(p->fields[c].label));
+		row[c].right = kind_right(p->fields[c].kind);
+	}
+	json_array_foreach(rows, i, o) {
+		row = table_row(&t);
+		for (size_t c = 0; c < n; c++) {
+			row[c].s = render(json_object_get(o, p->fields[c].key), p->fields[c].kind);
+			row[c].right = kind_right(p->fields[c].kind);
+		}
+	}
+	table_print(&t);
+	table_free(&t);
+}
+
+/* Expands {member} and {member:s} (an "s" unless the member is 1). */
+static void
+print_message(const struct part *p, json_t *result)
+{
+	const char *s = p->key, *end;
+	char name[64];
+
+	while (*s != '\0') {
+		if (*s != '{' || (end = strchr(s, '}')) == NULL) {
+			putchar(*s++);
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(end - s - 1), s + 1);
+		char *plural = strstr(name, ":s");
+		if (plural != NULL)
+			*plural = '\0';
+		json_t *v = json_object_get(result, name);
+		if (plural != NULL) {
+			if (!json_is_integer(v) || json_integer_value(v) != 1)
+				putchar('s');
+		} else {
+			char *text = render(v, K_ANY);
+			fputs(text, stdout);
+			free(text);
+		}
+		s = end + 1;
+	}
+	putchar('\n');
+}
+
+/* Each nested object of the top level is a group of its own, and so is
+ * each run of plain members between them. */
+static void
+counters_add(struct table *t, const char *prefix, json_t *obj)
+{
+	bool prev_object = false;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		char *name = prefix != NULL ? str_printf("%s.%s", prefix, key) : must(strdup(key));
+		if (prefix == NULL && (json_is_object(v) || prev_object))
+			table_gap(t);
+		prev_object = json_is_object(v);
+		if (json_is_object(v)) {
+			counters_add(t, name, v);
+		} else {
+			struct cell *row = table_row(t);
+			row[0].s = output_clean(name);
+			row[1].s = render(v, K_ANY);
+			row[1].right = true;
+		}
+		free(name);
+	}
+}
+
+static void
+print_counters(const struct part *p, json_t *result)
+{
+	struct table t;
+
+	(void)p;
+	table_init(&t, 2, "  ");
+	counters_add(&t, NULL, result);
+	table_print(&t);
+	table_free(&t);
+}
+
+static void (*const part_printers[])(const struct part *, json_t *) = {
+	[S_FIELDS] = print_fields,
+	[S_LINE] = print_line,
+	[S_TABLE] = print_table,
+	[S_MESSAGE] = print_message,
+	[S_COUNTERS] = print_counters,
+};
+
+/* ---- The outputs -------------------------------------------------------- */
+
+static int
+output_done(void)
+{
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+}
+
+static int
+text_result(const struct view *v, json_t *result)
+{
+	for (size_t i = 0; i < VIEW_PARTS && v->parts[i].shape != S_NONE; i++) {
+		if (i > 0)
+			putchar('\n');
+		part_printers[v->parts[i].shape](&v->parts[i], result);
+	}
+	return output_done();
+}
+
+static void
+text_error(const char *code, const char *message)
+{
+	char *s = output_clean(message);
+
+	(void)code;
+	fprintf(stderr, "ocmctl: %s\n", s);
+	free(s);
+}
+
+static int
+json_print(json_t *o)
+{
+	char *s = must(json_dumps(o, JSON_INDENT(2)));
+
+	puts(s);
+	free(s);
+	return output_done();
+}
+
+static int
+json_result(const struct view *v, json_t *result)
+{
+	(void)v;
+	return json_print(result);
+}
+
+/* The error object on stdout for the script, the message on stderr for
+ * whoever runs it. */
+static void
+json_error(const char *code, const char *message)
+{
+	json_t *o = must(json_pack("{s:s, s:s}", "code", code, "message", message));
+
+	json_print(o);
+	json_decref(o);
+	text_error(code, message);
+}
+
+static int
+quiet_result(const struct view *v, json_t *result)
+{
+	for (size_t i = 0; i < VIEW_PARTS; i++) {
+		const struct part *p = &v->parts[i];
+		json_t *o;
+		size_t j;
+
+		if (p->shape != S_TABLE)
+			continue;
+		json_array_foreach(json_object_get(result, p->key), j, o) {
+			char *s = render(json_object_get(o, p->fields[0].key), K_TEXT);
+			puts(s);
+			free(s);
+		}
+	}
+	return output_done();
+}
+
+const struct output output_text = { text_result, text_error };
+const struct output output_json = { json_result, json_error };
+const struct output output_quiet = { quiet_result, text_error };
+
+void
+output_init(void)
+{
+	setlocale(LC_CTYPE, "");
+	utf8_locale = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+}
+
+const struct view *
+view_find(const char *command)
+{
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (strcmp(views[i].command, command) == 0)
+			return &views[i];
+	return &view_generic;
+}
+
+const char *
+view_quiet_help(const struct view *v)
+{
+	return v->quiet_help;
+}

@@ -1,0 +1,41 @@
+/*
+ * output.h: how ocmctl prints what ocmd answered.  main.c picks one output
+ * (text for people, JSON for scripts, quiet for completion) and hands it the
+ * command's view, the format description in output.c; every command goes
+ * through the same two calls, whatever the output.
+ */
+#ifndef OCM_CTL_OUTPUT_H
+#define OCM_CTL_OUTPUT_H
+
+#include <jansson.h>
+
+struct view;
+
+struct output {
+	/* The result of a successful command; returns 0, or -1 when it could
+	 * not be printed (stdout closed, out of memory). */
+	int (*result)(const struct view *v, json_t *result);
+	/* A refusal: the wire code and the daemon's message. */
+	void (*error)(const char *code, const char *message);
+};
+
+extern const struct output output_text;	/* aligned tables and lines */
+extern const struct output output_json;	/* the result as ocmd sent it */
+extern const struct output output_quiet;	/* the first column of the table only */
+
+/* Once, before any output: widths follow the locale (LC_CTYPE). */
+void output_init(void);
+
+/* The command's view; a generic one for a command output.c does not know. */
+const struct view *view_find(const char *command);
+
+/* What -q prints for this view ("print only the room names"), or NULL when
+ * the command has no table and so no -q. */
+const char *view_quiet_help(const struct view *v);
+
+/* s with every control character (C0, DEL, C1, line separators and bidi
+ * overrides) and every byte of invalid UTF-8 replaced by '?'; malloc'ed
+ * (ocmctl exits when out of memory). */
+char *output_clean(const char *s);
+
+#endif
