@@ -333,10 +333,11 @@ control_bind(const char *path, char *err, size_t err_len)
 			close(fd);
 		return -1;
 	}
-	/* Group ocmd when it exists (under systemd it is ours anyway), then
-	 * 0660: the group is how administrators get in without sudo. */
+	/* Group ocmd when it exists and is not ours already (under systemd it
+	 * is, and the unit's seccomp filter refuses chown), then 0660: the
+	 * group is how administrators get in without sudo. */
 	struct group *gr = getgrnam("ocmd");
-	if (gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) < 0)
+	if (gr != NULL && gr->gr_gid != getegid() && chown(path, (uid_t)-1, gr->gr_gid) < 0)
 		log_warn("control socket %s: chgrp ocmd", path);
 	if (chmod(path, 0660) < 0)
 		log_warn("control socket %s: chmod", path);
