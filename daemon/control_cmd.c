@@ -79,14 +79,12 @@ member_address(const struct member *m, char *buf, size_t len)
 		peer_ip_str(&m->ip, buf, len);
 		return;
 	}
-	if (m->udp.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)&m->udp;
-		inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(s->sin6_port));
+	if (m->udp.sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &m->udp.in6.sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(m->udp.in6.sin6_port));
 	} else {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)&m->udp;
-		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(s->sin_port));
+		inet_ntop(AF_INET, &m->udp.in.sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(m->udp.in.sin_port));
 	}
 }
 

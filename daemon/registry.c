@@ -271,7 +271,7 @@ member_new(struct registry *reg, struct room *room, const struct tcrp_request *r
     const struct peer_ip *ip, uint64_t now_ms)
 {
 	char token[OCM_TOKEN_LEN + 1];
-	struct member *m = calloc(1, sizeof(*m));
+	struct member *m = calloc(1, sizeof(*m) + req->user_len + 1);
 
 	if (m == NULL)
 		return NULL;
@@ -310,21 +310,13 @@ member_new(struct registry *reg, struct room *room, const struct tcrp_request *r
 	return m;
 }
 
-int
+void
 registry_member_keys(struct member *m, struct udp_keys *k)
 {
-	aead_free(m->rx);
-	aead_free(m->tx);
-	m->rx = aead_new(k->c2s, AEAD_OPEN);
-	m->tx = aead_new(k->s2c, AEAD_SEAL);
+	memcpy(m->key_rx, k->c2s, OCM_KEY_LEN);
+	memcpy(m->key_tx, k->s2c, OCM_KEY_LEN);
+	m->keyed = true;
 	keys_wipe(k);
-	if (m->rx == NULL || m->tx == NULL) {
-		aead_free(m->rx);
-		aead_free(m->tx);
-		m->rx = m->tx = NULL;
-		return -OCM_E_CRYPTO;
-	}
-	return 0;
 }
 
 bool
@@ -363,9 +355,7 @@ registry_member_free(struct registry *reg, struct member *m)
 	room->n_members--;
 	if (room->host == m)
 		room->host = NULL;
-	aead_free(m->rx);
-	aead_free(m->tx);
-	OPENSSL_cleanse(m, sizeof(*m));
+	OPENSSL_cleanse(m, sizeof(*m) + m->name_len + 1);
 	free(m);
 }
 

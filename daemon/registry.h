@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "daemon/ev.h"
@@ -38,6 +39,14 @@ const char *peer_ip_str(const struct peer_ip *ip, char *buf, size_t len);
 
 struct room;
 
+/* Where a member's datagrams go: an IPv4 or IPv6 socket address, no more
+ * (sockaddr_storage would cost 100 bytes more per member). */
+union member_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 struct member {
 	struct member *token_next;	/* token hash chain */
 	struct member *next, *prev;	/* the room's members, oldest first */
@@ -48,11 +57,12 @@ struct member {
 	bool closing;			/* being removed: send nothing more */
 	uint8_t name_len;
 	struct peer_ip ip;		/* the address of the TCRP exchange */
-	struct sockaddr_storage udp;	/* source of the newest authenticated datagram */
+	union member_addr udp;		/* source of the newest authenticated datagram */
 	socklen_t udp_len;
 	int udp_sock;			/* the relay socket it came in on */
-	struct aead *rx;		/* client-to-server key */
-	struct aead *tx;		/* server-to-client key */
+	bool keyed;			/* keys installed */
+	uint8_t key_rx[OCM_KEY_LEN];	/* client-to-server key */
+	uint8_t key_tx[OCM_KEY_LEN];	/* server-to-client key */
 	uint64_t tx_counter;
 	uint32_t batch;			/* the relay's pending BATCH for it, index + 1; 0: none */
 	struct replay_window replay;
@@ -63,7 +73,7 @@ struct member {
 	uint64_t bucket_ms;
 	uint64_t msgs_in, msgs_out;
 	uint32_t id;
-	char name[OCM_NAME_MAX + 1];
+	char name[];			/* name_len bytes and a NUL, allocated to fit */
 };
 
 struct room {
@@ -116,9 +126,8 @@ enum tcrp_code registry_create(struct registry *reg, const struct tcrp_request *
 enum tcrp_code registry_join(struct registry *reg, const struct tcrp_request *req,
     const struct peer_ip *ip, uint64_t now_ms, struct member **out, const char **why);
 
-/* Installs the UDP keys (wiped from k afterwards).  Returns 0 or
- * -OCM_E_NOMEM / -OCM_E_CRYPTO. */
-int registry_member_keys(struct member *m, struct udp_keys *k);
+/* Installs the UDP keys (wiped from k afterwards). */
+void registry_member_keys(struct member *m, struct udp_keys *k);
 
 struct room *registry_find_room(const struct registry *reg, const uint8_t *name, size_t len);
 struct member *registry_find_member(const struct registry *reg, const uint8_t *token);

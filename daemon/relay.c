@@ -53,6 +53,8 @@ struct batch_buf {
 
 struct relay {
 	struct server *srv;
+	struct aead *seal;		/* one context per direction, re-keyed per */
+	struct aead *open;		/* datagram with the member's key */
 	size_t n_batches;
 	struct batch_buf batches[BATCH_SLOTS];
 	struct udp_sock socks[SERVER_MAX_SOCKETS];
@@ -149,8 +151,10 @@ seal_one(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 	if (r->n_tx == TX_BATCH)
 		tx_flush(r);
 	struct tx_slot *s = &r->tx[r->n_tx];
-	long n = dgram_seal(m->tx, (const uint8_t *)room->name, room->name_len, m->token,
-	    m->tx_counter, pt, len, s->buf, sizeof(s->buf));
+	long n = -1;
+	if (aead_set_key(r->seal, m->key_tx) == 0)
+		n = dgram_seal(r->seal, (const uint8_t *)room->name, room->name_len, m->token,
+		    m->tx_counter, pt, len, s->buf, sizeof(s->buf));
 	if (n < 0) {
 		r->srv->stats.send_errors++;
 		return;
@@ -223,7 +227,7 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 	size_t cap = OCM_MAX_DATAGRAM - DGRAM_OVERHEAD(m->room->name_len);
 	struct batch_buf *b;
 
-	if (!m->online || m->tx == NULL)
+	if (!m->online || !m->keyed)
 		return;
 	if (len + 3 > cap) {
 		/* Too big to share a datagram: keep its place in the order. */
@@ -541,7 +545,7 @@ authenticate(struct relay *r, uint8_t *buf, size_t len, const struct sockaddr *f
 		return NULL;
 	}
 	struct member *m = registry_find_member(r->srv->reg, h.token);
-	if (m == NULL || m->closing || m->rx == NULL || m->room->name_len != h.room_len ||
+	if (m == NULL || m->closing || !m->keyed || m->room->name_len != h.room_len ||
 	    memcmp(m->room->name, h.room, h.room_len) != 0) {
 		drop(r, DROP_UNKNOWN_TOKEN);
 		return NULL;
@@ -557,7 +561,8 @@ authenticate(struct relay *r, uint8_t *buf, size_t len, const struct sockaddr *f
 		drop(r, DROP_REPLAY);
 		return NULL;
 	}
-	if (dgram_open(m->rx, &h, buf, len, pt, pt_len) < 0) {
+	if (aead_set_key(r->open, m->key_rx) < 0 ||
+	    dgram_open(r->open, &h, buf, len, pt, pt_len) < 0) {
 		drop(r, DROP_BAD_TAG);
 		return NULL;
 	}
@@ -580,6 +585,8 @@ relay_input(struct relay *r, int sock, uint8_t *buf, size_t len,
 		return;
 	/* NAT rebinding: replies go where the newest authentic datagram came
 	 * from. */
+	if (from_len > sizeof(m->udp))
+		return;
 	memcpy(&m->udp, from, from_len);
 	m->udp_len = from_len;
 	m->udp_sock = sock;
@@ -687,10 +694,18 @@ udp_bind(const struct listen_addr *a, char *err, size_t err_len)
 struct relay *
 relay_new(struct server *srv)
 {
+	static const uint8_t no_key[OCM_KEY_LEN];
 	struct relay *r = calloc(1, sizeof(*r));
 
-	if (r != NULL)
-		r->srv = srv;
+	if (r == NULL)
+		return NULL;
+	r->srv = srv;
+	r->seal = aead_new(no_key, AEAD_SEAL);
+	r->open = aead_new(no_key, AEAD_OPEN);
+	if (r->seal == NULL || r->open == NULL) {
+		relay_free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -721,5 +736,7 @@ relay_free(struct relay *r)
 		ev_io_stop(r->srv->loop, &r->socks[i].io);
 		close(r->socks[i].io.fd);
 	}
+	aead_free(r->seal);
+	aead_free(r->open);
 	free(r);
 }

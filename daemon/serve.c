@@ -88,13 +88,13 @@ session_start(struct server *srv, const struct serve_peer *peer, struct member *
 
 	memcpy(token, m->token, OCM_TOKEN_LEN);
 	token[OCM_TOKEN_LEN] = '\0';
-	if (keys_export(peer->ssl, token, &k) < 0 || registry_member_keys(m, &k) < 0) {
-		keys_wipe(&k);
+	if (keys_export(peer->ssl, token, &k) < 0) {
 		relay_member_remove(srv->relay, m, 0);
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 		log_warnx("session for %s: key export failed", peer->addr);
 		return;
 	}
+	registry_member_keys(m, &k);
 	reply_session(srv, peer, m, rp);
 	if (rp->code != TCRP_CODE_OK) {
 		relay_member_remove(srv->relay, m, 0);

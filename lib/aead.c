@@ -57,6 +57,12 @@ aead_free(struct aead *a)
 	free(a);
 }
 
+int
+aead_set_key(struct aead *a, const uint8_t key[OCM_KEY_LEN])
+{
+	return EVP_CipherInit_ex(a->ctx, NULL, NULL, key, NULL, -1) ? 0 : -OCM_E_CRYPTO;
+}
+
 void
 aead_nonce(uint64_t counter, uint8_t nonce[OCM_NONCE_LEN])
 {

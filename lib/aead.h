@@ -20,6 +20,13 @@ struct aead;
 struct aead *aead_new(const uint8_t key[OCM_KEY_LEN], enum aead_dir dir);
 /* Wipes the key.  NULL is a no-op. */
 void aead_free(struct aead *a);
+/*
+ * Replaces the key, keeping the context: ChaCha20 has no key schedule, so
+ * one context per direction can serve many keys (the relay re-keys per
+ * datagram instead of keeping two contexts, over 2 KB, per member).
+ * Returns 0 or -OCM_E_CRYPTO.
+ */
+int aead_set_key(struct aead *a, const uint8_t key[OCM_KEY_LEN]);
 
 /* The 12-byte nonce of PROTOCOL.md 5: four zero bytes, then the counter. */
 void aead_nonce(uint64_t counter, uint8_t nonce[OCM_NONCE_LEN]);

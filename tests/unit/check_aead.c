@@ -357,6 +357,31 @@ START_TEST(test_wrong_direction)
 }
 END_TEST
 
+/* A re-keyed context seals exactly as a fresh one with that key, and
+ * opens what the fresh one sealed (the relay's shared contexts). */
+START_TEST(set_key_matches_fresh_context)
+{
+	uint8_t k1[OCM_KEY_LEN], k2[OCM_KEY_LEN], pt[100], a[128], b[128], back[100];
+	memset(k1, 0x11, sizeof(k1));
+	memset(k2, 0x22, sizeof(k2));
+	memset(pt, 'x', sizeof(pt));
+	struct aead *shared = aead_new(k1, AEAD_SEAL);
+	struct aead *fresh = aead_new(k2, AEAD_SEAL);
+	struct aead *opener = aead_new(k1, AEAD_OPEN);
+	ck_assert_int_eq(aead_set_key(shared, k2), 0);
+	ck_assert_int_eq(aead_seal(shared, 7, pt, 10, pt, sizeof(pt), a), 0);
+	ck_assert_int_eq(aead_seal(fresh, 7, pt, 10, pt, sizeof(pt), b), 0);
+	ck_assert_mem_eq(a, b, sizeof(pt) + OCM_TAG_LEN);
+	ck_assert_int_eq(aead_open(opener, 7, pt, 10, a, sizeof(pt) + OCM_TAG_LEN, back), -OCM_E_AUTH);
+	ck_assert_int_eq(aead_set_key(opener, k2), 0);
+	ck_assert_int_eq(aead_open(opener, 7, pt, 10, a, sizeof(pt) + OCM_TAG_LEN, back), 0);
+	ck_assert_mem_eq(back, pt, sizeof(pt));
+	aead_free(shared);
+	aead_free(fresh);
+	aead_free(opener);
+}
+END_TEST
+
 static Suite *
 aead_suite(void)
 {
@@ -364,6 +389,7 @@ aead_suite(void)
 	TCase *tc = tcase_create("vectors");
 
 	tcase_add_test(tc, test_rfc8439_seal);
+	tcase_add_test(tc, set_key_matches_fresh_context);
 	tcase_add_test(tc, test_rfc8439_open);
 	tcase_add_test(tc, test_nonce_layout);
 	tcase_add_test(tc, test_counter_vector);

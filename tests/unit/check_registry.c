@@ -238,9 +238,10 @@ START_TEST(keys_install_contexts)
 	memset(k.c2s, 0x11, sizeof(k.c2s));
 	memset(k.s2c, 0x22, sizeof(k.s2c));
 	ck_assert_int_eq(create("r", "a", "", &m), TCRP_CODE_OK);
-	ck_assert_int_eq(registry_member_keys(m, &k), 0);
-	ck_assert_ptr_nonnull(m->rx);
-	ck_assert_ptr_nonnull(m->tx);
+	registry_member_keys(m, &k);
+	ck_assert(m->keyed);
+	ck_assert_uint_eq(m->key_rx[0], 0x11);
+	ck_assert_uint_eq(m->key_tx[31], 0x22);
 	for (size_t i = 0; i < sizeof(k.c2s); i++)
 		ck_assert_uint_eq(k.c2s[i] | k.s2c[i], 0);	/* wiped */
 }
