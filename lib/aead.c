@@ -8,6 +8,7 @@
 #include "lib/aead.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,12 +16,15 @@
 #include <openssl/evp.h>
 
 /*
- * The key exists only inside ctx (OpenSSL's provider context), whose free
- * wipes it; nothing here keeps a copy.
+ * The key lives inside ctx (OpenSSL's provider context, wiped when freed)
+ * and, between aead_set_key() and the next operation, in key (wiped by
+ * aead_free()).
  */
 struct aead {
 	EVP_CIPHER_CTX *ctx;
 	enum aead_dir dir;
+	bool rekey;			/* key goes in with the next nonce */
+	uint8_t key[OCM_KEY_LEN];
 };
 
 struct aead *
@@ -57,10 +61,14 @@ aead_free(struct aead *a)
 	free(a);
 }
 
+/* The key is handed to OpenSSL together with the next nonce: one init
+ * call per datagram instead of two. */
 int
 aead_set_key(struct aead *a, const uint8_t key[OCM_KEY_LEN])
 {
-	return EVP_CipherInit_ex(a->ctx, NULL, NULL, key, NULL, -1) ? 0 : -OCM_E_CRYPTO;
+	memcpy(a->key, key, OCM_KEY_LEN);
+	a->rekey = true;
+	return 0;
 }
 
 void
@@ -84,8 +92,9 @@ aead_start(struct aead *a, const uint8_t nonce[OCM_NONCE_LEN], const uint8_t *aa
 
 	if (aad_len > INT_MAX)
 		return 0;
-	if (!EVP_CipherInit_ex(a->ctx, NULL, NULL, NULL, nonce, -1))
+	if (!EVP_CipherInit_ex(a->ctx, NULL, NULL, a->rekey ? a->key : NULL, nonce, -1))
 		return 0;
+	a->rekey = false;
 	if (aad_len > 0 && !EVP_CipherUpdate(a->ctx, NULL, &n, aad, (int)aad_len))
 		return 0;
 	return 1;
