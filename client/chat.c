@@ -211,7 +211,7 @@ reason_lower(uint8_t reason, char buf[32])
 		snprintf(buf, 32, "reason_%u", reason);
 		return;
 	}
-	for (i = 0; name[i] != '\0' && i < 31; i++)
+	for (i = 0; i < 31 && name[i] != '\0'; i++)
 		buf[i] = (char)tolower((unsigned char)name[i]);
 	buf[i] = '\0';
 }
