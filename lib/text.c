@@ -5,6 +5,8 @@
  */
 #include "lib/text.h"
 
+#include <string.h>
+
 #include "lib/ocm.h"
 
 /*
@@ -46,12 +48,39 @@ utf8_seq_len(const uint8_t *s, size_t left)
 	return n;
 }
 
-bool
-utf8_valid(const uint8_t *s, size_t len)
+/*
+ * One pass over s: runs of ASCII are checked eight bytes at a time (no
+ * high bit, and no control character unless allowed), anything else goes
+ * through utf8_seq_len().  Chat text is checked for every relayed
+ * message, so this is on the data path.
+ */
+static bool
+text_scan(const uint8_t *s, size_t len, bool controls_ok, bool allow_tab)
 {
 	size_t i = 0;
 
 	while (i < len) {
+		if (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			/* A byte below 0x20 or equal to 0x7f sets its high bit in
+			 * low or del (the classic "has zero byte" trick). */
+			uint64_t x = w ^ 0x7f7f7f7f7f7f7f7fULL;
+			uint64_t low = (w - 0x2020202020202020ULL) & ~w;
+			uint64_t del = (x - 0x0101010101010101ULL) & ~x;
+			uint64_t bad = controls_ok ? w : w | low | del;
+			if ((bad & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		uint8_t c = s[i];
+		if (c < 0x80) {
+			if (!controls_ok && (c < 0x20 || c == 0x7f) && !(allow_tab && c == '\t'))
+				return false;
+			i++;
+			continue;
+		}
 		size_t n = utf8_seq_len(s + i, len - i);
 		if (n == 0)
 			return false;
@@ -60,29 +89,20 @@ utf8_valid(const uint8_t *s, size_t len)
 	return true;
 }
 
-/* ASCII controls; every byte of a multi-byte sequence is >= 0x80, so a
- * byte-wise scan finds exactly the code points U+0000..U+001F and U+007F. */
-static bool
-has_control(const uint8_t *s, size_t len, bool allow_tab)
+bool
+utf8_valid(const uint8_t *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\t' && allow_tab)
-			continue;
-		if (s[i] < 0x20 || s[i] == 0x7f)
-			return true;
-	}
-	return false;
+	return text_scan(s, len, true, true);
 }
 
 bool
 name_valid(const uint8_t *s, size_t len)
 {
-	return len >= 1 && len <= OCM_NAME_MAX && !has_control(s, len, false) &&
-	    utf8_valid(s, len);
+	return len >= 1 && len <= OCM_NAME_MAX && text_scan(s, len, false, false);
 }
 
 bool
 chat_text_valid(const uint8_t *s, size_t len)
 {
-	return len >= 1 && !has_control(s, len, true) && utf8_valid(s, len);
+	return len >= 1 && text_scan(s, len, false, true);
 }

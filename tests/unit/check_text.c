@@ -235,6 +235,39 @@ START_TEST(test_chat_long)
 }
 END_TEST
 
+/* A plain byte-at-a-time reference for the fast scanner in text.c. */
+static bool
+ref_chat_ok(const uint8_t *s, size_t len, bool tab_ok)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((s[i] < 0x20 && !(tab_ok && s[i] == '\t')) || s[i] == 0x7f)
+			return false;
+	return utf8_valid(s, len);
+}
+
+/* Random text around every alignment and word boundary, mostly ASCII with
+ * sprinkled controls, DEL, TAB and UTF-8 (valid and broken): the word-at-
+ * a-time path must agree with the reference on every one. */
+START_TEST(fast_scan_matches_reference)
+{
+	static const uint8_t extras[] = { 0x00, 0x09, 0x0a, 0x1f, 0x20, 0x7e, 0x7f, 0x80,
+		0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xff };
+	uint8_t buf[80];
+	uint32_t seed = 12345;
+
+	for (int round = 0; round < 20000; round++) {
+		size_t len = (size_t)(round % 70) + 1;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			uint32_t r = seed >> 16;
+			buf[i] = r % 9 == 0 ? extras[r % sizeof(extras)] : (uint8_t)(0x20 + r % 95);
+		}
+		ck_assert_int_eq(chat_text_valid(buf, len), ref_chat_ok(buf, len, true));
+		ck_assert_int_eq(name_valid(buf, len), len <= 255 && ref_chat_ok(buf, len, false));
+	}
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -244,6 +277,7 @@ text_suite(void)
 	tcase_add_loop_test(tc, test_utf8_table, 0, NCASES(utf8_cases));
 	tcase_add_loop_test(tc, test_utf8_table_embedded, 0, NCASES(utf8_cases));
 	tcase_add_test(tc, test_utf8_length_bounds);
+	tcase_add_test(tc, fast_scan_matches_reference);
 	tcase_add_loop_test(tc, test_utf8_bad_leads, 0xf5, 0x100);
 	suite_add_tcase(s, tc);
 
