@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,10 @@ conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss)
 		return;
 	}
 	c->srv = srv;
+	/* The reply and close_notify are separate small writes; Nagle would
+	 * hold the second for the client's delayed ACK. */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	peer_ip_from_sockaddr(&c->peer.ip, (const struct sockaddr *)ss);
 	peer_ip_str(&c->peer.ip, c->peer.addr, sizeof(c->peer.addr));
 	c->peer.ssl = c->ssl;
