@@ -1,0 +1,291 @@
+/*
+ * bench.h: ocm-bench, the benchmark that drives a real ocmd over the real
+ * protocol (see ocm-bench(1) and BENCHMARKS.md).  One header for its
+ * parts:
+ *
+ *   ocm-bench.c       options and dispatch to a mode
+ *   bench_util.c      clocks, latency histogram, /proc readers, pinning,
+ *                     descriptor budget
+ *   bench_report.c    the report: one table of results, as text or JSON
+ *   bench_sock.c      a set of UDP sockets under one epoll, with
+ *                     recvmmsg input and sendmmsg output
+ *   bench_pool.c      members of ocmd: parallel TLS joins, sealed
+ *                     datagrams in and out, keepalive, leave
+ *   bench_relay.c     relay mode: the load loop, in-flight table, loss
+ *   bench_baseline.c  the plain UDP fan-out relay and its client side
+ *   bench_join.c      join mode, against ocmd and a raw TLS server
+ *   bench_tls.c       that raw TLS 1.3 server (an in-process thread)
+ *   bench_idle.c      idle mode: RSS of ocmd per online member
+ */
+#ifndef OCM_BENCH_H
+#define OCM_BENCH_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "client/session.h"
+#include "lib/log.h"
+
+#define BENCH_EXIT_OK		0
+#define BENCH_EXIT_FAIL		1
+#define BENCH_EXIT_USAGE	2
+
+#define NS_PER_S		1000000000ULL
+#define NS_PER_MS		1000000ULL
+
+enum bench_mode { MODE_RELAY, MODE_JOIN, MODE_IDLE };
+
+struct bench_opts {
+	enum bench_mode mode;
+	const char *host;
+	uint16_t port;
+	unsigned rooms;		/* 0: the mode's default */
+	unsigned members;	/* relay, join: per room; idle: in all */
+	unsigned senders;	/* relay: per room; 0: every member */
+	size_t size;		/* chat text bytes */
+	double duration_s;
+	double warmup_s;
+	unsigned window;	/* closed loop: messages in flight */
+	double rate;		/* > 0: fixed rate, msgs/s over all senders */
+	double loss_timeout_s;	/* a message not complete by then is lost */
+	bool baseline;
+	bool json;
+	const char *known_servers;
+	unsigned concurrency;	/* 0: the mode's default */
+	unsigned count;		/* join: handshakes */
+	pid_t pid;		/* 0: none */
+	int server_cpu;		/* -1: leave in-process servers unpinned */
+	unsigned sockets;	/* 0: one per member while descriptors last */
+};
+
+/* Clocks (CLOCK_MONOTONIC, as the timestamps in messages). */
+uint64_t now_ns(void);
+uint64_t thread_cpu_ns(void);
+uint64_t clock_cpu_ns(clockid_t id);
+
+/*
+ * Latency histogram: log-linear buckets, 64 per power of two (under 1.6 %
+ * error), preallocated, so recording a sample on the receive path is a
+ * few instructions and never allocates.
+ */
+#define HIST_SUB_BITS	6
+#define HIST_SUB	(1u << HIST_SUB_BITS)
+#define HIST_BUCKETS	((64 - HIST_SUB_BITS) * HIST_SUB + HIST_SUB)
+
+struct hist {
+	uint64_t count;
+	uint64_t max;
+	uint64_t b[HIST_BUCKETS];
+};
+
+static inline void
+hist_add(struct hist *h, uint64_t v)
+{
+	size_t i = v;
+
+	if (v >= HIST_SUB) {
+		unsigned e = 63u - (unsigned)__builtin_clzll(v);
+		i = (size_t)(e - HIST_SUB_BITS) * HIST_SUB + (size_t)(v >> (e - HIST_SUB_BITS));
+	}
+	h->b[i]++;
+	h->count++;
+	if (v > h->max)
+		h->max = v;
+}
+
+void hist_reset(struct hist *h);
+void hist_merge(struct hist *into, const struct hist *from);
+/* The value at quantile q (0..1), bucket midpoint, at most max; 0 if empty. */
+uint64_t hist_quantile(const struct hist *h, double q);
+
+/* /proc readers: VmRSS in KiB, user + system CPU in ns; -1 on failure. */
+long proc_rss_kib(pid_t pid);
+int64_t proc_cpu_ns(pid_t pid);
+/* CPU time of every process but this one and server (0: none): other
+ * people's load, which would skew a measurement.  Processes that end in
+ * between make a difference negative: callers clamp it. */
+int64_t proc_others_cpu_ns(pid_t server);
+
+/* Pins a thread to one CPU; returns 0 or an errno value. */
+int pin_thread(pthread_t t, int cpu);
+
+/* Raises RLIMIT_NOFILE to its hard limit; returns the descriptors left
+ * for UDP sockets after reserve, and the hard limit in *hard. */
+size_t fd_budget(size_t reserve, unsigned long *hard);
+/* UDP sockets for n members: --sockets, else one each within budget; a
+ * note on stderr when members must share. */
+size_t sockets_for(const struct bench_opts *o, size_t n, size_t reserve);
+
+/* Names unique to this process run: "b<pid><tag>". */
+void run_id(char *buf, size_t len, char tag);
+
+/* A server_opts for host:port with a quiet trust-on-first-use file. */
+void server_opts_init(struct server_opts *so, const struct bench_opts *o, uint16_t port);
+/* A CREATE_ROOM or JOIN_ROOM request without a password. */
+void bench_request(struct tcrp_request *req, uint8_t op, const char *room, const char *user);
+
+/*
+ * The report: one field table drives both the human table (a column per
+ * target: ocmd, baseline, raw TLS) and the JSON object, so the two cannot
+ * drift apart (chrony's way).
+ */
+struct field {
+	const char *key;	/* JSON member */
+	const char *label;	/* human table */
+	int decimals;		/* 0: an integer */
+};
+
+#define REPORT_COLS	2
+#define REPORT_FIELDS	32
+#define REPORT_RATIOS	4
+
+struct report {
+	const char *mode;
+	char title[512];
+	json_t *params;
+	const struct field *fields;
+	size_t n_fields;
+	size_t n_cols;
+	const char *col_key[REPORT_COLS];
+	const char *col_label[REPORT_COLS];
+	double v[REPORT_COLS][REPORT_FIELDS];
+	bool set[REPORT_COLS][REPORT_FIELDS];
+	size_t n_ratios;
+	const char *ratio_key[REPORT_RATIOS];
+	const char *ratio_label[REPORT_RATIOS];
+	double ratio[REPORT_RATIOS];
+};
+
+void report_init(struct report *r, const char *mode, const struct field *fields, size_t n);
+/* Adds a column; returns its index. */
+size_t report_col(struct report *r, const char *key, const char *label);
+void report_set(struct report *r, size_t col, const char *key, double v);
+double report_get(const struct report *r, size_t col, const char *key);
+void report_ratio(struct report *r, const char *key, const char *label, double v);
+void report_param(struct report *r, const char *key, double v);
+void report_param_str(struct report *r, const char *key, const char *v);
+void report_print(struct report *r, bool json);
+void report_free(struct report *r);
+
+/*
+ * A set of UDP sockets connected to one server address, under one epoll.
+ * Output is queued and leaves by sendmmsg, one call per run of slots for
+ * the same socket; input comes by recvmmsg and goes to on_datagram with
+ * the time it was read.
+ */
+#define SOCK_RX_BATCH	64
+#define SOCK_TX_BATCH	256
+
+struct tx_slot {
+	int fd;
+	size_t len;
+	uint8_t buf[OCM_MAX_DATAGRAM];
+};
+
+struct sockset {
+	int ep;
+	int *fd;
+	size_t n;
+	void (*on_datagram)(void *arg, uint8_t *buf, size_t len, uint64_t now);
+	void *arg;
+	uint64_t datagrams_in, send_errors;
+	size_t n_tx;
+	struct tx_slot *tx;
+	struct mmsghdr *tx_msgs;
+	struct iovec *tx_iov;
+	struct mmsghdr *rx_msgs;
+	struct iovec *rx_iov;
+	uint8_t (*rx_buf)[OCM_MAX_DATAGRAM + 1];
+};
+
+int sockset_open(struct sockset *s, size_t n, const struct sockaddr *to, socklen_t to_len,
+    char *err, size_t err_len);
+void sockset_close(struct sockset *s);
+/* The socket of member i of n (blocks of neighbours share one). */
+static inline size_t
+sockset_of(const struct sockset *s, size_t i, size_t n)
+{
+	return (size_t)((uint64_t)i * s->n / n);
+}
+/* A slot to fill for socket fd; commit it with its length. */
+struct tx_slot *sockset_slot(struct sockset *s, int fd);
+void sockset_commit(struct sockset *s, size_t len);
+void sockset_flush(struct sockset *s);
+/* Waits at most timeout_ns for input and reads what is there; returns
+ * how many sockets had some (0: none, the wait timed out). */
+int sockset_poll(struct sockset *s, uint64_t timeout_ns);
+
+/* Members of ocmd (bench_pool.c). */
+struct member_sess {
+	struct udp_session u;
+	uint32_t room;
+	uint32_t sock;
+	bool online;
+	bool closed;
+	uint64_t last_tx_ns;
+};
+
+struct pool;
+typedef void pool_chat_fn(void *arg, size_t to, const uint8_t *text, size_t len,
+    uint64_t now);
+
+/* n members, per_room to a room (the last room may have fewer), joined
+ * by threads threads; names carry tag. */
+struct pool *pool_new(const struct bench_opts *o, size_t n, size_t per_room,
+    unsigned threads, char tag);
+/* Joins everyone and brings them online (PING answered).  Returns 0, or
+ * -1 with a message on stderr. */
+int pool_setup(struct pool *p);
+void pool_set_chat(struct pool *p, pool_chat_fn *fn, void *arg);
+int pool_queue_chat(struct pool *p, size_t i, const uint8_t *text, size_t len);
+void pool_flush(struct pool *p);
+int pool_poll(struct pool *p, uint64_t timeout_ns);
+/* PINGs for members silent for keepalive_s (and unanswered ones). */
+void pool_keepalive(struct pool *p, uint64_t now);
+/* Everyone sends LEAVE; the answers are read for a moment. */
+void pool_leave(struct pool *p);
+void pool_free(struct pool *p);
+size_t pool_size(const struct pool *p);
+size_t pool_sockets(const struct pool *p);
+size_t pool_rooms(const struct pool *p);
+size_t pool_max_text(const struct pool *p);
+uint64_t pool_rejected(const struct pool *p);
+uint64_t pool_closed(const struct pool *p);
+uint64_t pool_datagrams(const struct pool *p);
+
+/* The modes. */
+int relay_main(const struct bench_opts *o);
+int join_main(const struct bench_opts *o);
+int idle_main(const struct bench_opts *o);
+
+/* The plain UDP relay of --baseline (bench_baseline.c). */
+struct baseline;
+struct baseline *baseline_new(const struct bench_opts *o, size_t n, size_t per_room);
+int baseline_setup(struct baseline *b);
+int baseline_queue_chat(struct baseline *b, size_t i, uint64_t seq, uint64_t ts,
+    const uint8_t *text, size_t len);
+void baseline_flush(struct baseline *b);
+typedef void baseline_copy_fn(void *arg, uint64_t sender, uint64_t seq, uint64_t ts,
+    uint64_t now);
+void baseline_set_copy(struct baseline *b, baseline_copy_fn *fn, void *arg);
+int baseline_poll(struct baseline *b, uint64_t timeout_ns);
+int64_t baseline_server_cpu_ns(struct baseline *b);
+uint64_t baseline_datagrams(const struct baseline *b);
+size_t baseline_sockets(const struct baseline *b);
+void baseline_free(struct baseline *b);
+
+/* The raw TLS 1.3 server of join mode (bench_tls.c). */
+struct tls_server;
+struct tls_server *tls_server_start(const struct bench_opts *o, char *err, size_t err_len);
+uint16_t tls_server_port(const struct tls_server *s);
+int64_t tls_server_cpu_ns(struct tls_server *s);
+void tls_server_stop(struct tls_server *s);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * bench_util.c: what every mode of ocm-bench shares: clocks, the latency
+ * histogram, readers of /proc for the server's RSS and CPU time, thread
+ * pinning, the descriptor budget, and the report that prints one table of
+ * results as text or JSON.
+ */
+#include "tests/bench/bench.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t
+clock_cpu_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+now_ns(void)
+{
+	return clock_cpu_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t
+thread_cpu_ns(void)
+{
+	return clock_cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* Histogram. */
+
+void
+hist_reset(struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+void
+hist_merge(struct hist *into, const struct hist *from)
+{
+	for (size_t i = 0; i < HIST_BUCKETS; i++)
+		into->b[i] += from->b[i];
+	into->count += from->count;
+	if (from->max > into->max)
+		into->max = from->max;
+}
+
+/* The middle of bucket i (the inverse of hist_add's index). */
+static uint64_t
+bucket_mid(size_t i)
+{
+	if (i < HIST_SUB)
+		return i;
+	unsigned shift = (unsigned)(i / HIST_SUB) - 1;
+	uint64_t m = (uint64_t)(i % HIST_SUB) + HIST_SUB;
+	return (m << shift) + ((1ULL << shift) >> 1);
+}
+
+uint64_t
+hist_quantile(const struct hist *h, double q)
+{
+	if (h->count == 0)
+		return 0;
+	uint64_t rank = (uint64_t)ceil(q * (double)h->count);
+	uint64_t seen = 0;
+
+	if (rank == 0)
+		rank = 1;
+	for (size_t i = 0; i < HIST_BUCKETS; i++) {
+		seen += h->b[i];
+		if (seen >= rank) {
+			uint64_t v = bucket_mid(i);
+			return v < h->max ? v : h->max;
+		}
+	}
+	return h->max;
+}
+
+/* /proc. */
+
+long
+proc_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+int64_t
+proc_cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long ut, st;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields count
+	 * from the last ')'.  utime and stime are fields 14 and 15. */
+	char *p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	    &ut, &st) != 2)
+		return -1;
+	long hz = sysconf(_SC_CLK_TCK);
+	return (int64_t)((ut + st) * (NS_PER_S / (unsigned long long)(hz > 0 ? hz : 100)));
+}
+
+int64_t
+proc_others_cpu_ns(pid_t server)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int64_t sum = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == (long)getpid() || pid == (long)server)
+			continue;
+		int64_t ns = proc_cpu_ns((pid_t)pid);
+		if (ns > 0)
+			sum += ns;
+	}
+	closedir(d);
+	return sum;
+}
+
+int
+pin_thread(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(t, sizeof(set), &set);
+}
+
+/* Descriptors. */
+
+size_t
+fd_budget(size_t reserve, unsigned long *hard)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	*hard = (unsigned long)rl.rlim_cur;
+	return rl.rlim_cur > reserve ? (size_t)(rl.rlim_cur - reserve) : 0;
+}
+
+size_t
+sockets_for(const struct bench_opts *o, size_t n, size_t reserve)
+{
+	unsigned long hard;
+	size_t budget = fd_budget(reserve, &hard);
+	size_t want = o->sockets != 0 ? o->sockets : n;
+
+	if (want > n)
+		want = n;
+	if (want > budget) {
+		fprintf(stderr, "ocm-bench: note: %zu members share %zu UDP sockets "
+		    "(RLIMIT_NOFILE allows %lu descriptors; raise its hard limit for one "
+		    "socket per member)\n", n, budget, hard);
+		want = budget;
+	}
+	return want > 0 ? want : 1;
+}
+
+void
+run_id(char *buf, size_t len, char tag)
+{
+	snprintf(buf, len, "b%ld%c", (long)getpid(), tag);
+}
+
+void
+server_opts_init(struct server_opts *so, const struct bench_opts *o, uint16_t port)
+{
+	memset(so, 0, sizeof(*so));
+	so->host = o->host;
+	so->port = port;
+	so->known_servers = o->known_servers;
+	so->quiet_tofu = true;
+	so->timeout_ms = 10000;
+}
+
+void
+bench_request(struct tcrp_request *req, uint8_t op, const char *room, const char *user)
+{
+	memset(req, 0, sizeof(*req));
+	req->operation = op;
+	req->room_len = (uint8_t)snprintf(req->room, sizeof(req->room), "%s", room);
+	req->user_len = (uint8_t)snprintf(req->user, sizeof(req->user), "%s", user);
+}
