@@ -626,7 +626,7 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 		}
 		int n = recvmmsg(io->fd, r->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			return;
+			break;
 		ev_now_update(r->srv->loop);
 		for (int i = 0; i < n; i++) {
 			size_t len = r->rx_msgs[i].msg_len;
@@ -640,11 +640,13 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 			relay_input(r, us->index, r->rx_buf[i], len, &r->rx_from[i],
 			    r->rx_msgs[i].msg_hdr.msg_namelen);
 		}
-		/* The pass over this batch ends here: nothing waits for more. */
-		batches_flush(r);
 		if (n < RX_BATCH)
-			return;
+			break;
 	}
+	/* The pass ends when the socket is drained (or after RX_ROUNDS
+	 * batches): what arrived together leaves together, and nothing waits
+	 * for more. */
+	batches_flush(r);
 }
 
 /* Sockets. */
