@@ -12,7 +12,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -38,17 +37,6 @@ set_err(char *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, CLIENT_ERR_MAX, fmt, ap);
 	va_end(ap);
-}
-
-static void
-ssl_errstr(char *buf, size_t len)
-{
-	unsigned long e = ERR_get_error();
-	if (e == 0)
-		snprintf(buf, len, "connection closed");
-	else
-		ERR_error_string_n(e, buf, len);
-	ERR_clear_error();
 }
 
 /* "host:port", with brackets for IPv6 literals. */
@@ -258,7 +246,7 @@ tls_connect(const struct server_opts *o, int fd, SSL_CTX **ctx_out, char *err)
 		goto fail;
 	if (o->ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL) != 1) {
-			ssl_errstr(why, sizeof(why));
+			keys_tls_error(why, sizeof(why), "connection closed");
 			set_err(err, "cannot load CA file %s: %s", o->ca_file, why);
 			SSL_CTX_free(ctx);
 			return NULL;
@@ -277,7 +265,7 @@ tls_connect(const struct server_opts *o, int fd, SSL_CTX **ctx_out, char *err)
 		goto fail;
 	if (SSL_connect(ssl) != 1) {
 		long v = SSL_get_verify_result(ssl);
-		ssl_errstr(why, sizeof(why));
+		keys_tls_error(why, sizeof(why), "connection closed");
 		if (o->ca_file != NULL && v != X509_V_OK)
 			set_err(err, "cannot verify %s against %s: %s", o->host,
 			    o->ca_file, X509_verify_cert_error_string(v));
@@ -291,7 +279,7 @@ tls_connect(const struct server_opts *o, int fd, SSL_CTX **ctx_out, char *err)
 	*ctx_out = ctx;
 	return ssl;
 fail:
-	ssl_errstr(why, sizeof(why));
+	keys_tls_error(why, sizeof(why), "connection closed");
 	set_err(err, "TLS setup failed: %s", why);
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);

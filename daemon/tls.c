@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,29 +21,7 @@
 const char *
 tls_error_string(char *buf, size_t len)
 {
-	unsigned long e = ERR_get_error();
-
-	if (e == 0)
-		snprintf(buf, len, "unknown error");
-	else
-		ERR_error_string_n(e, buf, len);
-	ERR_clear_error();
-	return buf;
-}
-
-/* ALPN: select "ocm/1" or refuse the handshake. */
-static int
-alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-    const unsigned char *in, unsigned int inlen, void *arg)
-{
-	static const unsigned char ocm[] = "\x05" OCM_ALPN;
-	(void)ssl;
-	(void)arg;
-
-	if (SSL_select_next_proto((unsigned char **)out, outlen, ocm, sizeof(ocm) - 1, in,
-	    inlen) != OPENSSL_NPN_NEGOTIATED)
-		return SSL_TLSEXT_ERR_ALERT_FATAL;
-	return SSL_TLSEXT_ERR_OK;
+	return keys_tls_error(buf, len, "unknown error");
 }
 
 /* Writes a PEM file with O_EXCL and the given mode; a partial file is
@@ -130,6 +107,7 @@ tls_server_ctx(const struct config *cfg, char fingerprint[FINGERPRINT_LEN], bool
     char *err, size_t err_len)
 {
 	char cert_path[CONFIG_PATH_MAX + 16], key_path[CONFIG_PATH_MAX + 16];
+	char why[256];
 	struct stat st;
 
 	*generated = false;
@@ -148,19 +126,12 @@ tls_server_ctx(const struct config *cfg, char fingerprint[FINGERPRINT_LEN], bool
 		}
 	}
 
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *ctx = keys_server_ctx();
 	if (ctx == NULL) {
-		snprintf(err, err_len, "cannot create a TLS context");
+		snprintf(err, err_len, "cannot create a TLS context: %s",
+		    tls_error_string(why, sizeof(why)));
 		return NULL;
 	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-	SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_num_tickets(ctx, 0);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
 	if (load_pair(ctx, cert_path, key_path, fingerprint, err, err_len) < 0) {
 		SSL_CTX_free(ctx);
 		return NULL;

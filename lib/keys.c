@@ -7,10 +7,12 @@
  */
 #include "lib/keys.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -216,4 +218,73 @@ keys_selfsigned(const char *common_name, int days, EVP_PKEY **key, X509 **cert)
 	*key = k;
 	*cert = c;
 	return 0;
+}
+
+/* ALPN: select "ocm/1" or refuse the handshake. */
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char ocm[] = "\x05" OCM_ALPN;
+	(void)ssl;
+	(void)arg;
+
+	if (SSL_select_next_proto((unsigned char **)out, outlen, ocm, sizeof(ocm) - 1, in,
+	    inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/*
+ * OpenSSL calls the ALPN callback only when the client sends the
+ * extension; a ClientHello without it is refused here, with the same
+ * alert.
+ */
+static int
+alpn_required(SSL *ssl, int *alert, void *arg)
+{
+	const unsigned char *ext;
+	size_t len;
+	(void)arg;
+
+	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
+	    &ext, &len) == 1)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	*alert = SSL_AD_NO_APPLICATION_PROTOCOL;
+	return SSL_CLIENT_HELLO_ERROR;
+}
+
+SSL_CTX *
+keys_server_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL)
+		return NULL;
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_num_tickets(ctx, 0) != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_client_hello_cb(ctx, alpn_required, NULL);
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+	return ctx;
+}
+
+const char *
+keys_tls_error(char *buf, size_t len, const char *none)
+{
+	unsigned long e = ERR_get_error();
+
+	if (e == 0)
+		snprintf(buf, len, "%s", none);
+	else
+		ERR_error_string_n(e, buf, len);
+	ERR_clear_error();
+	return buf;
 }

@@ -42,4 +42,16 @@ int keys_fingerprint_pkey(EVP_PKEY *pkey, char out[FINGERPRINT_LEN]);
  */
 int keys_selfsigned(const char *common_name, int days, EVP_PKEY **key, X509 **cert);
 
+/*
+ * A server context as PROTOCOL.md 2 wants it: TLS 1.3 only, ALPN "ocm/1"
+ * or a no_application_protocol alert, no session tickets or cache (every
+ * join is a full handshake, so nothing outlives the connection).  The
+ * caller adds the certificate and key.  NULL if OpenSSL cannot make one.
+ */
+SSL_CTX *keys_server_ctx(void);
+
+/* The oldest queued OpenSSL error as text, or none when the queue is
+ * empty; clears the queue.  Returns buf. */
+const char *keys_tls_error(char *buf, size_t len, const char *none);
+
 #endif

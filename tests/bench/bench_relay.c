@@ -522,6 +522,7 @@ static const struct field relay_fields[] = {
 	{ "throttled", "sends held back", 0 },
 	{ "sockets", "UDP sockets", 0 },
 	{ "server_cpu_pct", "server CPU (%)", 1 },
+	{ "server_ns_per_copy", "server CPU per copy (ns)", 0 },
 	{ "bench_cpu_pct", "load generator CPU (%)", 1 },
 	{ "bench_idle_pct", "load generator idle (%)", 1 },
 	{ "other_cpu_pct", "other processes' CPU (%)", 1 },
@@ -559,9 +560,14 @@ relay_results(struct relay_run *r, struct report *rep, size_t c)
 	    (double)(r->s1.t - r->s0.t));
 	report_set(rep, c, "bench_idle_pct", 100.0 * (double)(r->s1.idle - r->s0.idle) /
 	    (double)(r->s1.t - r->s0.t));
-	if (r->s0.server_cpu >= 0 && r->s1.server_cpu >= 0)
-		report_set(rep, c, "server_cpu_pct", 100.0 *
-		    (double)(r->s1.server_cpu - r->s0.server_cpu) / (double)(r->s1.t - r->s0.t));
+	if (r->s0.server_cpu >= 0 && r->s1.server_cpu >= 0) {
+		double server_ns = (double)(r->s1.server_cpu - r->s0.server_cpu);
+		report_set(rep, c, "server_cpu_pct", 100.0 * server_ns /
+		    (double)(r->s1.t - r->s0.t));
+		/* What a copy costs the server, whoever sets the pace. */
+		if (copies > 0)
+			report_set(rep, c, "server_ns_per_copy", server_ns / (double)copies);
+	}
 	if (r->others0 >= 0 && r->others1 >= 0)
 		report_set(rep, c, "other_cpu_pct", r->others1 < r->others0 ? 0 :
 		    100.0 * (double)(r->others1 - r->others0) / (double)(r->s1.t - r->t_start));
@@ -631,6 +637,9 @@ relay_main(const struct bench_opts *o)
 		    report_get(&rep, 0, "copies_per_s") / report_get(&rep, 1, "copies_per_s"));
 		report_ratio(&rep, "latency_p99", "ocmd/baseline latency p99",
 		    report_get(&rep, 0, "latency_p99_us") / report_get(&rep, 1, "latency_p99_us"));
+		report_ratio(&rep, "server_ns_per_copy", "ocmd/baseline server CPU per copy",
+		    report_get(&rep, 0, "server_ns_per_copy") /
+		    report_get(&rep, 1, "server_ns_per_copy"));
 	}
 	if (rc == 0)
 		report_print(&rep, o->json);

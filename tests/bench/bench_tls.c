@@ -40,39 +40,17 @@ struct tls_server {
 	uint16_t port;
 };
 
-static int
-alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-    const unsigned char *in, unsigned int inlen, void *arg)
-{
-	static const unsigned char ocm[] = "\x05" OCM_ALPN;
-	(void)ssl;
-	(void)arg;
-
-	if (SSL_select_next_proto((unsigned char **)out, outlen, ocm, sizeof(ocm) - 1, in,
-	    inlen) != OPENSSL_NPN_NEGOTIATED)
-		return SSL_TLSEXT_ERR_ALERT_FATAL;
-	return SSL_TLSEXT_ERR_OK;
-}
-
 static SSL_CTX *
 raw_ctx(void)
 {
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *ctx = keys_server_ctx();
 
 	if (ctx == NULL || keys_selfsigned("ocm-bench", 1, &key, &cert) < 0) {
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-	SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_num_tickets(ctx, 0);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
 	int ok = SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1;
 	EVP_PKEY_free(key);
 	X509_free(cert);

@@ -12,6 +12,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -609,6 +610,120 @@ START_TEST(test_selfsigned_cn_64)
 }
 END_TEST
 
+/* The server context ocmd and ocm-bench use, against a client that
+ * offers alpn (length-prefixed) over TLS versions min..max. */
+struct ctx_case {
+	const char *what;
+	const unsigned char *alpn;
+	unsigned int alpn_len;
+	int min, max;
+	bool ok;
+};
+
+static const struct ctx_case ctx_cases[] = {
+	{ "ocm/1 over TLS 1.3", alpn_wire, sizeof(alpn_wire) - 1, TLS1_3_VERSION,
+	    TLS1_3_VERSION, true },
+	{ "ocm/1 among others", (const unsigned char *)"\x02h2\x05ocm/1\x08http/1.1", 18,
+	    TLS1_2_VERSION, TLS1_3_VERSION, true },
+	{ "no ocm/1", (const unsigned char *)"\x02h2\x08http/1.1", 12, TLS1_3_VERSION,
+	    TLS1_3_VERSION, false },
+	{ "no ALPN at all", NULL, 0, TLS1_3_VERSION, TLS1_3_VERSION, false },
+	{ "a near miss, ocm/2", (const unsigned char *)"\x05ocm/2", 6, TLS1_3_VERSION,
+	    TLS1_3_VERSION, false },
+	{ "TLS 1.2 only", alpn_wire, sizeof(alpn_wire) - 1, TLS1_2_VERSION, TLS1_2_VERSION,
+	    false },
+};
+
+/* One side's step: 1 done, 0 wants more, -1 failed. */
+static int
+ctx_step(SSL *ssl)
+{
+	int rc = SSL_do_handshake(ssl);
+
+	if (rc == 1)
+		return 1;
+	rc = SSL_get_error(ssl, rc);
+	return rc == SSL_ERROR_WANT_READ || rc == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
+START_TEST(test_server_ctx)
+{
+	const struct ctx_case *c = &ctx_cases[_i];
+	EVP_PKEY *key;
+	X509 *cert;
+	BIO *sbio, *cbio;
+	int cst = 0, sst = 0;
+
+	SSL_CTX *sctx = keys_server_ctx();
+	ck_assert_ptr_nonnull(sctx);
+	ck_assert_int_eq(keys_selfsigned(TEST_CN, TEST_DAYS, &key, &cert), 0);
+	ck_assert_int_eq(SSL_CTX_use_certificate(sctx, cert), 1);
+	ck_assert_int_eq(SSL_CTX_use_PrivateKey(sctx, key), 1);
+	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+	ck_assert_ptr_nonnull(cctx);
+	ck_assert_int_eq(SSL_CTX_set_min_proto_version(cctx, c->min), 1);
+	ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, c->max), 1);
+	if (c->alpn != NULL)
+		ck_assert_int_eq(SSL_CTX_set_alpn_protos(cctx, c->alpn, c->alpn_len), 0);
+	SSL *server = SSL_new(sctx), *client = SSL_new(cctx);
+	ck_assert_int_eq(BIO_new_bio_pair(&sbio, 0, &cbio, 0), 1);
+	SSL_set_bio(server, sbio, sbio);
+	SSL_set_bio(client, cbio, cbio);
+	SSL_set_accept_state(server);
+	SSL_set_connect_state(client);
+
+	for (int i = 0; i < HANDSHAKE_ROUNDS && cst >= 0 && sst >= 0 && !(cst && sst); i++) {
+		if (cst == 0)
+			cst = ctx_step(client);
+		if (sst == 0)
+			sst = ctx_step(server);
+	}
+	ERR_clear_error();
+	if (c->ok) {
+		ck_assert_msg(cst == 1 && sst == 1, "%s: handshake failed", c->what);
+		ck_assert_int_eq(SSL_version(server), TLS1_3_VERSION);
+		assert_alpn(server);
+		assert_alpn(client);
+		/* No tickets: nothing to resume, every join a full handshake. */
+		char buf[1];
+		ck_assert_int_le(SSL_read(client, buf, sizeof(buf)), 0);
+		ck_assert(!SSL_SESSION_is_resumable(SSL_get0_session(client)));
+	} else {
+		ck_assert_msg(cst < 0 || sst < 0, "%s: handshake succeeded", c->what);
+		ck_assert_int_ne(sst, 1);
+	}
+	ERR_clear_error();
+	SSL_free(client);
+	SSL_free(server);
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(sctx);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
+START_TEST(test_tls_error_text)
+{
+	char buf[128];
+
+	ERR_clear_error();
+	ck_assert_str_eq(keys_tls_error(buf, sizeof(buf), "connection closed"),
+	    "connection closed");
+	/* A real failure queues an error: a private key that is not PEM. */
+	BIO *b = BIO_new_mem_buf("not a key", -1);
+	ck_assert_ptr_null(PEM_read_bio_PrivateKey(b, NULL, NULL, NULL));
+	BIO_free(b);
+	ck_assert_uint_ne(ERR_peek_error(), 0);
+	ck_assert_ptr_eq(keys_tls_error(buf, sizeof(buf), "none"), buf);
+	ck_assert_str_ne(buf, "none");
+	ck_assert_msg(strstr(buf, "error:") == buf, "not OpenSSL's form: %s", buf);
+	ck_assert_uint_eq(ERR_peek_error(), 0);	/* the queue is cleared */
+	/* Cut to the buffer, still terminated. */
+	ERR_raise(ERR_LIB_SSL, SSL_R_NO_APPLICATION_PROTOCOL);
+	ck_assert_uint_lt(strlen(keys_tls_error(buf, 8, "none")), 8);
+}
+END_TEST
+
 static Suite *
 keys_suite(void)
 {
@@ -624,6 +739,11 @@ keys_suite(void)
 	tcase_add_test(tc, test_export_rejects_tls12);
 	tcase_add_test(tc, test_export_before_handshake);
 	tcase_add_test(tc, test_wipe);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("server_ctx");
+	tcase_add_loop_test(tc, test_server_ctx, 0, sizeof(ctx_cases) / sizeof(ctx_cases[0]));
+	tcase_add_test(tc, test_tls_error_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fingerprint");
