@@ -1,0 +1,91 @@
+# bench-tables.jq: the tables of BENCHMARKS.md from ocm-bench's JSON lines
+# (jq -r -s -f bench-tables.jq relay.jsonl latency.jsonl ...): the median
+# of every figure over the runs of one configuration, the runs in brackets
+# where they matter.
+
+def median: sort | if length == 0 then null
+	elif length % 2 == 1 then .[length / 2 | floor]
+	else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+def group3: if length <= 3 then . else (.[:-3] | group3) + "," + .[-3:] end;
+def commas: if . == null then "-" else floor | tostring | group3 end;
+def dec(d): if . == null then "-" else (. * pow(10; d) | round) / pow(10; d) | tostring end;
+def ms: if . == null then "-" else . / 1000 | dec(2) end;
+def med(col; k): [.[] | .results[col][k] // empty] | median;
+def runs(col; k; f): "[" + ([.[] | .results[col][k] // empty | f] | join(" ")) + "]";
+def ratio(k): [.[] | .ratios[k] // empty] | median;
+def row: "| " + join(" | ") + " |";
+
+(map(select(.mode == "relay" and .params.rate == 0)) |
+	group_by([.params.rooms, .params.members, .results.ocmd.sockets]) |
+	sort_by(.[0].params.members, -.[0].params.rooms, -.[0].results.ocmd.sockets) |
+	"## Relay, closed loop\n",
+	(["rooms × members", "sockets", "ocmd copies/s [runs]", "baseline copies/s",
+	  "ocmd / baseline", "ocmd msgs/s", "p50 / p99 / p99.9 (ms)", "copies per datagram",
+	  "server CPU per copy, ocmd / baseline (ns)", "ocmd CPU %", "load gen. idle %",
+	  "lost"] | row),
+	([range(12)] | map("---") | row),
+	(.[] | [
+		"\(.[0].params.rooms) × \(.[0].params.members)",
+		(.[0].results.ocmd.sockets | tostring),
+		"**\(med("ocmd"; "copies_per_s") | commas)** \(runs("ocmd"; "copies_per_s"; commas))",
+		(med("baseline"; "copies_per_s") | commas),
+		(ratio("copies_per_s") | dec(2)),
+		(med("ocmd"; "msgs_per_s") | commas),
+		"\(med("ocmd"; "latency_p50_us") | ms) / \(med("ocmd"; "latency_p99_us") | ms) / \(med("ocmd"; "latency_p999_us") | ms)",
+		(med("ocmd"; "copies_per_datagram") | dec(2)),
+		"\(med("ocmd"; "server_ns_per_copy") | commas) / \(med("baseline"; "server_ns_per_copy") | commas)",
+		(med("ocmd"; "server_cpu_pct") | dec(0)),
+		(med("ocmd"; "bench_idle_pct") | dec(1)),
+		([.[] | .results[] | .lost_copies] | add | tostring)
+	] | row),
+	""),
+
+(map(select(.mode == "relay" and .params.rate > 0)) |
+	group_by([.params.rooms, .params.members, .params.rate]) |
+	sort_by(-.[0].params.rooms, -.[0].params.rate) |
+	"## Relay at fixed rates\n",
+	(["rooms × members", "rate (msgs/s)", "copies/s", "p50 (ms)", "p99 (ms) [runs]",
+	  "p99.9 (ms)", "copies per datagram", "ocmd CPU %", "lost"] | row),
+	([range(9)] | map("---") | row),
+	(.[] | [
+		"\(.[0].params.rooms) × \(.[0].params.members)",
+		(.[0].params.rate | commas),
+		(med("ocmd"; "copies_per_s") | commas),
+		(med("ocmd"; "latency_p50_us") | ms),
+		"**\(med("ocmd"; "latency_p99_us") | ms)** \(runs("ocmd"; "latency_p99_us"; ms))",
+		(med("ocmd"; "latency_p999_us") | ms),
+		(med("ocmd"; "copies_per_datagram") | dec(2)),
+		(med("ocmd"; "server_cpu_pct") | dec(0)),
+		([.[] | .results.ocmd.lost_copies] | add | tostring)
+	] | row),
+	""),
+
+(map(select(.mode == "join")) | group_by(.params.concurrency) |
+	"## Joins\n",
+	(["concurrency", "ocmd handshakes/s [runs]", "raw TLS handshakes/s", "ocmd / raw [runs]",
+	  "p50 ocmd / raw (ms)", "server CPU per handshake, ocmd / raw (µs)"] | row),
+	([range(6)] | map("---") | row),
+	(.[] | [
+		(.[0].params.concurrency | tostring),
+		"**\(med("ocmd"; "handshakes_per_s") | dec(1))** \(runs("ocmd"; "handshakes_per_s"; dec(1)))",
+		(med("raw_tls"; "handshakes_per_s") | dec(1)),
+		"**\(ratio("handshakes_per_s") | dec(3))** [\([.[] | .ratios.handshakes_per_s // empty | dec(3)] | join(" "))]",
+		"\(med("ocmd"; "latency_p50_ms") | dec(2)) / \(med("raw_tls"; "latency_p50_ms") | dec(2))",
+		"\(med("ocmd"; "server_cpu_us") | dec(0)) / \(med("raw_tls"; "server_cpu_us") | dec(0))"
+	] | row),
+	""),
+
+(map(select(.mode == "idle")) | group_by(.params.members) |
+	"## Idle memory\n",
+	(["members (rooms)", "UDP sockets", "RSS before (KiB)", "RSS all online (KiB)",
+	  "RSS at the end (KiB)", "RSS per online member (bytes) [runs]", "sessions closed"] | row),
+	([range(7)] | map("---") | row),
+	(.[] | [
+		"\(.[0].params.members | commas) (\(.[0].params.rooms | commas))",
+		(med("ocmd"; "sockets") | commas),
+		(med("ocmd"; "rss_before_kib") | commas),
+		(med("ocmd"; "rss_online_kib") | commas),
+		(med("ocmd"; "rss_end_kib") | commas),
+		"**\(med("ocmd"; "rss_per_member_b") | commas)** \(runs("ocmd"; "rss_per_member_b"; commas))",
+		([.[] | .results.ocmd.closed] | add | tostring)
+	] | row))
