@@ -316,6 +316,10 @@ bounded 30 find_leader || { cat "$T/console.log"; die "no container PID 1 after 
 inside() { nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 TERM=dumb "$@" 9>&-; }
 
 bounded 30 inside true 2>/dev/null || die "cannot nsenter into $LEADER"
+# systemctl fails at once ("Failed to connect to bus") until PID 1 has
+# made its private socket, early in boot but not at once.
+bounded 30 inside test -S /run/systemd/private ||
+	{ cat "$T/console.log"; die "systemd in the container made no /run/systemd/private in 30 s"; }
 state=$(timeout 60 nsenter -t "$LEADER" -a systemctl is-system-running --wait 2>&1 9>&-)
 case $state in
 running) say "container is running (systemd $(inside systemctl --version | sed -n '1s/systemd \([0-9]*\).*/\1/p'))" ;;
