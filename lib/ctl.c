@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/text.h"
+
 static const char *const ctl_error_names[CTL_E_MAX_] = {
 	[CTL_E_BAD_REQUEST] = "bad_request",
 	[CTL_E_UNKNOWN_COMMAND] = "unknown_command",
@@ -183,9 +185,15 @@ char *
 ctl_reply_error(enum ctl_error e, const char *message)
 {
 	const char *code = ctl_error_str(e);
+	char clean[1024];	/* messages are one line for people */
 
+	/* A message may quote what the peer sent (jansson's error text does,
+	 * and so does a cut '%.64s'): JSON needs it to be valid UTF-8. */
+	if (message == NULL)
+		message = "";
+	utf8_sanitize((const uint8_t *)message, strlen(message), clean, sizeof(clean));
 	return dump_line(json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code",
-	    code != NULL ? code : "internal", "message", message != NULL ? message : ""));
+	    code != NULL ? code : "internal", "message", clean));
 }
 
 int

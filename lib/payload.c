@@ -348,25 +348,6 @@ tcrp_response_build(enum tcrp_code code, const char *message, size_t *len)
 	    "message", message != NULL ? message : name), len);
 }
 
-/*
- * The message is shown to people, so it is cut on a UTF-8 boundary and its
- * control characters (a terminal escape, an embedded NUL) become '?'.
- */
-static void
-response_copy_message(char *dst, size_t cap, const char *s, size_t len)
-{
-	if (len >= cap) {
-		len = cap - 1;
-		while (len > 0 && ((uint8_t)s[len] & 0xc0) == 0x80)
-			len--;
-	}
-	for (size_t i = 0; i < len; i++) {
-		uint8_t ch = (uint8_t)s[i];
-		dst[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-	}
-	dst[len] = '\0';
-}
-
 static int
 response_fill(json_t *root, struct tcrp_response *r)
 {
@@ -390,8 +371,10 @@ response_fill(json_t *root, struct tcrp_response *r)
 	}
 	if ((err = payload_get_string(root, "message", false, &msg, &msg_len)) < 0)
 		return err;
+	/* Shown to people: cut between whole characters, control characters
+	 * (a terminal escape, an embedded NUL) as '?'. */
 	if (msg != NULL)
-		response_copy_message(r->message, sizeof(r->message), msg, msg_len);
+		utf8_sanitize((const uint8_t *)msg, msg_len, r->message, sizeof(r->message));
 	return 0;
 }
 

@@ -106,3 +106,27 @@ chat_text_valid(const uint8_t *s, size_t len)
 {
 	return len >= 1 && text_scan(s, len, false, true);
 }
+
+size_t
+utf8_sanitize(const uint8_t *s, size_t len, char *out, size_t out_len)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		size_t n = utf8_seq_len(s + i, len - i);
+		const uint8_t *from = s + i;
+		if (n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+			from = (const uint8_t *)"?";
+			i++;
+			n = 1;
+		} else {
+			i += n;
+		}
+		if (o + n >= out_len)
+			break;
+		memcpy(out + o, from, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return o;
+}

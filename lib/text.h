@@ -21,4 +21,13 @@ bool name_valid(const uint8_t *s, size_t len);
  * but TAB. */
 bool chat_text_valid(const uint8_t *s, size_t len);
 
+/*
+ * Copies s into out (out_len > 0; always terminated), writing '?' for each
+ * byte that does not start a well-formed UTF-8 sequence and for each
+ * control character, and cutting only between whole characters.  Returns
+ * the length written.  For text that must become a JSON string, such as
+ * an error message quoting what a peer sent.
+ */
+size_t utf8_sanitize(const uint8_t *s, size_t len, char *out, size_t out_len);
+
 #endif

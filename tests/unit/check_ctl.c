@@ -143,6 +143,64 @@ START_TEST(replies_round_trip)
 }
 END_TEST
 
+/*
+ * Error messages that quote the peer's bytes still make a reply: jansson's
+ * error text for bad JSON quotes the input (here an escape followed by
+ * invalid UTF-8, a libFuzzer find), and '%.64s' can cut a character.
+ */
+static const char *const quoting_requests[] = {
+	"{\"co\\\xd6\x9e\x00\xd0`\x00\x00mmand\":\"\":\"\"}",
+	"{\"command\":\"x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\"}",
+	"{\"command\":\"status\",\"args\":{\"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\":\"x\"}}",
+	"\xff\xfe{}",
+};
+static const size_t quoting_lens[] = { 25, 0, 0, 0 };
+
+START_TEST(errors_quoting_bad_bytes_reply)
+{
+	const char *line = quoting_requests[_i];
+	size_t len = quoting_lens[_i] != 0 ? quoting_lens[_i] : strlen(line);
+	const struct ctl_command *cmd;
+	json_t *args = NULL, *result = NULL;
+	char why[256], msg[256];
+	enum ctl_error err;
+	bool ok = true;
+
+	int rc = ctl_request_parse(line, len, &cmd, &args, why, sizeof(why));
+	ck_assert_int_lt(rc, 0);
+	char *reply = ctl_reply_error((enum ctl_error)-rc, why);
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_int_eq(ctl_reply_parse(reply, strlen(reply), &ok, &result, &err, msg,
+	    sizeof(msg)), 0);
+	ck_assert(!ok);
+	ck_assert_int_eq(err, (enum ctl_error)-rc);
+	ck_assert_uint_gt(strlen(msg), 10);
+	free(reply);
+}
+END_TEST
+
+START_TEST(error_message_is_made_valid)
+{
+	bool ok;
+	json_t *result = NULL;
+	enum ctl_error err;
+	char msg[128];
+	char *line = ctl_reply_error(CTL_E_BAD_REQUEST, "near '\xd6\x9e\xd0' and \x01 \xc3");
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_eq(ctl_reply_parse(line, strlen(line), &ok, &result, &err, msg,
+	    sizeof(msg)), 0);
+	ck_assert_str_eq(msg, "near '\xd6\x9e?' and ? ?");
+	free(line);
+}
+END_TEST
+
 START_TEST(error_names_round_trip)
 {
 	ck_assert_ptr_null(ctl_error_str(CTL_OK));
@@ -185,6 +243,9 @@ ctl_suite(void)
 	tcase_add_test(tc, good_requests_parse);
 	tcase_add_test(tc, request_build_parses_back);
 	tcase_add_test(tc, replies_round_trip);
+	tcase_add_loop_test(tc, errors_quoting_bad_bytes_reply, 0,
+	    sizeof(quoting_requests) / sizeof(quoting_requests[0]));
+	tcase_add_test(tc, error_message_is_made_valid);
 	tcase_add_test(tc, error_names_round_trip);
 	tcase_add_test(tc, table_is_sane);
 	suite_add_tcase(s, tc);

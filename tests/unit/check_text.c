@@ -270,6 +270,66 @@ START_TEST(fast_scan_matches_reference)
 }
 END_TEST
 
+/* utf8_sanitize: what goes in, the room out has (NUL included), what
+ * comes out. */
+struct sanitize_case {
+	const char *in;
+	size_t in_len, out_len;
+	const char *out;
+};
+
+static const struct sanitize_case sanitize_cases[] = {
+	{ "plain", 5, 64, "plain" },
+	{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, 64, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+	{ "a\xffz", 3, 64, "a?z" },				/* never a lead byte */
+	{ "co\\\xd6\x9e", 5, 64, "co\\\xd6\x9e" },		/* valid, kept */
+	{ "co\\\xd6", 4, 64, "co\\?" },				/* cut sequence at the end */
+	{ "\xd6" "A", 2, 64, "?A" },				/* bad continuation */
+	{ "\xc0\x80", 2, 64, "??" },				/* overlong NUL */
+	{ "\xed\xa0\x80", 3, 64, "???" },			/* surrogate */
+	{ "\xf4\x90\x80\x80", 4, 64, "????" },			/* above U+10FFFF */
+	{ "tab\there\nline\x7f", 14, 64, "tab?here?line?" },	/* controls */
+	{ "ab\xc3\xa9", 4, 4, "ab" },				/* no half of a character */
+	{ "ab\xc3\xa9", 4, 5, "ab\xc3\xa9" },
+	{ "abc", 3, 3, "ab" },
+	{ "abc", 3, 1, "" },
+	{ "", 0, 8, "" },
+};
+
+START_TEST(test_sanitize)
+{
+	const struct sanitize_case *c = &sanitize_cases[_i];
+	char out[64];
+
+	memset(out, 'X', sizeof(out));
+	size_t n = utf8_sanitize((const uint8_t *)c->in, c->in_len, out, c->out_len);
+	ck_assert_str_eq(out, c->out);
+	ck_assert_uint_eq(n, strlen(c->out));
+	ck_assert(utf8_valid((const uint8_t *)out, n));
+	for (size_t k = c->out_len; k < sizeof(out); k++)
+		ck_assert_int_eq(out[k], 'X');		/* nothing past out_len */
+}
+END_TEST
+
+/* Whatever the bytes, the result is valid UTF-8 without controls. */
+START_TEST(test_sanitize_all_pairs)
+{
+	uint8_t in[3];
+	char out[16];
+
+	for (unsigned a = 0; a < 256; a++) {
+		for (unsigned b = 0; b < 256; b += 3) {
+			in[0] = (uint8_t)a;
+			in[1] = (uint8_t)b;
+			in[2] = (uint8_t)(a ^ b);
+			size_t n = utf8_sanitize(in, sizeof(in), out, sizeof(out));
+			ck_assert(name_valid((const uint8_t *)out, n));
+			ck_assert_uint_eq(strlen(out), n);
+		}
+	}
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -293,6 +353,11 @@ text_suite(void)
 	tcase_add_loop_test(tc, test_chat_rejects_control, 0x00, 0x21);
 	tcase_add_loop_test(tc, test_class_table, 0, NCASES(class_cases));
 	tcase_add_test(tc, test_chat_long);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sanitize");
+	tcase_add_loop_test(tc, test_sanitize, 0, NCASES(sanitize_cases));
+	tcase_add_test(tc, test_sanitize_all_pairs);
 	suite_add_tcase(s, tc);
 	return s;
 }
