@@ -109,29 +109,6 @@ now_ms(void)
 
 /* ---- Text from the network ------------------------------------------- */
 
-static size_t
-utf8_seq_len(uint8_t b)
-{
-	if (b < 0x80)
-		return 1;
-	if (b >= 0xc2 && b <= 0xdf)
-		return 2;
-	if (b >= 0xe0 && b <= 0xef)
-		return 3;
-	if (b >= 0xf0 && b <= 0xf4)
-		return 4;
-	return 0;
-}
-
-/* C0, DEL and C1 (U+0080..U+009F, which some terminals obey as CSI). */
-static bool
-is_control(const uint8_t *s, size_t k, bool tab)
-{
-	if (k == 1)
-		return (s[0] < 0x20 && !(tab && s[0] == '\t')) || s[0] == 0x7f;
-	return k == 2 && s[0] == 0xc2 && s[1] < 0xa0;
-}
-
 /*
  * Copies len bytes of peer text into out (len + 1 bytes) as valid UTF-8,
  * each bad byte or control character turned into '?': a server's text
@@ -140,20 +117,7 @@ is_control(const uint8_t *s, size_t k, bool tab)
 static void
 text_clean(const uint8_t *s, size_t len, bool tab, char *out)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < len;) {
-		size_t k = utf8_seq_len(s[i]);
-		if (k == 0 || k > len - i || !utf8_valid(s + i, k) || is_control(s + i, k, tab)) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(out + o, s + i, k);
-		o += k;
-		i += k;
-	}
-	out[o] = '\0';
+	utf8_sanitize(s, len, tab, out, len + 1);
 }
 
 size_t

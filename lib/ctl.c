@@ -191,7 +191,7 @@ ctl_reply_error(enum ctl_error e, const char *message)
 	 * and so does a cut '%.64s'): JSON needs it to be valid UTF-8. */
 	if (message == NULL)
 		message = "";
-	utf8_sanitize((const uint8_t *)message, strlen(message), clean, sizeof(clean));
+	utf8_sanitize((const uint8_t *)message, strlen(message), false, clean, sizeof(clean));
 	return dump_line(json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code",
 	    code != NULL ? code : "internal", "message", clean));
 }

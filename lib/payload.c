@@ -374,7 +374,8 @@ response_fill(json_t *root, struct tcrp_response *r)
 	/* Shown to people: cut between whole characters, control characters
 	 * (a terminal escape, an embedded NUL) as '?'. */
 	if (msg != NULL)
-		utf8_sanitize((const uint8_t *)msg, msg_len, r->message, sizeof(r->message));
+		utf8_sanitize((const uint8_t *)msg, msg_len, false, r->message,
+		    sizeof(r->message));
 	return 0;
 }
 

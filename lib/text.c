@@ -107,15 +107,27 @@ chat_text_valid(const uint8_t *s, size_t len)
 	return len >= 1 && text_scan(s, len, false, true);
 }
 
+/* C0 (TAB too unless keep_tab), DEL, and C1 (U+0080..U+009F, which some
+ * terminals obey as CSI), for a sequence of n bytes at s. */
+static bool
+is_control(const uint8_t *s, size_t n, bool keep_tab)
+{
+	if (n == 1)
+		return (s[0] < 0x20 && !(keep_tab && s[0] == '\t')) || s[0] == 0x7f;
+	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
 size_t
-utf8_sanitize(const uint8_t *s, size_t len, char *out, size_t out_len)
+utf8_sanitize(const uint8_t *s, size_t len, bool keep_tab, char *out, size_t out_len)
 {
 	size_t i = 0, o = 0;
 
 	while (i < len) {
 		size_t n = utf8_seq_len(s + i, len - i);
 		const uint8_t *from = s + i;
-		if (n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+		/* A bad sequence or a control character costs its first byte;
+		 * the rest are then bad bytes of their own. */
+		if (n == 0 || is_control(s + i, n, keep_tab)) {
 			from = (const uint8_t *)"?";
 			i++;
 			n = 1;

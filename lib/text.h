@@ -23,11 +23,13 @@ bool chat_text_valid(const uint8_t *s, size_t len);
 
 /*
  * Copies s into out (out_len > 0; always terminated), writing '?' for each
- * byte that does not start a well-formed UTF-8 sequence and for each
- * control character, and cutting only between whole characters.  Returns
- * the length written.  For text that must become a JSON string, such as
- * an error message quoting what a peer sent.
+ * byte that does not start a well-formed UTF-8 sequence and for each byte
+ * of a control character (C0 but TAB when keep_tab, DEL, C1), and cutting
+ * only between whole characters; out never grows longer than s, so
+ * out_len = len + 1 never cuts.  Returns the length written.  For text
+ * from a peer that must become a JSON string or reach a terminal.
  */
-size_t utf8_sanitize(const uint8_t *s, size_t len, char *out, size_t out_len);
+size_t utf8_sanitize(const uint8_t *s, size_t len, bool keep_tab, char *out,
+    size_t out_len);
 
 #endif

@@ -276,24 +276,28 @@ struct sanitize_case {
 	const char *in;
 	size_t in_len, out_len;
 	const char *out;
+	bool keep_tab;
 };
 
 static const struct sanitize_case sanitize_cases[] = {
-	{ "plain", 5, 64, "plain" },
-	{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, 64, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
-	{ "a\xffz", 3, 64, "a?z" },				/* never a lead byte */
-	{ "co\\\xd6\x9e", 5, 64, "co\\\xd6\x9e" },		/* valid, kept */
-	{ "co\\\xd6", 4, 64, "co\\?" },				/* cut sequence at the end */
-	{ "\xd6" "A", 2, 64, "?A" },				/* bad continuation */
-	{ "\xc0\x80", 2, 64, "??" },				/* overlong NUL */
-	{ "\xed\xa0\x80", 3, 64, "???" },			/* surrogate */
-	{ "\xf4\x90\x80\x80", 4, 64, "????" },			/* above U+10FFFF */
-	{ "tab\there\nline\x7f", 14, 64, "tab?here?line?" },	/* controls */
-	{ "ab\xc3\xa9", 4, 4, "ab" },				/* no half of a character */
-	{ "ab\xc3\xa9", 4, 5, "ab\xc3\xa9" },
-	{ "abc", 3, 3, "ab" },
-	{ "abc", 3, 1, "" },
-	{ "", 0, 8, "" },
+	{ "plain", 5, 64, "plain", false },
+	{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, 64, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", false },
+	{ "a\xffz", 3, 64, "a?z", false },				/* never a lead byte */
+	{ "co\\\xd6\x9e", 5, 64, "co\\\xd6\x9e", false },		/* valid, kept */
+	{ "co\\\xd6", 4, 64, "co\\?", false },				/* cut sequence at the end */
+	{ "\xd6" "A", 2, 64, "?A", false },				/* bad continuation */
+	{ "\xc0\x80", 2, 64, "??", false },				/* overlong NUL */
+	{ "\xed\xa0\x80", 3, 64, "???", false },			/* surrogate */
+	{ "\xf4\x90\x80\x80", 4, 64, "????", false },			/* above U+10FFFF */
+	{ "tab\there\nline\x7f", 14, 64, "tab?here?line?", false },	/* controls */
+	{ "tab\there\nline", 13, 64, "tab\there?line", true },	/* TAB kept */
+	{ "\xc2\x9b" "31m \xc2\x85", 8, 64, "??31m ??", false },	/* C1: CSI, NEL */
+	{ "\xc2\xa0\xc2\x9f", 4, 64, "\xc2\xa0??", false },		/* NBSP is not C1 */
+	{ "ab\xc3\xa9", 4, 4, "ab", false },				/* no half of a character */
+	{ "ab\xc3\xa9", 4, 5, "ab\xc3\xa9", false },
+	{ "abc", 3, 3, "ab", false },
+	{ "abc", 3, 1, "", false },
+	{ "", 0, 8, "", false },
 };
 
 START_TEST(test_sanitize)
@@ -302,7 +306,7 @@ START_TEST(test_sanitize)
 	char out[64];
 
 	memset(out, 'X', sizeof(out));
-	size_t n = utf8_sanitize((const uint8_t *)c->in, c->in_len, out, c->out_len);
+	size_t n = utf8_sanitize((const uint8_t *)c->in, c->in_len, c->keep_tab, out, c->out_len);
 	ck_assert_str_eq(out, c->out);
 	ck_assert_uint_eq(n, strlen(c->out));
 	ck_assert(utf8_valid((const uint8_t *)out, n));
@@ -322,7 +326,7 @@ START_TEST(test_sanitize_all_pairs)
 			in[0] = (uint8_t)a;
 			in[1] = (uint8_t)b;
 			in[2] = (uint8_t)(a ^ b);
-			size_t n = utf8_sanitize(in, sizeof(in), out, sizeof(out));
+			size_t n = utf8_sanitize(in, sizeof(in), false, out, sizeof(out));
 			ck_assert(name_valid((const uint8_t *)out, n));
 			ck_assert_uint_eq(strlen(out), n);
 		}
