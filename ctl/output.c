@@ -30,6 +30,8 @@ enum kind {
 	K_AGE,			/* seconds, one unit: 45s, 12m, 3h, 2d */
 	K_UPTIME,		/* seconds, every unit: 2d 3h 4m 5s */
 	K_LIST,			/* an array: a, b, c */
+	K_RATE,			/* a real: 1234.5 */
+	K_SHARE,		/* a real fraction: 0.42 is 42% */
 };
 
 struct field {
@@ -47,7 +49,7 @@ enum shape {
 	S_COUNTERS,		/* every member, "name value", objects flattened as a.b */
 };
 
-#define VIEW_FIELDS		10
+#define VIEW_FIELDS		12
 #define VIEW_PARTS		2
 
 struct part {
@@ -76,7 +78,17 @@ static const struct view views[] = {
 		{ "config", "config", K_TEXT },
 		{ "rooms", "rooms", K_NUMBER },
 		{ "members", "members", K_NUMBER },
-		{ "online", "online", K_NUMBER } } } } },
+		{ "online", "online", K_NUMBER },
+		{ "steering", "steering", K_YESNO },
+		{ "workers", NULL, K_ANY } } },	/* the table below */
+	    { S_TABLE, "workers", "no workers", {
+		{ "worker", "WORKER", K_NUMBER },
+		{ "rooms", "ROOMS", K_NUMBER },
+		{ "members", "MEMBERS", K_NUMBER },
+		{ "online", "ONLINE", K_NUMBER },
+		{ "datagrams_per_s", "DATAGRAMS/S", K_RATE },
+		{ "messages_per_s", "MESSAGES/S", K_RATE },
+		{ "cpu", "CPU", K_SHARE } } } } },
 	{ "list-rooms", "print only the room names, one per line", {
 	    { S_TABLE, "rooms", "no rooms", {
 		{ "name", "ROOM", K_TEXT },
@@ -85,13 +97,15 @@ static const struct view views[] = {
 		{ "password", "PASSWORD", K_YESNO },
 		{ "host", "HOST", K_TEXT },
 		{ "age_s", "AGE", K_AGE },
-		{ "messages", "MESSAGES", K_NUMBER } } } } },
+		{ "messages", "MESSAGES", K_NUMBER },
+		{ "worker", "WORKER", K_NUMBER } } } } },
 	{ "show-room", "print only the member names, one per line", {
 	    { S_LINE, NULL, NULL, {
 		{ "name", "room", K_TEXT },
 		{ "password", "password", K_YESNO },
 		{ "age_s", "age", K_AGE },
-		{ "messages", "messages", K_NUMBER } } },
+		{ "messages", "messages", K_NUMBER },
+		{ "worker", "worker", K_NUMBER } } },
 	    { S_TABLE, "members", "no members", {
 		{ "name", "USER", K_TEXT },
 		{ "host", "HOST", K_YESNO },
@@ -324,13 +338,17 @@ render(json_t *v, enum kind k)
 		return render_age(json_integer_value(v));
 	if (k == K_UPTIME && json_is_integer(v) && json_integer_value(v) >= 0)
 		return render_uptime(json_integer_value(v));
+	if (k == K_RATE && json_is_number(v))
+		return str_printf("%.1f", json_number_value(v));
+	if (k == K_SHARE && json_is_number(v))
+		return str_printf("%.0f%%", 100.0 * json_number_value(v));
 	return render_any(v);
 }
 
 static bool
 kind_right(enum kind k)
 {
-	return k == K_NUMBER || k == K_AGE || k == K_UPTIME;
+	return k == K_NUMBER || k == K_AGE || k == K_UPTIME || k == K_RATE || k == K_SHARE;
 }
 
 /* ---- Tables ------------------------------------------------------------- */
@@ -458,8 +476,10 @@ print_fields(const struct part *p, json_t *result)
 	json_t *v;
 
 	table_init(&t, 2, " ");
+	/* A field without a label is printed by another part of the view. */
 	for (size_t i = 0; i < part_nfields(p); i++)
-		if ((v = json_object_get(result, p->fields[i].key)) != NULL)
+		if (p->fields[i].label != NULL &&
+		    (v = json_object_get(result, p->fields[i].key)) != NULL)
 			fields_row(&t, p->fields[i].label, v, p->fields[i].kind);
 	json_object_foreach(result, key, v) {
 		if (!part_lists(p, key)) {

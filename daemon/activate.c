@@ -17,6 +17,7 @@
 #include "daemon/conn.h"
 #include "daemon/control.h"
 #include "daemon/relay.h"
+#include "daemon/worker.h"
 #include "lib/log.h"
 
 enum sock_kind { KIND_TCP, KIND_UDP, KIND_CONTROL, KIND_OTHER };
@@ -71,7 +72,7 @@ adopt(struct server *srv, int fd, enum sock_kind kind, const char *text)
 	case KIND_TCP:
 		return conn_listen_fd(srv, fd, text);
 	case KIND_UDP:
-		return relay_add_socket(srv->relay, fd, text);
+		return relay_add_socket(srv->workers[0]->relay, fd, text);
 	case KIND_CONTROL:
 		if (srv->control != NULL)
 			return -1;

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { KEY_UINT, KEY_BOOL, KEY_PATH, KEY_LISTEN, KEY_LOG_LEVEL };
+enum key_type { KEY_UINT, KEY_BOOL, KEY_PATH, KEY_LISTEN, KEY_LOG_LEVEL, KEY_WORKERS };
 
 struct config_key {
 	const char *section;
@@ -42,6 +42,8 @@ static const struct config_key config_keys[] = {
 	PATH_KEY("server", state_dir),
 	PATH_KEY("server", control_socket),
 	{ "server", "log_level", KEY_LOG_LEVEL, 0, 0, 0, 0 },
+	{ "server", "workers", KEY_WORKERS, offsetof(struct config, workers), 0, 1,
+	  CONFIG_MAX_WORKERS },
 	PATH_KEY("tls", certificate),
 	PATH_KEY("tls", private_key),
 	UINT_KEY("limits", max_rooms, 1, 1000000),
@@ -176,17 +178,26 @@ parse_fail(struct parse_state *ps, const char *section, const char *name, const 
 	return 0;
 }
 
-static int
-set_uint(struct parse_state *ps, const struct config_key *k, const char *v)
+/* A whole number in k's bounds, nothing around it. */
+static bool
+parse_uint(const struct config_key *k, const char *v, uint32_t *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long long n = strtoull(v, &end, 10);
 	if (errno != 0 || end == v || *end != '\0' || *v == '-' || *v == '+' || n < k->min ||
 	    n > k->max)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+static int
+set_uint(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	if (!parse_uint(k, v, (uint32_t *)(void *)((char *)&ps->c + k->offset)))
 		return parse_fail(ps, k->section, k->name, "'%s' is not a whole number in %u..%u",
 		    v, k->min, k->max);
-	*(uint32_t *)(void *)((char *)&ps->c + k->offset) = (uint32_t)n;
 	return 1;
 }
 
@@ -246,6 +257,18 @@ set_log_level(struct parse_state *ps, const struct config_key *k, const char *v)
 	return 1;
 }
 
+/* "auto" (0: the CPUs ocmd may run on, decided at start) or a count. */
+static int
+set_workers(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	if (strcmp(v, "auto") == 0)
+		ps->c.workers = 0;
+	else if (!parse_uint(k, v, &ps->c.workers))
+		return parse_fail(ps, k->section, k->name,
+		    "'%s' is not auto or a whole number in %u..%u", v, k->min, k->max);
+	return 1;
+}
+
 static int (*const key_setters[])(struct parse_state *, const struct config_key *,
     const char *) = {
 	[KEY_UINT] = set_uint,
@@ -253,6 +276,7 @@ static int (*const key_setters[])(struct parse_state *, const struct config_key 
 	[KEY_PATH] = set_path,
 	[KEY_LISTEN] = set_listen,
 	[KEY_LOG_LEVEL] = set_log_level,
+	[KEY_WORKERS] = set_workers,
 };
 
 static int
@@ -382,6 +406,12 @@ config_dump(const struct config *c, FILE *f)
 			break;
 		case KEY_LOG_LEVEL:
 			fprintf(f, "log_level = %s\n", log_level_name(c->log_level));
+			break;
+		case KEY_WORKERS:
+			if (c->workers == 0)
+				fprintf(f, "workers = auto\n");
+			else
+				fprintf(f, "workers = %u\n", c->workers);
 			break;
 		case KEY_UINT:
 			fprintf(f, "%s = %u\n", k->name, *(const uint32_t *)(const void *)field);

@@ -18,6 +18,7 @@
 #define CONFIG_MAX_LISTEN	16
 #define CONFIG_PATH_MAX		4096
 #define CONFIG_ERROR_MAX	512
+#define CONFIG_MAX_WORKERS	64	/* STEER_MAX_WORKERS */
 
 struct listen_addr {
 	struct sockaddr_storage ss;
@@ -31,6 +32,7 @@ struct config {
 	char state_dir[CONFIG_PATH_MAX];
 	char control_socket[108];	/* sun_path */
 	enum log_level log_level;
+	uint32_t workers;		/* 0: auto (the CPUs ocmd may run on) */
 	char certificate[CONFIG_PATH_MAX];	/* "" = generate */
 	char private_key[CONFIG_PATH_MAX];
 	uint32_t max_rooms;

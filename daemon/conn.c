@@ -22,6 +22,7 @@
 
 #include "daemon/serve.h"
 #include "daemon/tls.h"
+#include "daemon/worker.h"
 #include "lib/log.h"
 #include "lib/tcrp.h"
 
@@ -32,6 +33,7 @@
 enum conn_state {
 	CONN_HANDSHAKE,
 	CONN_READ,
+	CONN_HOME,		/* the request is with its home worker */
 	CONN_WRITE,
 	CONN_SHUTDOWN,
 	CONN_LINGER,
@@ -48,6 +50,7 @@ struct conn {
 	uint8_t *out;
 	size_t out_len, out_off;
 	struct serve_peer peer;
+	bool timed_out;		/* while CONN_HOME: fail when the answer comes */
 };
 
 static void
@@ -111,14 +114,25 @@ step_handshake(struct conn *c)
 	return -1;
 }
 
+static void conn_home_done(struct mail *m, void *owner);
+
 static int
 start_reply(struct conn *c)
 {
-	if (serve_request(c->srv, &c->peer, &c->rd, &c->out, &c->out_len) < 0) {
+	int r = serve_request(c->srv, &c->peer, c, &c->rd, conn_home_done, &c->out,
+	    &c->out_len);
+
+	if (r < 0) {
 		conn_free(c);
 		return -1;
 	}
 	tcrp_reader_reset(&c->rd);	/* the request's buffers are done with */
+	if (r > 0) {
+		/* Nothing to read or write until the home answers. */
+		c->state = CONN_HOME;
+		ev_io_set(c->srv->loop, &c->io, 0);
+		return 0;
+	}
 	c->state = CONN_WRITE;
 	return 1;
 }
@@ -206,9 +220,17 @@ step_linger(struct conn *c)
 	}
 }
 
+static int
+step_home(struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+
 static int (*const conn_steps[])(struct conn *) = {
 	[CONN_HANDSHAKE] = step_handshake,
 	[CONN_READ] = step_read,
+	[CONN_HOME] = step_home,
 	[CONN_WRITE] = step_write,
 	[CONN_SHUTDOWN] = step_shutdown,
 	[CONN_LINGER] = step_linger,
@@ -224,6 +246,36 @@ conn_io_cb(struct ev_io *io, uint32_t revents)
 		;
 }
 
+/*
+ * The home worker's answer, on the main thread.  The connection waited
+ * for it even past its deadline (the answer always comes, one worker loop
+ * pass later), so c is alive; unless the daemon is stopping, when every
+ * connection was closed already and only the hand-off is left to free.
+ */
+static void
+conn_home_done(struct mail *m, void *owner)
+{
+	struct handoff *h = container_of(m, struct handoff, mail);
+	struct server *srv = owner;
+
+	if (srv->stopping) {
+		serve_handoff_discard(h);
+		return;
+	}
+	struct conn *c = h->conn;
+	if (c->timed_out) {
+		serve_handoff_discard(h);
+		conn_fail(c, HS_FAIL_TIMEOUT);
+		return;
+	}
+	if (serve_handoff_reply(srv, h, &c->out, &c->out_len) < 0) {
+		conn_free(c);
+		return;
+	}
+	c->state = CONN_WRITE;
+	conn_io_cb(&c->io, 0);
+}
+
 static void
 conn_timer_cb(struct ev_timer *t)
 {
@@ -231,6 +283,10 @@ conn_timer_cb(struct ev_timer *t)
 
 	if (c->state == CONN_LINGER) {
 		conn_free(c);
+		return;
+	}
+	if (c->state == CONN_HOME) {
+		c->timed_out = true;
 		return;
 	}
 	log_debug("connection from %s timed out", c->peer.addr);

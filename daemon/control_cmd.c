@@ -1,19 +1,22 @@
 /*
  * control_cmd.c: what each control command does (the transport is
- * control.c, the table of commands and their arguments lib/ctl.c).  Every
- * handler reads the server's state or changes it through the relay, and
- * returns a result object or an error; commands that change anything are
- * logged with the peer's uid and pid.
+ * control.c, the table of commands and their arguments lib/ctl.c).  A
+ * command about one room runs on the worker that homes it; a command
+ * about the whole daemon asks every worker and adds up.  Each returns a
+ * result object or an error; commands that change anything are logged
+ * with the peer's uid and pid.
  */
 #include "daemon/control.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "daemon/relay.h"
+#include "daemon/worker.h"
 #include "lib/datagram.h"
 #include "lib/log.h"
 #include "lib/text.h"
@@ -25,46 +28,90 @@ struct cmd_ctx {
 	json_t *args;
 	const struct ucred *peer;
 	json_t *result;		/* set on success */
+	int rc;			/* set by a command run on a worker */
 	char why[640];		/* set on failure */
 };
 
 typedef int cmd_fn(struct cmd_ctx *);
 
 static uint64_t
-age_s(const struct server *srv, uint64_t since_ms)
+age_s(const struct worker *w, uint64_t since_ms)
 {
-	return (ev_now(srv->loop) - since_ms) / 1000;
+	return (ev_now(w->loop) - since_ms) / 1000;
+}
+
+static json_t *
+worker_status(const struct server *srv, unsigned i)
+{
+	const struct worker_sample *s = &srv->samples[i];
+
+	return json_pack("{s:i, s:I, s:I, s:I, s:f, s:f, s:f}", "worker", (int)i,
+	    "rooms", (json_int_t)s->rooms, "members", (json_int_t)s->members,
+	    "online", (json_int_t)s->online, "datagrams_per_s", s->datagrams_rate,
+	    "messages_per_s", s->chats_rate, "cpu", s->cpu_share);
 }
 
 static int
 cmd_status(struct cmd_ctx *x)
 {
 	struct server *srv = x->srv;
-	json_t *listeners = json_array();
+	json_t *listeners = json_array(), *workers = json_array();
+	size_t online = 0;
 
 	for (size_t i = 0; i < srv->n_tcp; i++)
 		json_array_append_new(listeners, json_string(srv->tcp[i].text));
-	x->result = json_pack("{s:s, s:i, s:i, s:I, s:s, s:o, s:s, s:I, s:I, s:I}",
+	server_sample(srv);
+	for (unsigned i = 0; i < srv->n_workers; i++) {
+		online += srv->samples[i].online;
+		json_array_append_new(workers, worker_status(srv, i));
+	}
+	x->result = json_pack("{s:s, s:i, s:i, s:I, s:s, s:o, s:s, s:I, s:I, s:I, s:b, s:o}",
 	    "version", PACKAGE_VERSION, "protocol", CTL_PROTOCOL, "pid", (int)getpid(),
-	    "uptime_s", (json_int_t)age_s(srv, srv->started_ms), "fingerprint",
-	    srv->fingerprint, "listeners", listeners, "config", srv->config_path,
-	    "rooms", (json_int_t)srv->reg->n_rooms, "members", (json_int_t)srv->reg->n_members,
-	    "online", (json_int_t)srv->reg->n_online);
+	    "uptime_s", (json_int_t)((ev_now(srv->loop) - srv->started_ms) / 1000),
+	    "fingerprint", srv->fingerprint, "listeners", listeners, "config",
+	    srv->config_path, "rooms", (json_int_t)srv->dir.n, "members",
+	    (json_int_t)atomic_load_explicit(&srv->n_members, memory_order_relaxed),
+	    "online", (json_int_t)online, "steering", srv->steering, "workers", workers);
 	return 0;
+}
+
+/* Each worker lists its own rooms into its slot; the main thread joins
+ * the lists once every worker is done. */
+static void
+list_rooms_fn(struct worker *w, void *arg)
+{
+	json_t **slots = arg;
+	json_t *rooms = json_array();
+
+	for (struct room *r = registry_first_room(w->reg); r != NULL;
+	    r = registry_next_room(w->reg, r))
+		json_array_append_new(rooms, json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:I, s:i}",
+		    "name", r->name, "members", (json_int_t)r->n_members, "online",
+		    (json_int_t)r->n_online, "password", r->has_password, "host",
+		    r->host != NULL ? r->host->name : "", "age_s",
+		    (json_int_t)age_s(w, r->created_ms), "messages", (json_int_t)r->msgs,
+		    "worker", (int)w->index));
+	slots[w->index] = rooms;
 }
 
 static int
 cmd_list_rooms(struct cmd_ctx *x)
 {
+	struct server *srv = x->srv;
+	json_t **slots = calloc(srv->n_workers, sizeof(*slots));
 	json_t *rooms = json_array();
 
-	for (struct room *r = registry_first_room(x->srv->reg); r != NULL;
-	    r = registry_next_room(x->srv->reg, r))
-		json_array_append_new(rooms, json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:I}",
-		    "name", r->name, "members", (json_int_t)r->n_members, "online",
-		    (json_int_t)r->n_online, "password", r->has_password, "host",
-		    r->host != NULL ? r->host->name : "", "age_s",
-		    (json_int_t)age_s(x->srv, r->created_ms), "messages", (json_int_t)r->msgs));
+	if (slots == NULL || rooms == NULL) {
+		free(slots);
+		json_decref(rooms);
+		return 0;	/* NULL result: out of memory */
+	}
+	workers_call(srv, list_rooms_fn, slots);
+	for (unsigned i = 0; i < srv->n_workers; i++) {
+		json_array_extend(rooms, slots[i]);
+		json_decref(slots[i]);
+	}
+	free(slots);
 	x->result = json_pack("{s:o}", "rooms", rooms);
 	return 0;
 }
@@ -88,38 +135,66 @@ member_address(const struct member *m, char *buf, size_t len)
 	}
 }
 
-static struct room *
-find_room(struct cmd_ctx *x)
+/*
+ * Runs fn on the worker that homes the room named in the arguments: the
+ * room is that worker's alone, so the command runs there.  Returns what
+ * fn set in x->rc, or no_such_room.
+ */
+static int
+on_home(struct cmd_ctx *x, worker_fn *fn)
 {
 	const char *name = ctl_arg(x->args, "room");
-	struct room *r = registry_find_room(x->srv->reg, (const uint8_t *)name, strlen(name));
+	struct worker *w = server_room_home(x->srv, name);
 
-	if (r == NULL)
+	if (w == NULL) {
 		snprintf(x->why, sizeof(x->why), "no room named '%.255s'", name);
+		return -CTL_E_NO_SUCH_ROOM;
+	}
+	worker_call(w, fn, x);
+	return x->rc;
+}
+
+/* The room on w, or NULL with no_such_room (closed since the lookup). */
+static struct room *
+home_room(struct worker *w, struct cmd_ctx *x)
+{
+	const char *name = ctl_arg(x->args, "room");
+	struct room *r = registry_find_room(w->reg, (const uint8_t *)name, strlen(name));
+
+	if (r == NULL) {
+		snprintf(x->why, sizeof(x->why), "no room named '%.255s'", name);
+		x->rc = -CTL_E_NO_SUCH_ROOM;
+	}
 	return r;
 }
 
-static int
-cmd_show_room(struct cmd_ctx *x)
+static void
+show_room_fn(struct worker *w, void *arg)
 {
-	struct room *r = find_room(x);
+	struct cmd_ctx *x = arg;
+	struct room *r = home_room(w, x);
 	char addr[INET6_ADDRSTRLEN + 16];
 
 	if (r == NULL)
-		return -CTL_E_NO_SUCH_ROOM;
+		return;
 	json_t *members = json_array();
 	for (struct member *m = r->first; m != NULL; m = m->next) {
 		member_address(m, addr, sizeof(addr));
 		json_array_append_new(members, json_pack("{s:s, s:b, s:b, s:s, s:I, s:I, s:I}",
 		    "name", m->name, "host", m->host, "online", m->online, "address", addr,
-		    "idle_s", (json_int_t)age_s(x->srv, m->last_seen_ms), "messages_in",
+		    "idle_s", (json_int_t)age_s(w, m->last_seen_ms), "messages_in",
 		    (json_int_t)m->msgs_in, "messages_out", (json_int_t)m->msgs_out));
 	}
-	x->result = json_pack("{s:s, s:b, s:I, s:I, s:s, s:o}", "name", r->name, "password",
-	    r->has_password, "age_s", (json_int_t)age_s(x->srv, r->created_ms), "messages",
-	    (json_int_t)r->msgs, "host", r->host != NULL ? r->host->name : "", "members",
-	    members);
-	return 0;
+	x->result = json_pack("{s:s, s:b, s:I, s:I, s:s, s:i, s:o}", "name", r->name,
+	    "password", r->has_password, "age_s", (json_int_t)age_s(w, r->created_ms),
+	    "messages", (json_int_t)r->msgs, "host", r->host != NULL ? r->host->name : "",
+	    "worker", (int)w->index, "members", members);
+}
+
+static int
+cmd_show_room(struct cmd_ctx *x)
+{
+	return on_home(x, show_room_fn);
 }
 
 /* An optional reason: shown to members, so UTF-8 without control
@@ -141,44 +216,60 @@ get_reason(struct cmd_ctx *x, const char **reason)
 	return 0;
 }
 
+static void
+kill_room_fn(struct worker *w, void *arg)
+{
+	struct cmd_ctx *x = arg;
+	const char *reason = ctl_arg(x->args, "reason");
+	struct room *r = home_room(w, x);
+
+	if (r == NULL)
+		return;
+	x->result = json_pack("{s:s, s:I, s:i}", "room", r->name, "members",
+	    (json_int_t)r->n_members, "worker", (int)w->index);
+	log_info("control: kill-room '%s' by uid %u pid %d%s%s", r->name, x->peer->uid,
+	    x->peer->pid, reason ? ": " : "", reason ? reason : "");
+	relay_room_close_text(w->relay, r, CLOSED_ROOM_KILLED, reason);
+}
+
 static int
 cmd_kill_room(struct cmd_ctx *x)
 {
 	const char *reason;
 	int rc = get_reason(x, &reason);
-	if (rc < 0)
-		return rc;
-	struct room *r = find_room(x);
+
+	return rc < 0 ? rc : on_home(x, kill_room_fn);
+}
+
+static void
+kick_fn(struct worker *w, void *arg)
+{
+	struct cmd_ctx *x = arg;
+	const char *reason = ctl_arg(x->args, "reason"), *user = ctl_arg(x->args, "user");
+	struct room *r = home_room(w, x);
+
 	if (r == NULL)
-		return -CTL_E_NO_SUCH_ROOM;
-	x->result = json_pack("{s:s, s:I}", "room", r->name, "members",
-	    (json_int_t)r->n_members);
-	log_info("control: kill-room '%s' by uid %u pid %d%s%s", r->name, x->peer->uid,
-	    x->peer->pid, reason ? ": " : "", reason ? reason : "");
-	relay_room_close_text(x->srv->relay, r, CLOSED_ROOM_KILLED, reason);
-	return 0;
+		return;
+	struct member *m = room_find_member(r, user);
+	if (m == NULL) {
+		snprintf(x->why, sizeof(x->why), "no member '%.255s' in room '%s'", user, r->name);
+		x->rc = -CTL_E_NO_SUCH_MEMBER;
+		return;
+	}
+	x->result = json_pack("{s:s, s:s, s:i}", "room", r->name, "user", m->name, "worker",
+	    (int)w->index);
+	log_info("control: kick '%s' from '%s' by uid %u pid %d%s%s", m->name, r->name,
+	    x->peer->uid, x->peer->pid, reason ? ": " : "", reason ? reason : "");
+	relay_member_remove_text(w->relay, m, CLOSED_KICKED, reason);
 }
 
 static int
 cmd_kick(struct cmd_ctx *x)
 {
-	const char *reason, *user = ctl_arg(x->args, "user");
+	const char *reason;
 	int rc = get_reason(x, &reason);
-	if (rc < 0)
-		return rc;
-	struct room *r = find_room(x);
-	if (r == NULL)
-		return -CTL_E_NO_SUCH_ROOM;
-	struct member *m = room_find_member(r, user);
-	if (m == NULL) {
-		snprintf(x->why, sizeof(x->why), "no member '%.255s' in room '%s'", user, r->name);
-		return -CTL_E_NO_SUCH_MEMBER;
-	}
-	x->result = json_pack("{s:s, s:s}", "room", r->name, "user", m->name);
-	log_info("control: kick '%s' from '%s' by uid %u pid %d%s%s", m->name, r->name,
-	    x->peer->uid, x->peer->pid, reason ? ": " : "", reason ? reason : "");
-	relay_member_remove_text(x->srv->relay, m, CLOSED_KICKED, reason);
-	return 0;
+
+	return rc < 0 ? rc : on_home(x, kick_fn);
 }
 
 static json_t *
@@ -194,32 +285,39 @@ named_counters(const char *const *names, const uint64_t *values, int n)
 static int
 cmd_stats(struct cmd_ctx *x)
 {
-	const struct counters *st = &x->srv->stats;
-	const struct registry *reg = x->srv->reg;
+	struct server *srv = x->srv;
+	struct counters st;
+	size_t peak_rooms, peak_members, online = 0;
 	const char *codes[TCRP_CODE_MAX_];
 
+	server_counters(srv, &st, &peak_rooms, &peak_members);
+	server_sample(srv);
+	for (unsigned i = 0; i < srv->n_workers; i++)
+		online += srv->samples[i].online;
 	for (int i = 0; i < TCRP_CODE_MAX_; i++)
 		codes[i] = tcrp_code_str((enum tcrp_code)i);
 	x->result = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o,"
-	    " s:I, s:I, s:I, s:I, s:I}",
-	    "handshakes", named_counters(handshake_fail_names, st->handshakes_failed,
+	    " s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "handshakes", named_counters(handshake_fail_names, st.handshakes_failed,
 	    HS_FAIL_MAX_),
-	    "requests", named_counters(codes, st->requests, TCRP_CODE_MAX_),
-	    "datagrams_in", (json_int_t)st->datagrams_in,
-	    "datagrams_out", (json_int_t)st->datagrams_out,
-	    "bytes_in", (json_int_t)st->bytes_in, "bytes_out", (json_int_t)st->bytes_out,
-	    "send_errors", (json_int_t)st->send_errors,
-	    "chats_relayed", (json_int_t)st->chats_relayed,
-	    "chats_rejected", (json_int_t)st->chats_rejected,
-	    "tokens_expired", (json_int_t)st->tokens_expired,
-	    "members_timed_out", (json_int_t)st->members_timed_out,
-	    "drops", named_counters(drop_reason_names, st->drops, DROP_MAX_),
-	    "rooms", (json_int_t)reg->n_rooms, "members", (json_int_t)reg->n_members,
-	    "online", (json_int_t)reg->n_online, "peak_rooms", (json_int_t)reg->peak_rooms,
-	    "peak_members", (json_int_t)reg->peak_members);
+	    "requests", named_counters(codes, st.requests, TCRP_CODE_MAX_),
+	    "datagrams_in", (json_int_t)st.datagrams_in,
+	    "datagrams_out", (json_int_t)st.datagrams_out,
+	    "bytes_in", (json_int_t)st.bytes_in, "bytes_out", (json_int_t)st.bytes_out,
+	    "send_errors", (json_int_t)st.send_errors,
+	    "chats_relayed", (json_int_t)st.chats_relayed,
+	    "chats_rejected", (json_int_t)st.chats_rejected,
+	    "tokens_expired", (json_int_t)st.tokens_expired,
+	    "members_timed_out", (json_int_t)st.members_timed_out,
+	    "drops", named_counters(drop_reason_names, st.drops, DROP_MAX_),
+	    "handoffs", (json_int_t)st.handoffs,
+	    "rooms", (json_int_t)srv->dir.n,
+	    "members", (json_int_t)atomic_load_explicit(&srv->n_members, memory_order_relaxed),
+	    "online", (json_int_t)online, "peak_rooms", (json_int_t)peak_rooms,
+	    "peak_members", (json_int_t)peak_members);
 	if (x->result != NULL)
 		json_object_set_new(json_object_get(x->result, "handshakes"), "ok",
-		    json_integer((json_int_t)st->handshakes_ok));
+		    json_integer((json_int_t)st.handshakes_ok));
 	return 0;
 }
 
@@ -234,7 +332,7 @@ cmd_reload(struct cmd_ctx *x)
 		return -CTL_E_RELOAD_FAILED;
 	}
 	x->result = json_pack("{s:b, s:I}", "reloaded", 1, "rooms",
-	    (json_int_t)x->srv->reg->n_rooms);
+	    (json_int_t)x->srv->dir.n);
 	return 0;
 }
 

@@ -13,7 +13,6 @@
 
 #include "daemon/config.h"
 #include "daemon/notify.h"
-#include "daemon/relay.h"
 #include "daemon/server.h"
 #include "lib/log.h"
 
@@ -46,17 +45,10 @@ signal_cb(struct ev_loop *loop, int signo)
 		server_reload_notify(&srv);
 		return;
 	}
-	log_info("%s: closing %zu rooms and exiting", strsignal(signo), srv.reg->n_rooms);
+	log_info("%s: closing %zu rooms and exiting", strsignal(signo), srv.dir.n);
 	notify_stopping();
 	srv.stopping = true;
 	ev_break(loop);
-}
-
-static void
-before_sleep(void *arg)
-{
-	struct server *s = arg;
-	relay_flush(s->relay);
 }
 
 /*
@@ -109,6 +101,8 @@ log_listening(const struct server *s)
 {
 	for (size_t i = 0; i < s->n_tcp; i++)
 		log_info("listening on %s (TLS/TCP and UDP)", s->tcp[i].text);
+	log_info("%u worker%s%s", s->n_workers, s->n_workers == 1 ? "" : "s",
+	    s->steering ? ", datagrams steered to each room's worker" : "");
 	log_info("ocmd %s ready; server fingerprint %s", PACKAGE_VERSION, s->fingerprint);
 }
 
@@ -176,7 +170,15 @@ main(int argc, char **argv)
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	if (ev_signal_start(srv.loop, sigs, 3, signal_cb) < 0)
 		fatal("signalfd");
-	ev_set_before_sleep(srv.loop, before_sleep, &srv);
+	/* Worker threads start with these signals blocked, so the main
+	 * loop's signalfd gets them all. */
+	if (server_start(&srv, err, sizeof(err)) < 0) {
+		log_errx("%s", err);
+		report_ready(ready_fd, 1);
+		server_shutdown(&srv);
+		server_free(&srv);
+		return 1;
+	}
 	log_listening(&srv);
 	notify_start(&srv);
 	notify_ready(&srv);

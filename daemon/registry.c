@@ -68,8 +68,8 @@ peer_ip_str(const struct peer_ip *ip, char *buf, size_t len)
 
 /* SipHash-2-4 (Aumasson and Bernstein), so that room names chosen by
  * peers cannot be made to collide without the per-process key. */
-static uint64_t
-siphash(const uint64_t key[2], const uint8_t *p, size_t len)
+uint64_t
+name_hash(const uint64_t key[2], const uint8_t *p, size_t len)
 {
 	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL;
 	uint64_t v1 = key[1] ^ 0x646f72616e646f6dULL;
@@ -114,7 +114,7 @@ token_hash(const uint8_t *token)
 static size_t
 room_bucket(const struct registry *reg, const uint8_t *name, size_t len)
 {
-	return (size_t)siphash(reg->hash_key, name, len) & reg->room_mask;
+	return (size_t)name_hash(reg->hash_key, name, len) & reg->room_mask;
 }
 
 /* Tables. */
@@ -266,24 +266,40 @@ password_matches(const struct room *room, const struct tcrp_request *req)
 
 /* Members. */
 
-static struct member *
-member_new(struct registry *reg, struct room *room, const struct tcrp_request *req,
-    const struct peer_ip *ip, uint64_t now_ms)
+/* The caller's token, or a fresh one.  A collision of 128 random bits is
+ * not going to happen; checking costs one lookup and keeps the table's
+ * invariant unconditional. */
+static int
+member_token(const struct registry *reg, const uint8_t *given, uint8_t *out)
 {
 	char token[OCM_TOKEN_LEN + 1];
+
+	if (given != NULL) {
+		if (registry_find_member(reg, given) != NULL)
+			return -1;
+		memcpy(out, given, OCM_TOKEN_LEN);
+		return 0;
+	}
+	do {
+		if (token_generate(token) < 0)
+			return -1;
+	} while (registry_find_member(reg, (const uint8_t *)token) != NULL);
+	memcpy(out, token, OCM_TOKEN_LEN);
+	return 0;
+}
+
+static struct member *
+member_new(struct registry *reg, struct room *room, const struct tcrp_request *req,
+    const struct peer_ip *ip, const uint8_t *token, uint64_t now_ms)
+{
 	struct member *m = calloc(1, sizeof(*m) + req->user_len + 1);
 
 	if (m == NULL)
 		return NULL;
-	/* A collision of 128 random bits is not going to happen; checking
-	 * costs one lookup and keeps the table's invariant unconditional. */
-	do {
-		if (token_generate(token) < 0) {
-			free(m);
-			return NULL;
-		}
-	} while (registry_find_member(reg, (const uint8_t *)token) != NULL);
-	memcpy(m->token, token, OCM_TOKEN_LEN);
+	if (member_token(reg, token, m->token) < 0) {
+		free(m);
+		return NULL;
+	}
 	memcpy(m->name, req->user, req->user_len);
 	m->name_len = req->user_len;
 	m->ip = *ip;
@@ -340,6 +356,8 @@ registry_member_free(struct registry *reg, struct member *m)
 		pp = &(*pp)->token_next;
 	*pp = m->token_next;
 	reg->n_members--;
+	if (reg->shared_members != NULL)
+		atomic_fetch_sub_explicit(reg->shared_members, 1, memory_order_relaxed);
 	if (m->online) {
 		room->n_online--;
 		reg->n_online--;
@@ -361,23 +379,42 @@ registry_member_free(struct registry *reg, struct member *m)
 
 /* Rooms. */
 
+/*
+ * Takes a place for one more member, or says why not.  With a daemon-wide
+ * count (several registries, one per worker) the place is taken by an
+ * atomic increment and given back if it went over, so that max_members
+ * holds exactly however many workers admit at once.
+ */
 static enum tcrp_code
-check_capacity(const struct registry *reg, bool new_room, const char **why)
+check_capacity(struct registry *reg, bool new_room, const char **why)
 {
 	if (new_room && reg->n_rooms >= reg->limits.max_rooms) {
 		*why = "the server has as many rooms as it allows";
 		return TCRP_CODE_SERVER_FULL;
 	}
-	if (reg->n_members >= reg->limits.max_members) {
+	size_t n = reg->shared_members == NULL ? reg->n_members :
+	    atomic_fetch_add_explicit(reg->shared_members, 1, memory_order_relaxed);
+	if (n >= reg->limits.max_members) {
+		if (reg->shared_members != NULL)
+			atomic_fetch_sub_explicit(reg->shared_members, 1, memory_order_relaxed);
 		*why = "the server has as many members as it allows";
 		return TCRP_CODE_SERVER_FULL;
 	}
 	return TCRP_CODE_OK;
 }
 
+/* Gives back the place check_capacity() took, when no member came of it. */
+static void
+capacity_release(struct registry *reg)
+{
+	if (reg->shared_members != NULL)
+		atomic_fetch_sub_explicit(reg->shared_members, 1, memory_order_relaxed);
+}
+
 enum tcrp_code
 registry_create(struct registry *reg, const struct tcrp_request *req,
-    const struct peer_ip *ip, uint64_t now_ms, struct member **out, const char **why)
+    const struct peer_ip *ip, const uint8_t *token, uint64_t now_ms, struct member **out,
+    const char **why)
 {
 	const uint8_t *name = (const uint8_t *)req->room;
 
@@ -390,8 +427,10 @@ registry_create(struct registry *reg, const struct tcrp_request *req,
 		return code;
 
 	struct room *room = calloc(1, sizeof(*room));
-	if (room == NULL)
+	if (room == NULL) {
+		capacity_release(reg);
 		goto internal;
+	}
 	room->reg = reg;
 	memcpy(room->name, req->room, req->room_len);
 	room->name_len = req->room_len;
@@ -402,6 +441,7 @@ registry_create(struct registry *reg, const struct tcrp_request *req,
 		    password_digest(room->salt, req->password, req->password_len,
 		    room->pw_digest) < 0) {
 			free(room);
+			capacity_release(reg);
 			goto internal;
 		}
 	}
@@ -413,8 +453,9 @@ registry_create(struct registry *reg, const struct tcrp_request *req,
 	if (++reg->n_rooms > reg->peak_rooms)
 		reg->peak_rooms = reg->n_rooms;
 
-	struct member *m = member_new(reg, room, req, ip, now_ms);
+	struct member *m = member_new(reg, room, req, ip, token, now_ms);
 	if (m == NULL) {
+		capacity_release(reg);
 		registry_room_free(reg, room);
 		goto internal;
 	}
@@ -429,7 +470,8 @@ internal:
 
 enum tcrp_code
 registry_join(struct registry *reg, const struct tcrp_request *req,
-    const struct peer_ip *ip, uint64_t now_ms, struct member **out, const char **why)
+    const struct peer_ip *ip, const uint8_t *token, uint64_t now_ms, struct member **out,
+    const char **why)
 {
 	struct room *room = registry_find_room(reg, (const uint8_t *)req->room, req->room_len);
 
@@ -454,8 +496,9 @@ registry_join(struct registry *reg, const struct tcrp_request *req,
 	enum tcrp_code code = check_capacity(reg, false, why);
 	if (code != TCRP_CODE_OK)
 		return code;
-	struct member *m = member_new(reg, room, req, ip, now_ms);
+	struct member *m = member_new(reg, room, req, ip, token, now_ms);
 	if (m == NULL) {
+		capacity_release(reg);
 		*why = "internal error";
 		return TCRP_CODE_INTERNAL;
 	}

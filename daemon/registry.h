@@ -13,6 +13,7 @@
 #ifndef OCM_REGISTRY_H
 #define OCM_REGISTRY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -88,6 +89,7 @@ struct room {
 	uint8_t pw_digest[32];
 	uint64_t created_ms;
 	uint64_t msgs;
+	void *data;			/* the owner's (the daemon's directory entry) */
 	uint8_t name_len;
 	char name[OCM_NAME_MAX + 1];
 };
@@ -108,7 +110,10 @@ struct registry {
 	size_t n_members, peak_members;
 	size_t n_online;
 	uint64_t hash_key[2];		/* keyed hash of peer-chosen room names */
-	void *data;			/* the owner's (the server) */
+	/* Members of every registry of the daemon (one per worker), against
+	 * which max_members holds; NULL: this registry's own count. */
+	_Atomic size_t *shared_members;
+	void *data;			/* the owner's (a worker) */
 	uint32_t next_id;
 };
 
@@ -118,13 +123,20 @@ void registry_free(struct registry *reg);
 void registry_set_limits(struct registry *reg, const struct registry_limits *limits);
 
 /*
- * CREATE_ROOM / JOIN_ROOM.  On TCRP_CODE_OK *out is the new member (token
- * set, keys not yet); otherwise *why is a phrase for the RESPONSE message.
+ * CREATE_ROOM / JOIN_ROOM.  token is the session's (32 hex characters,
+ * chosen by the caller, who exported keys for it), or NULL for a fresh
+ * one.  On TCRP_CODE_OK *out is the new member (keys not yet installed);
+ * otherwise *why is a phrase for the RESPONSE message.
  */
 enum tcrp_code registry_create(struct registry *reg, const struct tcrp_request *req,
-    const struct peer_ip *ip, uint64_t now_ms, struct member **out, const char **why);
+    const struct peer_ip *ip, const uint8_t *token, uint64_t now_ms, struct member **out,
+    const char **why);
 enum tcrp_code registry_join(struct registry *reg, const struct tcrp_request *req,
-    const struct peer_ip *ip, uint64_t now_ms, struct member **out, const char **why);
+    const struct peer_ip *ip, const uint8_t *token, uint64_t now_ms, struct member **out,
+    const char **why);
+
+/* SipHash-2-4 of a peer-chosen name under a secret key. */
+uint64_t name_hash(const uint64_t key[2], const uint8_t *p, size_t len);
 
 /* Installs the UDP keys (wiped from k afterwards). */
 void registry_member_keys(struct member *m, struct udp_keys *k);

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "daemon/steer.h"
+#include "daemon/worker.h"
 #include "lib/log.h"
 #include "lib/text.h"
 
@@ -52,7 +54,7 @@ struct batch_buf {
 };
 
 struct relay {
-	struct server *srv;
+	struct worker *w;
 	struct aead *seal;		/* one context per direction, re-keyed per */
 	struct aead *open;		/* datagram with the member's key */
 	size_t n_batches;
@@ -102,7 +104,7 @@ static const uint8_t host_gone_reasons[] = {
 static void
 tx_flush(struct relay *r)
 {
-	struct counters *st = &r->srv->stats;
+	struct counters *st = &r->w->stats;
 	size_t i = 0;
 
 	while (i < r->n_tx) {
@@ -156,7 +158,7 @@ seal_one(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 		n = dgram_seal(r->seal, (const uint8_t *)room->name, room->name_len, m->token,
 		    m->tx_counter, pt, len, s->buf, sizeof(s->buf));
 	if (n < 0) {
-		r->srv->stats.send_errors++;
+		r->w->stats.send_errors++;
 		return;
 	}
 	m->tx_counter++;
@@ -298,17 +300,20 @@ static void member_timer_cb(struct ev_timer *t);
 void
 relay_member_added(struct relay *r, struct member *m)
 {
-	m->bucket = 2.0 * r->srv->cfg.chat_rate;
+	m->bucket = 2.0 * r->w->cfg.chat_rate;
 	ev_timer_init(&m->timer, member_timer_cb);
-	ev_timer_start(r->srv->loop, &m->timer, (uint64_t)r->srv->cfg.timeout_s * 1000);
+	ev_timer_start(r->w->loop, &m->timer, (uint64_t)r->w->cfg.timeout_s * 1000);
 }
 
 static void
 member_drop(struct relay *r, struct member *m)
 {
+	struct room *room = m->room;
+
 	batch_release(r, m);
-	ev_timer_stop(r->srv->loop, &m->timer);
-	registry_member_free(r->srv->reg, m);
+	ev_timer_stop(r->w->loop, &m->timer);
+	registry_member_free(r->w->reg, m);
+	worker_members_changed(r->w, room);
 }
 
 void
@@ -320,9 +325,10 @@ relay_room_close_text(struct relay *r, struct room *room, uint8_t reason, const 
 		if (reason != 0 && !m->closing)
 			send_closed_text(r, m, reason, text);
 		batch_release(r, m);
-		ev_timer_stop(r->srv->loop, &m->timer);
+		ev_timer_stop(r->w->loop, &m->timer);
 	}
-	registry_room_free(r->srv->reg, room);
+	worker_room_gone(r->w, room);
+	registry_room_free(r->w->reg, room);
 }
 
 void
@@ -364,7 +370,7 @@ relay_shutdown(struct relay *r)
 {
 	struct room *room;
 
-	while ((room = registry_first_room(r->srv->reg)) != NULL)
+	while ((room = registry_first_room(r->w->reg)) != NULL)
 		relay_room_close(r, room, CLOSED_SERVER_SHUTDOWN);
 	relay_flush(r);
 }
@@ -378,22 +384,22 @@ static void
 member_timer_cb(struct ev_timer *t)
 {
 	struct member *m = container_of(t, struct member, timer);
-	struct server *srv = m->room->reg->data;
-	uint64_t now = ev_now(srv->loop);
-	uint64_t limit = (uint64_t)srv->cfg.timeout_s * 1000;
+	struct worker *w = m->room->reg->data;
+	uint64_t now = ev_now(w->loop);
+	uint64_t limit = (uint64_t)w->cfg.timeout_s * 1000;
 	uint64_t idle = now - m->last_seen_ms;
 
 	if (m->online && idle < limit) {
-		ev_timer_start(srv->loop, t, limit - idle);
+		ev_timer_start(w->loop, t, limit - idle);
 		return;
 	}
 	if (m->online) {
-		srv->stats.members_timed_out++;
+		w->stats.members_timed_out++;
 	} else {
-		srv->stats.tokens_expired++;
+		w->stats.tokens_expired++;
 		log_info("session of '%s' in room '%s' expired unused", m->name, m->room->name);
 	}
-	relay_member_remove(srv->relay, m, CLOSED_TIMED_OUT);
+	relay_member_remove(w->relay, m, CLOSED_TIMED_OUT);
 }
 
 /* Client messages. */
@@ -401,7 +407,7 @@ member_timer_cb(struct ev_timer *t)
 static void
 reject(struct relay *r, struct member *m, const char *why)
 {
-	r->srv->stats.chats_rejected++;
+	r->w->stats.chats_rejected++;
 	send_notice(r, m, NOTICE_REJECTED, m, why);
 }
 
@@ -425,7 +431,7 @@ static void
 on_chat(struct relay *r, struct member *m, const struct msg *msg)
 {
 	struct room *room = m->room;
-	struct server *srv = r->srv;
+	struct worker *w = r->w;
 	size_t max = msg_max_text(OCM_MAX_DATAGRAM, room->name_len, m->name_len);
 	char why[96];
 
@@ -439,9 +445,9 @@ on_chat(struct relay *r, struct member *m, const struct msg *msg)
 		reject(r, m, why);
 		return;
 	}
-	if (!bucket_take(m, ev_now(srv->loop), srv->cfg.chat_rate)) {
+	if (!bucket_take(m, ev_now(w->loop), w->cfg.chat_rate)) {
 		snprintf(why, sizeof(why), "not relayed: flood limit is %u messages a second",
-		    srv->cfg.chat_rate);
+		    w->cfg.chat_rate);
 		reject(r, m, why);
 		return;
 	}
@@ -451,7 +457,7 @@ on_chat(struct relay *r, struct member *m, const struct msg *msg)
 		return;
 	m->msgs_in++;
 	room->msgs++;
-	srv->stats.chats_relayed++;
+	w->stats.chats_relayed++;
 	for (struct member *o = room->first; o != NULL; o = o->next) {
 		if (o == m || !o->online || o->closing)
 			continue;
@@ -491,7 +497,7 @@ on_who(struct relay *r, struct member *m, const struct msg *msg)
 	long n;
 	(void)msg;
 
-	if (!bucket_take(m, ev_now(r->srv->loop), r->srv->cfg.chat_rate)) {
+	if (!bucket_take(m, ev_now(r->w->loop), r->w->cfg.chat_rate)) {
 		reject(r, m, "not answered: WHO counts towards the flood limit");
 		return;
 	}
@@ -529,7 +535,19 @@ static void (*const client_handlers[256])(struct relay *, struct member *,
 static void
 drop(struct relay *r, enum drop_reason why)
 {
-	r->srv->stats.drops[why]++;
+	r->w->stats.drops[why]++;
+}
+
+/* A token this worker does not know that names another worker: the
+ * steering program is missing or was bypassed.  It is still dropped (this
+ * worker cannot authenticate it), but counted apart. */
+static bool
+misrouted(const struct relay *r, const uint8_t *token)
+{
+	int home = steer_token_worker(token);
+
+	return home >= 0 && (unsigned)home != r->w->index &&
+	    (unsigned)home < r->w->srv->n_workers;
 }
 
 /* Authenticates one datagram; returns its member, or NULL (dropped). */
@@ -544,13 +562,13 @@ authenticate(struct relay *r, uint8_t *buf, size_t len, const struct sockaddr *f
 		drop(r, DROP_MALFORMED);
 		return NULL;
 	}
-	struct member *m = registry_find_member(r->srv->reg, h.token);
+	struct member *m = registry_find_member(r->w->reg, h.token);
 	if (m == NULL || m->closing || !m->keyed || m->room->name_len != h.room_len ||
 	    memcmp(m->room->name, h.room, h.room_len) != 0) {
-		drop(r, DROP_UNKNOWN_TOKEN);
+		drop(r, misrouted(r, h.token) ? DROP_WRONG_WORKER : DROP_UNKNOWN_TOKEN);
 		return NULL;
 	}
-	if (r->srv->cfg.bind_token_to_ip) {
+	if (r->w->cfg.bind_token_to_ip) {
 		peer_ip_from_sockaddr(&ip, from);
 		if (!peer_ip_equal(&ip, &m->ip)) {
 			drop(r, DROP_WRONG_ADDRESS);
@@ -574,7 +592,7 @@ static void
 relay_input(struct relay *r, int sock, uint8_t *buf, size_t len,
     const struct sockaddr_storage *from, socklen_t from_len)
 {
-	struct server *srv = r->srv;
+	struct worker *w = r->w;
 	uint8_t *pt;
 	size_t pt_len;
 	struct msg msg;
@@ -590,8 +608,8 @@ relay_input(struct relay *r, int sock, uint8_t *buf, size_t len,
 	memcpy(&m->udp, from, from_len);
 	m->udp_len = from_len;
 	m->udp_sock = sock;
-	m->last_seen_ms = ev_now(srv->loop);
-	if (registry_member_online(srv->reg, m)) {
+	m->last_seen_ms = ev_now(w->loop);
+	if (registry_member_online(w->reg, m)) {
 		log_info("'%s' is online in room '%s'", m->name, m->room->name);
 		notice_others(r, m, NOTICE_JOINED);
 	}
@@ -611,7 +629,7 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 {
 	struct udp_sock *us = container_of(io, struct udp_sock, io);
 	struct relay *r = us->relay;
-	struct counters *st = &r->srv->stats;
+	struct counters *st = &r->w->stats;
 	(void)revents;
 
 	for (int round = 0; round < RX_ROUNDS; round++) {
@@ -627,7 +645,7 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 		int n = recvmmsg(io->fd, r->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		ev_now_update(r->srv->loop);
+		ev_now_update(r->w->loop);
 		for (int i = 0; i < n; i++) {
 			size_t len = r->rx_msgs[i].msg_len;
 			st->datagrams_in++;
@@ -666,15 +684,17 @@ relay_add_socket(struct relay *r, int fd, const char *text)
 	us->relay = r;
 	us->index = (int)r->n_socks;
 	snprintf(us->text, sizeof(us->text), "%s", text);
-	int rc = ev_io_start(r->srv->loop, &us->io, fd, EPOLLIN, udp_read_cb);
+	int rc = ev_io_start(r->w->loop, &us->io, fd, EPOLLIN, udp_read_cb);
 	if (rc < 0)
 		return rc;
 	r->n_socks++;
 	return 0;
 }
 
+/* One UDP socket on a; with reuseport it joins the group of the other
+ * workers' sockets on the same address. */
 static int
-udp_bind(const struct listen_addr *a, char *err, size_t err_len)
+udp_bind(const struct listen_addr *a, bool reuseport, char *err, size_t err_len)
 {
 	int one = 1;
 	int fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -685,6 +705,11 @@ udp_bind(const struct listen_addr *a, char *err, size_t err_len)
 	}
 	if (a->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		snprintf(err, err_len, "udp %s: SO_REUSEPORT: %s", a->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0) {
 		snprintf(err, err_len, "udp %s: bind: %s", a->text, strerror(errno));
 		close(fd);
@@ -694,14 +719,14 @@ udp_bind(const struct listen_addr *a, char *err, size_t err_len)
 }
 
 struct relay *
-relay_new(struct server *srv)
+relay_new(struct worker *w)
 {
 	static const uint8_t no_key[OCM_KEY_LEN];
 	struct relay *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)
 		return NULL;
-	r->srv = srv;
+	r->w = w;
 	r->seal = aead_new(no_key, AEAD_SEAL);
 	r->open = aead_new(no_key, AEAD_OPEN);
 	if (r->seal == NULL || r->open == NULL) {
@@ -712,21 +737,19 @@ relay_new(struct server *srv)
 }
 
 int
-relay_bind(struct relay *r, char *err, size_t err_len)
+relay_bind(struct relay *r, const struct listen_addr *a, bool reuseport, char *err,
+    size_t err_len)
 {
-	const struct config *cfg = &r->srv->cfg;
+	int fd = udp_bind(a, reuseport, err, err_len);
 
-	for (size_t i = 0; i < cfg->n_listen; i++) {
-		int fd = udp_bind(&cfg->listen[i], err, err_len);
-		if (fd < 0)
-			return -1;
-		if (relay_add_socket(r, fd, cfg->listen[i].text) < 0) {
-			close(fd);
-			snprintf(err, err_len, "udp %s: too many sockets", cfg->listen[i].text);
-			return -1;
-		}
+	if (fd < 0)
+		return -1;
+	if (relay_add_socket(r, fd, a->text) < 0) {
+		close(fd);
+		snprintf(err, err_len, "udp %s: too many sockets", a->text);
+		return -1;
 	}
-	return 0;
+	return fd;
 }
 
 void
@@ -735,7 +758,7 @@ relay_free(struct relay *r)
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->n_socks; i++) {
-		ev_io_stop(r->srv->loop, &r->socks[i].io);
+		ev_io_stop(r->w->loop, &r->socks[i].io);
 		close(r->socks[i].io.fd);
 	}
 	aead_free(r->seal);

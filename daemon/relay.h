@@ -19,10 +19,14 @@
 
 struct relay;
 
-/* A relay with no sockets yet; NULL on allocation failure. */
-struct relay *relay_new(struct server *srv);
-/* Binds one UDP socket per [server] listen address.  0 or -1 with err. */
-int relay_bind(struct relay *r, char *err, size_t err_len);
+struct worker;
+
+/* A worker's relay, with no sockets yet; NULL on allocation failure. */
+struct relay *relay_new(struct worker *w);
+/* Binds a UDP socket on a (in the address's SO_REUSEPORT group when
+ * reuseport).  Returns the socket, or -1 with err set. */
+int relay_bind(struct relay *r, const struct listen_addr *a, bool reuseport, char *err,
+    size_t err_len);
 /* Adopts an already bound UDP socket (socket activation) instead. */
 int relay_add_socket(struct relay *r, int fd, const char *text);
 void relay_free(struct relay *r);

@@ -6,14 +6,18 @@
  */
 #include "daemon/serve.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/relay.h"
+#include "daemon/directory.h"
+#include "daemon/steer.h"
+#include "daemon/worker.h"
 #include "lib/log.h"
 #include "lib/payload.h"
+#include "lib/token.h"
 
 /* Names and rooms in a COMPLETE must keep its payload within the 65,536
  * bytes a receiver accepts; each entry is counted at its worst-case JSON
@@ -28,7 +32,8 @@ struct reply {
 	size_t complete_len;
 };
 
-typedef void request_fn(struct server *, const struct serve_peer *,
+/* Answers in rp, or returns the hand-off that will. */
+typedef struct handoff *request_fn(struct server *, const struct serve_peer *,
     const struct tcrp_request *, struct reply *);
 
 static void reply_error(struct reply *rp, enum tcrp_code code, const char *fmt, ...)
@@ -45,10 +50,9 @@ reply_error(struct reply *rp, enum tcrp_code code, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Fills the COMPLETE of a new session: token, timers, room members. */
-static void
-reply_session(struct server *srv, const struct serve_peer *peer, struct member *m,
-    struct reply *rp)
+int
+serve_session_complete(const struct config *cfg, const struct member *m, uint16_t udp_port,
+    char **out, size_t *len)
 {
 	struct tcrp_session s;
 	char *names[1024];
@@ -56,13 +60,13 @@ reply_session(struct server *srv, const struct serve_peer *peer, struct member *
 
 	memset(&s, 0, sizeof(s));
 	memcpy(s.token, m->token, OCM_TOKEN_LEN);
-	s.udp_port = peer->udp_port;
-	s.keepalive_s = srv->cfg.keepalive_s;
-	s.timeout_s = srv->cfg.timeout_s;
+	s.udp_port = udp_port;
+	s.keepalive_s = cfg->keepalive_s;
+	s.timeout_s = cfg->timeout_s;
 	s.max_datagram = OCM_MAX_DATAGRAM;
 	s.host = m->host;
 	/* The new member first, so that it is always listed. */
-	names[n++] = m->name;
+	names[n++] = (char *)m->name;
 	budget -= JSON_COST(m->name_len);
 	for (struct member *o = m->room->first; o != NULL && n < 1024; o = o->next) {
 		if (o == m)
@@ -74,97 +78,113 @@ reply_session(struct server *srv, const struct serve_peer *peer, struct member *
 	}
 	s.members = names;
 	s.n_members = n;
-	rp->complete = tcrp_session_build(&s, &rp->complete_len);
-	rp->code = rp->complete != NULL ? TCRP_CODE_OK : TCRP_CODE_INTERNAL;
+	*out = tcrp_session_build(&s, len);
+	return *out != NULL ? 0 : -1;
 }
 
-/* A member the registry just made: keys from the TLS session, timers. */
-static void
-session_start(struct server *srv, const struct serve_peer *peer, struct member *m,
-    struct reply *rp)
+/*
+ * The least-loaded worker for a new room: fewest members, then fewest
+ * rooms.  The member counts are the workers' own (relaxed atomics), so
+ * this may be a join or two behind; placement only needs to be fair.
+ */
+static struct worker *
+least_loaded(const struct server *srv)
 {
-	struct udp_keys k;
-	char token[OCM_TOKEN_LEN + 1];
+	struct worker *best = srv->workers[0];
+	uint32_t best_load = UINT32_MAX, best_rooms = UINT32_MAX;
 
-	memcpy(token, m->token, OCM_TOKEN_LEN);
-	token[OCM_TOKEN_LEN] = '\0';
-	if (keys_export(peer->ssl, token, &k) < 0) {
-		relay_member_remove(srv->relay, m, 0);
+	for (unsigned i = 0; i < srv->n_workers; i++) {
+		struct worker *w = srv->workers[i];
+		uint32_t load = atomic_load_explicit(&w->load, memory_order_relaxed);
+		uint32_t rooms = srv->dir.per_worker[i];
+		if (load < best_load || (load == best_load && rooms < best_rooms)) {
+			best = w;
+			best_load = load;
+			best_rooms = rooms;
+		}
+	}
+	return best;
+}
+
+/*
+ * A hand-off for home: the token (its first byte names home, so that the
+ * steering program brings the session's datagrams there) and the keys
+ * exported for it from this TLS session.
+ */
+static struct handoff *
+handoff_new(const struct serve_peer *peer, const struct tcrp_request *req,
+    struct worker *home, struct reply *rp)
+{
+	struct handoff *h = calloc(1, sizeof(*h));
+
+	if (h == NULL || token_generate(h->token) < 0) {
+		free(h);
+		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
+		return NULL;
+	}
+	steer_token_mark(h->token, home->index);
+	if (keys_export(peer->ssl, h->token, &h->keys) < 0) {
+		free(h);
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 		log_warnx("session for %s: key export failed", peer->addr);
-		return;
+		return NULL;
 	}
-	registry_member_keys(m, &k);
-	reply_session(srv, peer, m, rp);
-	if (rp->code != TCRP_CODE_OK) {
-		relay_member_remove(srv->relay, m, 0);
-		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
-		return;
-	}
-	relay_member_added(srv->relay, m);
+	h->home = home;
+	h->req = *req;
+	h->ip = peer->ip;
+	memcpy(h->addr, peer->addr, sizeof(h->addr));
+	h->udp_port = peer->udp_port;
+	return h;
 }
 
-static void
+static struct handoff *
 request_create(struct server *srv, const struct serve_peer *peer,
     const struct tcrp_request *req, struct reply *rp)
 {
-	struct member *m;
-	const char *why;
-
-	rp->code = registry_create(srv->reg, req, &peer->ip, ev_now(srv->loop), &m, &why);
-	if (rp->code == TCRP_CODE_ROOM_EXISTS)
-		reply_error(rp, rp->code, "room '%s' already exists (join it with -j)", req->room);
-	else if (rp->code != TCRP_CODE_OK)
-		reply_error(rp, rp->code, "%s", why);
-	else {
-		session_start(srv, peer, m, rp);
-		if (rp->code == TCRP_CODE_OK)
-			log_info("room '%s' created by '%s' from %s%s", req->room, req->user,
-			    peer->addr, m->room->has_password ? " (password)" : "");
+	if (directory_find(&srv->dir, req->room, req->room_len) != NULL) {
+		reply_error(rp, TCRP_CODE_ROOM_EXISTS,
+		    "room '%s' already exists (join it with -j)", req->room);
+		return NULL;
 	}
+	if (srv->dir.n >= srv->cfg.max_rooms) {
+		reply_error(rp, TCRP_CODE_SERVER_FULL,
+		    "the server has as many rooms as it allows");
+		return NULL;
+	}
+	struct worker *home = least_loaded(srv);
+	struct handoff *h = handoff_new(peer, req, home, rp);
+	if (h == NULL)
+		return NULL;
+	/* Reserved now, so that a second CREATE of the name is refused while
+	 * this one is on its way; JOINs wait until it is ready. */
+	h->dir = directory_add(&srv->dir, req->room, req->room_len, home->index);
+	if (h->dir == NULL) {
+		serve_handoff_discard(h);
+		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
+		return NULL;
+	}
+	return h;
 }
 
-static void
+static struct handoff *
 request_join(struct server *srv, const struct serve_peer *peer,
     const struct tcrp_request *req, struct reply *rp)
 {
-	struct member *m;
-	const char *why;
+	struct dir_room *d = directory_find(&srv->dir, req->room, req->room_len);
 
-	rp->code = registry_join(srv->reg, req, &peer->ip, ev_now(srv->loop), &m, &why);
-	switch (rp->code) {
-	case TCRP_CODE_OK:
-		session_start(srv, peer, m, rp);
-		if (rp->code == TCRP_CODE_OK)
-			log_info("'%s' joined room '%s' from %s", req->user, req->room,
-			    peer->addr);
-		return;
-	case TCRP_CODE_NO_SUCH_ROOM:
-		reply_error(rp, rp->code, "room '%s' does not exist (create it with -c)",
-		    req->room);
-		return;
-	case TCRP_CODE_BAD_PASSWORD:
-		reply_error(rp, rp->code, "wrong password for room '%s'", req->room);
-		return;
-	case TCRP_CODE_NAME_TAKEN:
-		reply_error(rp, rp->code,
-		    "the name '%s' is taken in room '%s' (choose another with -u)", req->user,
-		    req->room);
-		return;
-	case TCRP_CODE_ROOM_FULL:
-		reply_error(rp, rp->code, "room '%s' is full", req->room);
-		return;
-	default:
-		reply_error(rp, rp->code, "%s", why);
-		return;
+	if (d == NULL || !d->ready) {
+		reply_error(rp, TCRP_CODE_NO_SUCH_ROOM,
+		    "room '%s' does not exist (create it with -c)", req->room);
+		return NULL;
 	}
+	return handoff_new(peer, req, srv->workers[d->worker], rp);
 }
 
-static void
+static struct handoff *
 request_list(struct server *srv, const struct serve_peer *peer,
     const struct tcrp_request *req, struct reply *rp)
 {
-	size_t cap = srv->reg->n_rooms ? srv->reg->n_rooms : 1, n = 0;
+	size_t cap = srv->dir.n ? srv->dir.n : 1, n = 0;
 	size_t budget = COMPLETE_BUDGET;
 	struct tcrp_room_info *rooms = calloc(cap, sizeof(*rooms));
 	(void)peer;
@@ -172,16 +192,18 @@ request_list(struct server *srv, const struct serve_peer *peer,
 
 	if (rooms == NULL) {
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
-		return;
+		return NULL;
 	}
-	for (struct room *r = registry_first_room(srv->reg); r != NULL && n < cap;
-	    r = registry_next_room(srv->reg, r)) {
-		if (JSON_COST(r->name_len) + 32 > budget)
+	for (struct dir_room *d = directory_first(&srv->dir); d != NULL && n < cap;
+	    d = directory_next(&srv->dir, d)) {
+		if (!d->ready)
+			continue;
+		if (JSON_COST(d->name_len) + 32 > budget)
 			break;
-		budget -= JSON_COST(r->name_len) + 32;
-		memcpy(rooms[n].name, r->name, r->name_len + 1);
-		rooms[n].members = r->n_members;
-		rooms[n].password = r->has_password;
+		budget -= JSON_COST(d->name_len) + 32;
+		memcpy(rooms[n].name, d->name, d->name_len + 1);
+		rooms[n].members = atomic_load_explicit(&d->members, memory_order_relaxed);
+		rooms[n].password = d->password;
 		n++;
 	}
 	rp->complete = tcrp_rooms_build(rooms, n, &rp->complete_len);
@@ -189,6 +211,7 @@ request_list(struct server *srv, const struct serve_peer *peer,
 	if (rp->code != TCRP_CODE_OK)
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 	free(rooms);
+	return NULL;
 }
 
 static request_fn *const request_handlers[] = {
@@ -203,8 +226,8 @@ static const char *const op_verbs[] = {
 	[TCRP_OP_LIST_ROOMS] = "list",
 };
 
-/* Decides the reply; everything but the wire bytes. */
-static void
+/* Decides the reply, or hands the request to its home. */
+static struct handoff *
 serve_decide(struct server *srv, const struct serve_peer *peer,
     const struct tcrp_reader *rd, struct reply *rp)
 {
@@ -215,14 +238,14 @@ serve_decide(struct server *srv, const struct serve_peer *peer,
 		rp->code = TCRP_CODE_RATE_LIMITED;
 		snprintf(rp->message, sizeof(rp->message),
 		    "too many failed requests from %s; try again in a few minutes", peer->addr);
-		return;
+		return NULL;
 	}
 	if (rd->status != TCRP_READER_DONE) {
 		rp->code = TCRP_CODE_BAD_REQUEST;
 		snprintf(rp->message, sizeof(rp->message), "bad request: %s%s",
 		    ocm_strerror(rd->error),
 		    rd->error == -OCM_E_TOO_LARGE ? " (payload above 65536 bytes)" : "");
-		return;
+		return NULL;
 	}
 	int r = tcrp_request_parse(rd->h.operation, rd->h.state, tcrp_reader_room(rd),
 	    rd->h.room_len, tcrp_reader_payload(rd), (size_t)rd->h.payload_len, &req, &why);
@@ -231,9 +254,11 @@ serve_decide(struct server *srv, const struct serve_peer *peer,
 		snprintf(rp->message, sizeof(rp->message), "%s: %s",
 		    rp->code == TCRP_CODE_UNSUPPORTED_VERSION ? "unsupported version" :
 		    "bad request", why);
-		return;
+		return NULL;
 	}
-	request_handlers[req.operation](srv, peer, &req, rp);
+	struct handoff *h = request_handlers[req.operation](srv, peer, &req, rp);
+	OPENSSL_cleanse(req.password, sizeof(req.password));
+	return h;
 }
 
 /* Failures that say something about the requester count towards its
@@ -247,7 +272,7 @@ code_counts_as_failure(enum tcrp_code code)
 }
 
 static void
-serve_account(struct server *srv, const struct serve_peer *peer, uint8_t op,
+serve_account(struct server *srv, const struct peer_ip *ip, const char *addr, uint8_t op,
     const struct reply *rp)
 {
 	const char *verb = op >= TCRP_OP_CREATE_ROOM && op <= TCRP_OP_LIST_ROOMS ?
@@ -256,41 +281,36 @@ serve_account(struct server *srv, const struct serve_peer *peer, uint8_t op,
 	srv->stats.requests[rp->code]++;
 	if (rp->code == TCRP_CODE_OK)
 		return;
-	log_info("refused %s from %s: %s: %s", verb, peer->addr, tcrp_code_str(rp->code),
+	log_info("refused %s from %s: %s: %s", verb, addr, tcrp_code_str(rp->code),
 	    rp->message);
 	if (code_counts_as_failure(rp->code) &&
-	    ratelimit_fail(&srv->rl, &peer->ip, ev_now(srv->loop)))
-		log_warnx("rate limiting %s for %u s after %u failed requests", peer->addr,
+	    ratelimit_fail(&srv->rl, ip, ev_now(srv->loop)))
+		log_warnx("rate limiting %s for %u s after %u failed requests", addr,
 		    srv->cfg.rate_limit_s, srv->cfg.max_failed_joins);
 }
 
-int
-serve_request(struct server *srv, const struct serve_peer *peer,
-    const struct tcrp_reader *rd, uint8_t **out, size_t *out_len)
+/* RESPONSE, then COMPLETE when there is one, into one buffer. */
+static int
+reply_encode(uint8_t op, const uint8_t *room, size_t room_len, struct reply *rp,
+    uint8_t **out, size_t *out_len)
 {
-	struct reply rp;
 	size_t resp_len;
-
-	memset(&rp, 0, sizeof(rp));
-	serve_decide(srv, peer, rd, &rp);
-	serve_account(srv, peer, rd->h.operation, &rp);
-
-	const uint8_t *room = rd->body != NULL ? tcrp_reader_room(rd) : NULL;
-	size_t room_len = room != NULL ? rd->h.room_len : 0;
-	char *resp = tcrp_response_build(rp.code, rp.message, &resp_len);
-	size_t cap = 2 * (TCRP_HEADER_LEN + room_len) + resp_len + rp.complete_len;
+	char *resp = tcrp_response_build(rp->code, rp->message, &resp_len);
+	size_t cap = 2 * (TCRP_HEADER_LEN + room_len) + resp_len + rp->complete_len;
 	uint8_t *buf = resp != NULL ? malloc(cap) : NULL;
 	long n = -1, m = 0;
+
 	if (buf != NULL) {
-		n = tcrp_encode(rd->h.operation, TCRP_STATE_RESPONSE, room, room_len,
-		    (const uint8_t *)resp, resp_len, buf, cap);
-		if (n > 0 && rp.complete != NULL)
-			m = tcrp_encode(rd->h.operation, TCRP_STATE_COMPLETE, room, room_len,
-			    (const uint8_t *)rp.complete, rp.complete_len, buf + n,
+		n = tcrp_encode(op, TCRP_STATE_RESPONSE, room, room_len, (const uint8_t *)resp,
+		    resp_len, buf, cap);
+		if (n > 0 && rp->complete != NULL)
+			m = tcrp_encode(op, TCRP_STATE_COMPLETE, room, room_len,
+			    (const uint8_t *)rp->complete, rp->complete_len, buf + n,
 			    cap - (size_t)n);
 	}
 	free(resp);
-	free(rp.complete);
+	free(rp->complete);
+	rp->complete = NULL;
 	if (n < 0 || m < 0) {
 		free(buf);
 		return -1;
@@ -298,4 +318,122 @@ serve_request(struct server *srv, const struct serve_peer *peer,
 	*out = buf;
 	*out_len = (size_t)(n + m);
 	return 0;
+}
+
+int
+serve_request(struct server *srv, const struct serve_peer *peer, void *conn,
+    const struct tcrp_reader *rd, void (*done)(struct mail *, void *), uint8_t **out,
+    size_t *out_len)
+{
+	struct reply rp;
+
+	memset(&rp, 0, sizeof(rp));
+	struct handoff *h = serve_decide(srv, peer, rd, &rp);
+	if (h != NULL) {
+		h->conn = conn;
+		worker_handoff(h, done);
+		return 1;
+	}
+	serve_account(srv, &peer->ip, peer->addr, rd->h.operation, &rp);
+	const uint8_t *room = rd->body != NULL ? tcrp_reader_room(rd) : NULL;
+	return reply_encode(rd->h.operation, room, room != NULL ? rd->h.room_len : 0, &rp,
+	    out, out_len);
+}
+
+/* The home's answer, in words. */
+static void
+reply_from_home(const struct handoff *h, struct reply *rp)
+{
+	const struct tcrp_request *req = &h->req;
+
+	switch (h->code) {
+	case TCRP_CODE_OK:
+		rp->code = TCRP_CODE_OK;
+		return;
+	case TCRP_CODE_ROOM_EXISTS:
+		reply_error(rp, h->code, "room '%s' already exists (join it with -j)", req->room);
+		return;
+	case TCRP_CODE_NO_SUCH_ROOM:
+		reply_error(rp, h->code, "room '%s' does not exist (create it with -c)",
+		    req->room);
+		return;
+	case TCRP_CODE_BAD_PASSWORD:
+		reply_error(rp, h->code, "wrong password for room '%s'", req->room);
+		return;
+	case TCRP_CODE_NAME_TAKEN:
+		reply_error(rp, h->code,
+		    "the name '%s' is taken in room '%s' (choose another with -u)", req->user,
+		    req->room);
+		return;
+	case TCRP_CODE_ROOM_FULL:
+		reply_error(rp, h->code, "room '%s' is full", req->room);
+		return;
+	default:
+		reply_error(rp, h->code, "%s", h->why != NULL ? h->why : "internal error");
+		return;
+	}
+}
+
+/* What the main thread keeps of a hand-off's outcome: the directory
+ * entry of a CREATE, the peaks. */
+static void
+handoff_settle(struct server *srv, struct handoff *h)
+{
+	size_t members = atomic_load_explicit(&srv->n_members, memory_order_relaxed);
+
+	if (h->req.operation == TCRP_OP_CREATE_ROOM && h->dir != NULL) {
+		if (h->code == TCRP_CODE_OK) {
+			h->dir->ready = true;
+			h->dir->password = h->password;
+		} else {
+			directory_remove(&srv->dir, h->dir);
+		}
+	}
+	if (srv->dir.n > srv->peak_rooms)
+		srv->peak_rooms = srv->dir.n;
+	if (members > srv->peak_members)
+		srv->peak_members = members;
+}
+
+static void
+handoff_free(struct handoff *h)
+{
+	free(h->complete);
+	OPENSSL_cleanse(h, sizeof(*h));
+	free(h);
+}
+
+void
+serve_handoff_discard(struct handoff *h)
+{
+	struct server *srv = h->home->srv;
+
+	handoff_settle(srv, h);
+	handoff_free(h);
+}
+
+int
+serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out, size_t *out_len)
+{
+	struct reply rp;
+	const struct tcrp_request *req = &h->req;
+
+	memset(&rp, 0, sizeof(rp));
+	handoff_settle(srv, h);
+	reply_from_home(h, &rp);
+	if (rp.code == TCRP_CODE_OK) {
+		rp.complete = h->complete;
+		rp.complete_len = h->complete_len;
+		h->complete = NULL;
+		if (req->operation == TCRP_OP_CREATE_ROOM)
+			log_info("room '%s' created by '%s' from %s%s", req->room, req->user,
+			    h->addr, h->password ? " (password)" : "");
+		else
+			log_info("'%s' joined room '%s' from %s", req->user, req->room, h->addr);
+	}
+	serve_account(srv, &h->ip, h->addr, req->operation, &rp);
+	int rc = reply_encode(req->operation, (const uint8_t *)req->room, req->room_len, &rp,
+	    out, out_len);
+	handoff_free(h);
+	return rc;
 }

@@ -1,7 +1,10 @@
 /*
- * serve.h: answers one decoded TCRP request (PROTOCOL.md 3): the rate
- * limit, validation, the registry's decision, key export, and the bytes
- * to send back (RESPONSE, then COMPLETE on success).  conn.c owns the
+ * serve.h: answers one decoded TCRP request (PROTOCOL.md 3).  On the main
+ * thread: the rate limit, validation, the directory (does the room exist,
+ * which worker homes it or will), the token and the key export; then the
+ * request is handed to the home worker, which admits the member and
+ * builds the COMPLETE, and comes back here to be logged, counted and
+ * encoded (RESPONSE, then COMPLETE on success).  conn.c owns the
  * connection; this file owns the meaning.
  */
 #ifndef OCM_SERVE_H
@@ -14,6 +17,9 @@
 #include "daemon/server.h"
 #include "lib/tcrp.h"
 
+struct handoff;
+struct member;
+
 struct serve_peer {
 	SSL *ssl;
 	struct peer_ip ip;
@@ -22,11 +28,24 @@ struct serve_peer {
 };
 
 /*
- * Builds the reply to a complete request in rd (or, when rd holds a decode
- * error, the bad_request RESPONSE).  *out is malloc'ed.  Returns 0, or -1
- * when nothing can be sent (allocation failure): then close silently.
+ * Decides what can be decided here for a complete request in rd (or, when
+ * rd holds a decode error, the bad_request RESPONSE).  Returns 0 with the
+ * reply in *out (malloc'ed); 1 when the request went to its home worker,
+ * whose answer arrives as a call of done(&h->mail, srv) on the main
+ * thread, with conn in h->conn; -1 when nothing can be sent (allocation
+ * failure): then close silently.
  */
-int serve_request(struct server *srv, const struct serve_peer *peer,
-    const struct tcrp_reader *rd, uint8_t **out, size_t *out_len);
+int serve_request(struct server *srv, const struct serve_peer *peer, void *conn,
+    const struct tcrp_reader *rd, void (*done)(struct mail *, void *), uint8_t **out,
+    size_t *out_len);
+/* The reply to a request that came back from its home; frees h.  Returns
+ * 0 with *out (malloc'ed) or -1 as above. */
+int serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out,
+    size_t *out_len);
+/* Frees a hand-off whose connection is gone. */
+void serve_handoff_discard(struct handoff *h);
+/* The COMPLETE of a new session (home worker side).  0 or -1. */
+int serve_session_complete(const struct config *cfg, const struct member *m,
+    uint16_t udp_port, char **out, size_t *len);
 
 #endif

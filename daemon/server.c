@@ -1,21 +1,26 @@
 /*
- * server.c: bringing one ocmd up and down (config to listening sockets,
- * and back), the SIGHUP reload, and the names of its counters.
+ * server.c: bringing one ocmd up and down (config to workers and
+ * listening sockets, and back), the SIGHUP reload, the daemon-wide view
+ * of the workers' counters, and the names of those counters.
  */
 #include "daemon/server.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "daemon/activate.h"
 #include "daemon/conn.h"
 #include "daemon/control.h"
 #include "daemon/notify.h"
 #include "daemon/relay.h"
+#include "daemon/steer.h"
 #include "daemon/tls.h"
+#include "daemon/worker.h"
 #include "lib/log.h"
 
 const char *const drop_reason_names[DROP_MAX_] = {
@@ -25,6 +30,7 @@ const char *const drop_reason_names[DROP_MAX_] = {
 	[DROP_REPLAY] = "replay",
 	[DROP_BAD_TAG] = "bad_tag",
 	[DROP_BAD_PLAINTEXT] = "bad_plaintext",
+	[DROP_WRONG_WORKER] = "wrong_worker",
 };
 
 const char *const handshake_fail_names[HS_FAIL_MAX_] = {
@@ -37,14 +43,10 @@ const char *const handshake_fail_names[HS_FAIL_MAX_] = {
 static void
 server_apply_limits(struct server *srv)
 {
-	struct registry_limits lim = {
-		.max_rooms = srv->cfg.max_rooms,
-		.max_members = srv->cfg.max_members,
-		.max_members_per_room = srv->cfg.max_members_per_room,
-	};
-	registry_set_limits(srv->reg, &lim);
 	ratelimit_configure(&srv->rl, srv->cfg.max_failed_joins, srv->cfg.failed_join_window_s,
 	    srv->cfg.rate_limit_s);
+	if (srv->n_workers > 0)
+		workers_call(srv, worker_set_config, &srv->cfg);
 }
 
 /* The state directory holds the generated key: create it private. */
@@ -77,24 +79,112 @@ server_tls(struct server *srv, char *err, size_t err_len)
 	return 0;
 }
 
+/* workers = auto: the CPUs this process may run on. */
+static unsigned
+workers_wanted(const struct config *cfg)
+{
+	cpu_set_t set;
+	unsigned n = cfg->workers;
+
+	if (n == 0)
+		n = sched_getaffinity(0, sizeof(set), &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
+	if (n < 1)
+		n = 1;
+	return n > STEER_MAX_WORKERS ? STEER_MAX_WORKERS : n;
+}
+
+static int
+workers_create(struct server *srv, unsigned n, char *err, size_t err_len)
+{
+	srv->workers = calloc(n, sizeof(*srv->workers));
+	srv->samples = calloc(n, sizeof(*srv->samples));
+	if (srv->workers == NULL || srv->samples == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		srv->workers[i] = worker_new(srv, i, n > 1);
+		if (srv->workers[i] == NULL) {
+			snprintf(err, err_len, "cannot create worker %u: %s", i, strerror(errno));
+			return -1;
+		}
+		srv->n_workers = i + 1;
+	}
+	return 0;
+}
+
+/* Back to one worker, before any thread runs: the others' sockets close
+ * and leave the reuseport groups to worker 0's. */
+static void
+workers_shrink(struct server *srv, const char *why)
+{
+	log_warnx("%s; running 1 worker instead of %u", why, srv->n_workers);
+	for (unsigned i = 1; i < srv->n_workers; i++) {
+		worker_free(srv->workers[i]);
+		srv->workers[i] = NULL;
+	}
+	srv->n_workers = 1;
+	srv->steering = false;
+}
+
+/*
+ * Every worker gets a UDP socket on every listen address.  With several
+ * workers the sockets of one address form an SO_REUSEPORT group, in
+ * worker order (socket i is worker i's), and the steering program is
+ * attached to it.  OCMD_TEST_STEERING=off leaves it out, so that tests
+ * can show what a datagram on the wrong worker does.
+ */
+static int
+workers_bind(struct server *srv, char *err, size_t err_len)
+{
+	const struct config *cfg = &srv->cfg;
+	const char *test = getenv("OCMD_TEST_STEERING");
+	bool group = srv->n_workers > 1;
+	bool steer = group && (test == NULL || strcmp(test, "off") != 0);
+	char why[160] = "";
+
+	for (size_t a = 0; a < cfg->n_listen; a++) {
+		int first = -1;
+		for (unsigned i = 0; i < srv->n_workers; i++) {
+			int fd = relay_bind(srv->workers[i]->relay, &cfg->listen[a], group, err,
+			    err_len);
+			if (fd < 0)
+				return -1;
+			if (i == 0)
+				first = fd;
+		}
+		int r = steer ? steer_attach(first) : 0;
+		if (r < 0 && why[0] == '\0')
+			snprintf(why, sizeof(why), "udp %s: cannot attach the steering program: %s",
+			    cfg->listen[a].text, strerror(-r));
+	}
+	srv->steering = steer && why[0] == '\0';
+	if (steer && why[0] != '\0')
+		workers_shrink(srv, why);
+	else if (group && !steer)
+		log_warnx("OCMD_TEST_STEERING=off: datagrams reach workers by the kernel's hash "
+		    "and most sessions will not work (for tests only)");
+	return 0;
+}
+
 /*
  * Sockets passed by systemd first; whatever kind it did not pass (TCP,
- * UDP, control) is bound from the configuration.
+ * UDP, control) is bound from the configuration.  A UDP socket from
+ * systemd belongs to systemd's user, so no worker socket of ours can join
+ * its reuseport group: then one worker serves it.
  */
 static int
 server_sockets(struct server *srv, char *err, size_t err_len)
 {
 	struct activated a;
 
-	srv->relay = relay_new(srv);
-	if (srv->relay == NULL) {
-		snprintf(err, err_len, "out of memory");
-		return -1;
-	}
 	if (activate_sockets(srv, &a, err, err_len) < 0)
 		return -1;
 	srv->activated = a.tcp + a.udp + a.control > 0;
-	if (a.udp == 0 && relay_bind(srv->relay, err, err_len) < 0)
+	if (a.udp > 0 && srv->n_workers > 1)
+		workers_shrink(srv, "the UDP socket comes from systemd (workers need ocmd to "
+		    "bind UDP itself: drop ocmd-udp.socket or set workers = 1)");
+	if (a.udp == 0 && workers_bind(srv, err, err_len) < 0)
 		return -1;
 	if (a.tcp == 0 && conn_listen_all(srv, err, err_len) < 0)
 		return -1;
@@ -103,11 +193,19 @@ server_sockets(struct server *srv, char *err, size_t err_len)
 	return 0;
 }
 
+static void
+server_before_sleep(void *arg)
+{
+	struct server *srv = arg;
+
+	/* Worker 0 on the main loop (workers = 1) flushes here. */
+	if (srv->n_workers > 0 && !srv->workers[0]->threaded)
+		relay_flush(srv->workers[0]->relay);
+}
+
 int
 server_init(struct server *srv, const struct config *cfg, char *err, size_t err_len)
 {
-	struct registry_limits lim = { 0 };
-
 	srv->cfg = *cfg;
 	srv->loop = ev_loop_new();
 	if (srv->loop == NULL) {
@@ -115,18 +213,36 @@ server_init(struct server *srv, const struct config *cfg, char *err, size_t err_
 		return -1;
 	}
 	ev_set_data(srv->loop, srv);
+	ev_set_before_sleep(srv->loop, server_before_sleep, srv);
 	srv->started_ms = ev_now(srv->loop);
 	if (server_tls(srv, err, err_len) < 0)
 		return -1;
-	srv->reg = registry_new(&lim);
-	if (srv->reg == NULL) {
+	if (directory_init(&srv->dir) < 0 || mailbox_init(&srv->mail, srv->loop, srv) < 0) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	srv->reg->data = srv;
 	ratelimit_init(&srv->rl, 1, 1, 1);
+	if (workers_create(srv, workers_wanted(cfg), err, err_len) < 0)
+		return -1;
 	server_apply_limits(srv);
 	return server_sockets(srv, err, err_len);
+}
+
+static void sample_cb(struct ev_timer *t);
+
+int
+server_start(struct server *srv, char *err, size_t err_len)
+{
+	for (unsigned i = 0; i < srv->n_workers; i++) {
+		int r = worker_start(srv->workers[i]);
+		if (r < 0) {
+			snprintf(err, err_len, "cannot start worker %u: %s", i, strerror(-r));
+			return -1;
+		}
+	}
+	ev_timer_init(&srv->sample_timer, sample_cb);
+	ev_timer_start(srv->loop, &srv->sample_timer, SAMPLE_INTERVAL_MS);
+	return 0;
 }
 
 static bool
@@ -151,9 +267,11 @@ server_reload(struct server *srv)
 		return -1;
 	}
 	if (listen_changed(&srv->cfg, &cfg) || strcmp(cfg.state_dir, srv->cfg.state_dir) != 0 ||
-	    strcmp(cfg.control_socket, srv->cfg.control_socket) != 0)
-		log_warnx("reload: listen, state_dir and control_socket changes need a restart, "
-		    "ignoring them");
+	    strcmp(cfg.control_socket, srv->cfg.control_socket) != 0 ||
+	    cfg.workers != srv->cfg.workers)
+		log_warnx("reload: listen, workers, state_dir and control_socket changes need a "
+		    "restart, ignoring them");
+	cfg.workers = srv->cfg.workers;
 	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
 	cfg.n_listen = srv->cfg.n_listen;
 	memcpy(cfg.state_dir, srv->cfg.state_dir, sizeof(cfg.state_dir));
@@ -171,44 +289,145 @@ server_reload(struct server *srv)
 	log_set_level(cfg.log_level);
 	server_apply_limits(srv);
 	log_info("configuration reloaded from %s; %zu rooms kept, fingerprint %s",
-	    srv->config_path, srv->reg->n_rooms, srv->fingerprint);
+	    srv->config_path, srv->dir.n, srv->fingerprint);
 	return 0;
 }
 
-/* One line with every counter, at exit (and, later, on demand). */
-void
-server_log_stats(const struct server *srv)
+static void
+counters_add(struct counters *sum, const struct counters *c)
 {
-	const struct counters *st = &srv->stats;
+	const uint64_t *src = (const uint64_t *)(const void *)c;
+	uint64_t *dst = (uint64_t *)(void *)sum;
+
+	/* struct counters is nothing but uint64_t fields. */
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
+static void
+snapshot_fn(struct worker *w, void *arg)
+{
+	struct counters *each = arg;
+	each[w->index] = w->stats;
+}
+
+void
+server_counters(struct server *srv, struct counters *sum, size_t *peak_rooms,
+    size_t *peak_members)
+{
+	struct counters *each = calloc(srv->n_workers, sizeof(*each));
+
+	*sum = srv->stats;
+	if (each != NULL) {
+		workers_call(srv, snapshot_fn, each);
+		for (unsigned i = 0; i < srv->n_workers; i++)
+			counters_add(sum, &each[i]);
+		free(each);
+	}
+	*peak_rooms = srv->peak_rooms;
+	*peak_members = srv->peak_members;
+}
+
+/* One line with every counter, at exit. */
+void
+server_log_stats(struct server *srv)
+{
+	struct counters st;
+	size_t peak_rooms, peak_members;
 	char drops[256], hs[160];
 	size_t n = 0, m = 0;
 
+	server_counters(srv, &st, &peak_rooms, &peak_members);
 	for (int i = 0; i < DROP_MAX_; i++)
 		n += (size_t)snprintf(drops + n, sizeof(drops) - n, " %s=%llu",
-		    drop_reason_names[i], (unsigned long long)st->drops[i]);
+		    drop_reason_names[i], (unsigned long long)st.drops[i]);
 	for (int i = 0; i < HS_FAIL_MAX_; i++)
 		m += (size_t)snprintf(hs + m, sizeof(hs) - m, " %s=%llu",
-		    handshake_fail_names[i], (unsigned long long)st->handshakes_failed[i]);
+		    handshake_fail_names[i], (unsigned long long)st.handshakes_failed[i]);
 	log_info("stats: handshakes ok=%llu%s; datagrams in=%llu out=%llu bytes_in=%llu "
 	    "bytes_out=%llu send_errors=%llu; chats relayed=%llu rejected=%llu; "
-	    "tokens_expired=%llu timed_out=%llu; drops%s; peak rooms=%zu members=%zu",
-	    (unsigned long long)st->handshakes_ok, hs, (unsigned long long)st->datagrams_in,
-	    (unsigned long long)st->datagrams_out, (unsigned long long)st->bytes_in,
-	    (unsigned long long)st->bytes_out, (unsigned long long)st->send_errors,
-	    (unsigned long long)st->chats_relayed, (unsigned long long)st->chats_rejected,
-	    (unsigned long long)st->tokens_expired, (unsigned long long)st->members_timed_out,
-	    drops, srv->reg->peak_rooms, srv->reg->peak_members);
+	    "tokens_expired=%llu timed_out=%llu; drops%s; handoffs=%llu; "
+	    "peak rooms=%zu members=%zu",
+	    (unsigned long long)st.handshakes_ok, hs, (unsigned long long)st.datagrams_in,
+	    (unsigned long long)st.datagrams_out, (unsigned long long)st.bytes_in,
+	    (unsigned long long)st.bytes_out, (unsigned long long)st.send_errors,
+	    (unsigned long long)st.chats_relayed, (unsigned long long)st.chats_rejected,
+	    (unsigned long long)st.tokens_expired, (unsigned long long)st.members_timed_out,
+	    drops, (unsigned long long)st.handoffs, peak_rooms, peak_members);
+}
+
+static uint64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Per-worker rates: each worker measures itself over the time since its
+ * previous sample, on its own thread (its counters and its CPU clock). */
+static void
+sample_fn(struct worker *w, void *arg)
+{
+	struct worker_sample *s = &((struct worker_sample *)arg)[w->index];
+	uint64_t now_ns = clock_ns(CLOCK_MONOTONIC);
+	uint64_t cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+	if (s->at_ns != 0 && now_ns > s->at_ns) {
+		double secs = (double)(now_ns - s->at_ns) / 1e9;
+		s->datagrams_rate = (double)(w->stats.datagrams_in - s->datagrams_in) / secs;
+		s->chats_rate = (double)(w->stats.chats_relayed - s->chats_relayed) / secs;
+		s->cpu_share = (double)(cpu_ns - s->cpu_ns) / 1e9 / secs;
+	}
+	s->at_ns = now_ns;
+	s->datagrams_in = w->stats.datagrams_in;
+	s->chats_relayed = w->stats.chats_relayed;
+	s->cpu_ns = cpu_ns;
+	s->rooms = w->reg->n_rooms;
+	s->members = w->reg->n_members;
+	s->online = w->reg->n_online;
+}
+
+void
+server_sample(struct server *srv)
+{
+	workers_call(srv, sample_fn, srv->samples);
+}
+
+static void
+sample_cb(struct ev_timer *t)
+{
+	struct server *srv = container_of(t, struct server, sample_timer);
+
+	server_sample(srv);
+	ev_timer_start(srv->loop, t, SAMPLE_INTERVAL_MS);
+}
+
+struct worker *
+server_room_home(const struct server *srv, const char *name)
+{
+	struct dir_room *d = directory_find(&srv->dir, name, strlen(name));
+
+	return d != NULL && d->ready ? srv->workers[d->worker] : NULL;
 }
 
 void
 server_shutdown(struct server *srv)
 {
+	srv->stopping = true;
 	notify_stop(srv);
-	if (srv->relay != NULL)
-		relay_shutdown(srv->relay);
-	if (srv->loop != NULL)
+	if (srv->loop != NULL) {
 		conn_close_all(srv);
-	if (srv->reg != NULL)
+		ev_timer_stop(srv->loop, &srv->sample_timer);
+	}
+	for (unsigned i = 0; i < srv->n_workers; i++)
+		worker_stop(srv->workers[i]);
+	/* Replies and room closes the workers posted on their way out. */
+	if (srv->mail.loop != NULL)
+		mailbox_drain(&srv->mail);
+	if (srv->n_workers > 0)
 		server_log_stats(srv);
 }
 
@@ -225,8 +444,12 @@ void
 server_free(struct server *srv)
 {
 	control_free(srv->control);
-	relay_free(srv->relay);
-	registry_free(srv->reg);
+	for (unsigned i = 0; i < srv->n_workers; i++)
+		worker_free(srv->workers[i]);
+	free(srv->workers);
+	free(srv->samples);
+	mailbox_fini(&srv->mail);
+	directory_fini(&srv->dir);
 	SSL_CTX_free(srv->tls);
 	ev_loop_free(srv->loop);
 	memset(srv, 0, sizeof(*srv));

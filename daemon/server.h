@@ -1,18 +1,24 @@
 /*
- * server.h: the state of one ocmd process, shared by its parts: the
- * config in force, the event loop, the TLS context, listeners, the TCRP
- * connections in flight, the registry, the relay, and the counters that
- * the log and (later) the control socket report.
+ * server.h: the daemon as a whole, above its workers: the config in
+ * force, the main event loop (TLS/TCP, the control socket, signals,
+ * systemd), the TLS context, the TCRP connections in flight, the failed
+ * request limiter, the directory of rooms and their home workers, and
+ * the main thread's counters.  Each worker (worker.h) holds its share of
+ * the rooms and the counters of its datagrams; what looks at the whole
+ * daemon asks every worker and adds up.
  */
 #ifndef OCM_SERVER_H
 #define OCM_SERVER_H
 
 #include <openssl/ssl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon/config.h"
+#include "daemon/directory.h"
 #include "daemon/ev.h"
+#include "daemon/mailbox.h"
 #include "daemon/ratelimit.h"
 #include "daemon/registry.h"
 #include "lib/keys.h"
@@ -26,6 +32,7 @@ enum drop_reason {
 	DROP_REPLAY,		/* counter seen or too old */
 	DROP_BAD_TAG,		/* AEAD did not verify */
 	DROP_BAD_PLAINTEXT,	/* authenticated but not a client message */
+	DROP_WRONG_WORKER,	/* its token names another worker (not steered) */
 	DROP_MAX_
 };
 
@@ -52,6 +59,7 @@ struct counters {
 	uint64_t chats_rejected;
 	uint64_t tokens_expired;
 	uint64_t members_timed_out;
+	uint64_t handoffs;		/* CREATE/JOIN passed to a room's home */
 };
 
 #define SERVER_MAX_SOCKETS	CONFIG_MAX_LISTEN
@@ -63,19 +71,32 @@ struct listener {
 };
 
 struct conn;
-struct relay;
 struct control;
+struct worker;
+
+#define SAMPLE_INTERVAL_MS	2000
+
+/* What the sampler last saw of a worker (status, STATUS=). */
+struct worker_sample {
+	uint64_t at_ns, datagrams_in, chats_relayed, cpu_ns;
+	double datagrams_rate, chats_rate, cpu_share;
+	size_t rooms, members, online;
+};
 
 struct server {
 	struct config cfg;
 	const char *config_path;
-	struct ev_loop *loop;
+	struct ev_loop *loop;		/* the main loop */
 	SSL_CTX *tls;
 	char fingerprint[FINGERPRINT_LEN];
 	struct listener tcp[SERVER_MAX_SOCKETS];
 	size_t n_tcp;
-	struct registry *reg;
-	struct relay *relay;
+	struct worker **workers;
+	unsigned n_workers;
+	bool steering;			/* the reuseport program is attached */
+	struct directory dir;
+	struct mailbox mail;		/* hand-off replies and room closes */
+	_Atomic size_t n_members;	/* every worker's members: max_members */
 	struct control *control;
 	struct ratelimit rl;
 	struct conn *conns;		/* TCRP connections in flight */
@@ -83,15 +104,17 @@ struct server {
 	bool accept_paused;		/* EMFILE: wait for a free descriptor */
 	struct ev_timer accept_timer;
 	uint64_t accept_warned_ms;	/* EMFILE warnings at most every 10 s */
-	struct counters stats;
+	struct counters stats;		/* the main thread's: handshakes, requests */
+	size_t peak_rooms, peak_members;
 	uint64_t started_ms;
 	bool debug;			/* -d: debug level whatever the config says */
 	bool activated;			/* sockets came from systemd */
+	struct ev_timer sample_timer;	/* per-worker rates */
+	struct worker_sample *samples;	/* n_workers */
 	struct ev_timer status_timer;	/* STATUS= refresh */
 	struct ev_timer watchdog_timer;	/* WATCHDOG=1 */
 	uint64_t watchdog_ms;
-	uint64_t status_chats;		/* chats_relayed at the last STATUS= */
-	uint64_t status_ms;
+	uint64_t watchdog_seq;		/* the ping every worker must answer */
 	bool stopping;
 };
 
@@ -102,9 +125,20 @@ int server_init(struct server *srv, const struct config *cfg, char *err, size_t 
 int server_reload(struct server *srv);
 /* The same, wrapped in RELOADING=1 ... READY=1 for systemd. */
 int server_reload_notify(struct server *srv);
-/* CLOSED(SERVER_SHUTDOWN) to every member, listeners and connections closed. */
+/* Starts the worker threads (after signals are blocked: they inherit the
+ * mask).  0 or -1 with err set. */
+int server_start(struct server *srv, char *err, size_t err_len);
+/* CLOSED(SERVER_SHUTDOWN) to every member of every worker, listeners and
+ * connections closed, worker threads joined. */
 void server_shutdown(struct server *srv);
 void server_free(struct server *srv);
-void server_log_stats(const struct server *srv);
+/* Every counter of the daemon: the main thread's plus every worker's. */
+void server_counters(struct server *srv, struct counters *sum, size_t *peak_rooms,
+    size_t *peak_members);
+void server_log_stats(struct server *srv);
+/* Takes a fresh per-worker sample into srv->samples. */
+void server_sample(struct server *srv);
+/* The worker that homes a room, or NULL. */
+struct worker *server_room_home(const struct server *srv, const char *name);
 
 #endif

@@ -8,6 +8,7 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,7 +21,9 @@
 
 struct log_state {
 	char progname[LOG_PROGNAME_MAX];
-	enum log_level level;	/* most verbose level written */
+	/* Most verbose level written; read by every thread of ocmd, set by
+	 * its main thread on reload. */
+	_Atomic int level;
 	FILE *out;		/* NULL: stderr, looked up at each write */
 	bool journal;		/* "<N>message", not "progname: message" */
 };
@@ -101,7 +104,7 @@ log_init(const char *progname, enum log_level level)
 	if (progname != NULL)
 		snprintf(log_state.progname, sizeof(log_state.progname), "%s",
 		    progname);
-	log_state.level = level;
+	atomic_store_explicit(&log_state.level, (int)level, memory_order_relaxed);
 	log_state.out = NULL;
 	log_state.journal = log_journal_detect();
 }
@@ -109,13 +112,13 @@ log_init(const char *progname, enum log_level level)
 void
 log_set_level(enum log_level level)
 {
-	log_state.level = level;
+	atomic_store_explicit(&log_state.level, (int)level, memory_order_relaxed);
 }
 
 enum log_level
 log_get_level(void)
 {
-	return log_state.level;
+	return (enum log_level)atomic_load_explicit(&log_state.level, memory_order_relaxed);
 }
 
 int
@@ -217,7 +220,7 @@ log_emit(enum log_level level, bool with_errno, const char *fmt, va_list ap)
 	FILE *out = log_state.out != NULL ? log_state.out : stderr;
 	bool fit;
 
-	if (level > log_state.level)
+	if ((int)level > atomic_load_explicit(&log_state.level, memory_order_relaxed))
 		return;
 	if (log_state.journal)
 		log_append(line, sizeof(line), &len, "<%d>", (int)level);

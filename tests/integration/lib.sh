@@ -14,11 +14,22 @@ OCMD_PID=""
 PORT=""
 
 cleanup() {
+	status=$?
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	# A sanitizer report in any log fails the test, whatever it asserted
+	# (ThreadSanitizer lets the process go on after a race).
+	if grep -qs "ThreadSanitizer\|AddressSanitizer\|runtime error:" "$T"/*.log \
+		"$T"/*.err 2>/dev/null; then
+		for f in "$T"/*.log "$T"/*.err; do
+			grep -q "Sanitizer\|runtime error:" "$f" 2>/dev/null && { echo "--- $f"; cat "$f"; }
+		done
+		status=1
+	fi
 	rm -rf "$T"
+	exit "$status"
 }
 trap cleanup EXIT
 
@@ -49,6 +60,8 @@ wait_for() {
 }
 
 # ocmd_start [LIMITS...]: each argument is a "key = value" line for [limits].
+# OCM_TEST_WORKERS sets [server] workers (default auto), so that the whole
+# suite runs with one worker and with several.
 ocmd_start() {
 	PORT=$("$PEER" free-port)
 	{
@@ -56,6 +69,7 @@ ocmd_start() {
 		echo "listen = 127.0.0.1:$PORT"
 		echo "state_dir = $T/state"
 		echo "control_socket = $T/control.sock"
+		echo "workers = ${OCM_TEST_WORKERS:-auto}"
 		echo "[limits]"
 		for line in "$@"; do
 			echo "$line"

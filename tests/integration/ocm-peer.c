@@ -16,6 +16,9 @@
  *   expect TYPE [MS]                              waits for an authenticated
  *                                                 datagram of TYPE; exit 1 if none
  *   quiet MS                                      exit 1 if any datagram arrives
+ *   ports N                                       PING from N fresh source ports,
+ *                                                 each waiting 300 ms for its PONG:
+ *                                                 "pongs K of N"
  *   sleep MS
  *   free-port                                     a port free for TCP and UDP
  *   ctl-send PATH HEX                             raw bytes to a control socket;
@@ -484,6 +487,31 @@ cmd_quiet(struct peer *p, char **argv)
 	return recv_one(p, atoi(argv[0])) == NULL ? 0 : 1;
 }
 
+/* Each fresh source port is a new 4-tuple, so without steering the
+ * kernel's hash sends some of them to a worker that is not the room's. */
+static int
+cmd_ports(struct peer *p, char **argv)
+{
+	int n = atoi(argv[0]), pongs = 0;
+
+	need_session(p);
+	if (p->bind_addr == NULL)
+		p->bind_addr = "127.0.0.1";
+	for (int i = 0; i < n && i < 1000; i++) {
+		udp_rebind(p);
+		if (udp_send_empty(&p->u, MSG_C_PING) < 0)
+			die("send: %s", strerror(errno));
+		uint64_t end = now_ms() + 300, now;
+		const char *t = NULL;
+		while ((now = now_ms()) < end &&
+		    (t = recv_one(p, (int)(end - now))) != NULL && strcmp(t, "pong") != 0)
+			t = NULL;
+		pongs += t != NULL;
+	}
+	printf("pongs %d of %d\n", pongs, n);
+	return 0;
+}
+
 static int
 cmd_sleep(struct peer *p, char **argv)
 {
@@ -666,7 +694,7 @@ static const struct command commands[] = {
 	{ "chat", 1, 0, cmd_chat }, { "send", 1, 0, cmd_send },
 	{ "resend", 0, 0, cmd_resend }, { "tamper", 0, 0, cmd_tamper },
 	{ "expect", 1, 1, cmd_expect }, { "quiet", 1, 0, cmd_quiet },
-	{ "sleep", 1, 0, cmd_sleep }, { "free-port", 0, 0, cmd_free_port },
+	{ "sleep", 1, 0, cmd_sleep }, { "ports", 1, 0, cmd_ports }, { "free-port", 0, 0, cmd_free_port },
 	{ "notify-listen", 2, 0, cmd_notify_listen }, { "udp-junk", 0, 0, cmd_udp_junk },
 	{ "ctl-send", 2, 0, cmd_ctl_send }, { "ctl-flood", 2, 0, cmd_ctl_flood },
 };

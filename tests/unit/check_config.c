@@ -47,6 +47,7 @@ START_TEST(defaults_are_documented_values)
 	ck_assert(c.bind_token_to_ip);
 	ck_assert_str_eq(c.certificate, "");
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
+	ck_assert_uint_eq(c.workers, 0);	/* auto */
 }
 END_TEST
 
@@ -62,6 +63,7 @@ START_TEST(full_file_overrides_defaults)
 	    "state_dir = /tmp/ocm-state\n"
 	    "control_socket = /tmp/ocm.sock\n"
 	    "log_level = debug\n"
+	    "workers = 4\n"
 	    "[tls]\n"
 	    "certificate = /etc/ssl/a.pem\n"
 	    "private_key = /etc/ssl/a.key\n"
@@ -80,6 +82,7 @@ START_TEST(full_file_overrides_defaults)
 	ck_assert_str_eq(c.state_dir, "/tmp/ocm-state");
 	ck_assert_str_eq(c.control_socket, "/tmp/ocm.sock");
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
+	ck_assert_uint_eq(c.workers, 4);
 	ck_assert_str_eq(c.certificate, "/etc/ssl/a.pem");
 	ck_assert_uint_eq(c.max_rooms, 5);
 	ck_assert_uint_eq(c.timeout_s, 3);
@@ -114,6 +117,10 @@ static const struct bad_conf bad_confs[] = {
 	{ "[server]\nstate_dir =\n", ":2: [server] state_dir: a path is required" },
 	{ "[server]\nlog_level = loud\n", ":2: [server] log_level: 'loud' is not one of err, warning, info, debug" },
 	{ "[server]\nthis line has no equals sign\n", ":2: syntax error" },
+	{ "[server]\nworkers = 0\n", ":2: [server] workers: '0' is not auto or a whole number in 1..64" },
+	{ "[server]\nworkers = 65\n", ":2: [server] workers: '65' is not auto or a whole number in 1..64" },
+	{ "[server]\nworkers = all\n", ":2: [server] workers: 'all' is not auto or a whole number in 1..64" },
+	{ "[server]\nworkers = Auto\n", ":2: [server] workers: 'Auto' is not auto" },
 	{ "[limits]\nkeepalive_s = 30\n", ": [limits] keepalive_s (30) must be less than timeout_s (30)" },
 	{ "[tls]\ncertificate = /a.pem\n", ": [tls] certificate and private_key must be set together" },
 	{ "[limits]\nmax_members = 10\n", ": [limits] max_members_per_room (1000) exceeds max_members (10)" },

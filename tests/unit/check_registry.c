@@ -55,7 +55,7 @@ create(const char *room, const char *user, const char *pw, struct member **m)
 	struct tcrp_request r = req(1, room, user, pw);
 	const char *why = NULL;
 	struct member *dummy;
-	enum tcrp_code c = registry_create(reg, &r, &ip4, 1000, m ? m : &dummy, &why);
+	enum tcrp_code c = registry_create(reg, &r, &ip4, NULL, 1000, m ? m : &dummy, &why);
 	ck_assert(c == TCRP_CODE_OK || why != NULL);
 	return c;
 }
@@ -66,7 +66,7 @@ join(const char *room, const char *user, const char *pw, struct member **m)
 	struct tcrp_request r = req(2, room, user, pw);
 	const char *why = NULL;
 	struct member *dummy;
-	enum tcrp_code c = registry_join(reg, &r, &ip4, 1000, m ? m : &dummy, &why);
+	enum tcrp_code c = registry_join(reg, &r, &ip4, NULL, 1000, m ? m : &dummy, &why);
 	ck_assert(c == TCRP_CODE_OK || why != NULL);
 	return c;
 }

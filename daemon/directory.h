@@ -1,0 +1,51 @@
+/*
+ * directory.h: where each room lives.  The daemon-wide map from room name
+ * to home worker, owned by the main thread: CREATE reserves a name here
+ * before its home worker makes the room (so names are unique across
+ * workers), JOIN finds the home here, and a worker that frees a room
+ * posts the entry back to be removed.  The room's member count is the
+ * one field a worker writes (an atomic, on joins and departures only), so
+ * that LIST_ROOMS needs no call into the workers.
+ */
+#ifndef OCM_DIRECTORY_H
+#define OCM_DIRECTORY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/steer.h"
+#include "lib/ocm.h"
+
+struct dir_room {
+	struct dir_room *next;		/* hash chain */
+	unsigned worker;		/* home */
+	bool ready;			/* the home has made it (not a CREATE in flight) */
+	bool password;
+	_Atomic uint32_t members;	/* written by the home worker */
+	uint8_t name_len;
+	char name[OCM_NAME_MAX + 1];
+};
+
+struct directory {
+	struct dir_room **buckets;
+	size_t mask, n;
+	uint32_t per_worker[STEER_MAX_WORKERS];	/* rooms homed on each */
+	uint64_t key[2];
+};
+
+int directory_init(struct directory *d);
+/* Frees every entry. */
+void directory_fini(struct directory *d);
+struct dir_room *directory_find(const struct directory *d, const char *name, size_t len);
+/* A new entry (not ready) homed on worker; NULL on allocation failure. */
+struct dir_room *directory_add(struct directory *d, const char *name, size_t len,
+    unsigned worker);
+void directory_remove(struct directory *d, struct dir_room *e);
+/* Entries in no particular order: for (e = directory_first(d); e; e =
+ * directory_next(d, e)). */
+struct dir_room *directory_first(const struct directory *d);
+struct dir_room *directory_next(const struct directory *d, const struct dir_room *e);
+
+#endif
