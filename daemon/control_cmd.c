@@ -282,6 +282,52 @@ named_counters(const char *const *names, const uint64_t *values, int n)
 	return o;
 }
 
+/* The upper bound, in us, of the bucket that holds quantile q. */
+static json_int_t
+latency_quantile(const uint64_t *h, uint64_t total, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)total + 0.5), seen = 0;
+
+	if (want == 0)
+		want = 1;
+	for (int i = 0; i < LATENCY_BUCKETS; i++) {
+		seen += h[i];
+		if (seen >= want)
+			return (json_int_t)1 << i;
+	}
+	return (json_int_t)1 << (LATENCY_BUCKETS - 1);
+}
+
+/*
+ * Time from a datagram's arrival to the send of the copies and replies it
+ * caused, per record: {"count", "p50", "p90", "p99", "p999", "buckets":
+ * {"1": n, "2": n, ..., "+Inf": n}}, a bucket "L" counting records under L
+ * microseconds (and at least half of L, but for "1").  Quantiles are
+ * bucket bounds, so within a factor of two.
+ */
+static json_t *
+latency_json(const uint64_t *h)
+{
+	json_t *buckets = json_object();
+	uint64_t total = 0;
+	char le[24];
+
+	for (int i = 0; i < LATENCY_BUCKETS; i++) {
+		total += h[i];
+		if (i < LATENCY_BUCKETS - 1)
+			snprintf(le, sizeof(le), "%llu", 1ULL << i);
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		json_object_set_new(buckets, le, json_integer((json_int_t)h[i]));
+	}
+	if (total == 0)
+		return json_pack("{s:I, s:o}", "count", (json_int_t)0, "buckets", buckets);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "count", (json_int_t)total,
+	    "p50", latency_quantile(h, total, 0.50), "p90", latency_quantile(h, total, 0.90),
+	    "p99", latency_quantile(h, total, 0.99), "p999", latency_quantile(h, total, 0.999),
+	    "buckets", buckets);
+}
+
 static int
 cmd_stats(struct cmd_ctx *x)
 {
@@ -315,9 +361,11 @@ cmd_stats(struct cmd_ctx *x)
 	    "members", (json_int_t)atomic_load_explicit(&srv->n_members, memory_order_relaxed),
 	    "online", (json_int_t)online, "peak_rooms", (json_int_t)peak_rooms,
 	    "peak_members", (json_int_t)peak_members);
-	if (x->result != NULL)
+	if (x->result != NULL) {
 		json_object_set_new(json_object_get(x->result, "handshakes"), "ok",
 		    json_integer((json_int_t)st.handshakes_ok));
+		json_object_set_new(x->result, "latency_us", latency_json(st.latency));
+	}
 	return 0;
 }
 

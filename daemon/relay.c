@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/steer.h"
@@ -40,6 +41,8 @@ struct tx_slot {
 	struct sockaddr_storage to;
 	socklen_t to_len;
 	int sock;
+	uint32_t n_recs;	/* records in it */
+	uint64_t arrival_ns;	/* when the oldest came in; 0: not from a datagram */
 	size_t len;
 	uint8_t buf[OCM_MAX_DATAGRAM];
 };
@@ -50,6 +53,7 @@ struct batch_buf {
 	struct member *m;
 	size_t len;
 	size_t n_recs;
+	uint64_t arrival_ns;	/* of the datagram that caused the oldest record */
 	uint8_t buf[OCM_MAX_DATAGRAM];
 };
 
@@ -67,6 +71,7 @@ struct relay {
 	uint8_t rx_buf[RX_BATCH][OCM_MAX_DATAGRAM + 1];	/* +1 shows oversize */
 	size_t n_tx;
 	struct tx_slot tx[TX_BATCH];
+	uint64_t arrival_ns;		/* of the datagrams being handled; 0 outside */
 	struct mmsghdr tx_msgs[TX_BATCH];
 	struct iovec tx_iov[TX_BATCH];
 	uint8_t pt[OCM_MAX_DATAGRAM];	/* plaintext being built */
@@ -99,6 +104,29 @@ static const uint8_t host_gone_reasons[] = {
 };
 
 /* Output. */
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Bucket 0: under 1 us; bucket i: [2^(i-1), 2^i) us; the last: the rest. */
+static unsigned
+latency_bucket(uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	unsigned b = 0;
+
+	while (us > 0 && b < LATENCY_BUCKETS - 1) {
+		us >>= 1;
+		b++;
+	}
+	return b;
+}
 
 /* Sends the sealed datagrams queued so far. */
 static void
@@ -134,8 +162,13 @@ tx_flush(struct relay *r)
 				k++;
 				continue;
 			}
-			for (int q = 0; q < n; q++)
+			uint64_t now = mono_ns();
+			for (int q = 0; q < n; q++) {
+				const struct tx_slot *s = &r->tx[k + (size_t)q];
 				st->bytes_out += r->tx_msgs[k + (size_t)q].msg_len;
+				if (s->arrival_ns != 0)
+					st->latency[latency_bucket(now - s->arrival_ns)] += s->n_recs;
+			}
 			st->datagrams_out += (uint64_t)n;
 			k += (size_t)n;
 		}
@@ -146,7 +179,8 @@ tx_flush(struct relay *r)
 
 /* Seals pt for m into the send queue. */
 static void
-seal_one(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
+seal_one(struct relay *r, struct member *m, const uint8_t *pt, size_t len,
+    uint32_t n_recs, uint64_t arrival_ns)
 {
 	struct room *room = m->room;
 
@@ -165,6 +199,8 @@ seal_one(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 	memcpy(&s->to, &m->udp, m->udp_len);
 	s->to_len = m->udp_len;
 	s->sock = m->udp_sock;
+	s->n_recs = n_recs;
+	s->arrival_ns = arrival_ns;
 	s->len = (size_t)n;
 	r->n_tx++;
 }
@@ -175,9 +211,9 @@ static void
 batch_seal(struct relay *r, struct batch_buf *b)
 {
 	if (b->n_recs == 1)
-		seal_one(r, b->m, b->buf + 3, b->len - 3);
+		seal_one(r, b->m, b->buf + 3, b->len - 3, 1, b->arrival_ns);
 	else if (b->n_recs > 1)
-		seal_one(r, b->m, b->buf, b->len);
+		seal_one(r, b->m, b->buf, b->len, (uint32_t)b->n_recs, b->arrival_ns);
 	b->len = 1;
 	b->n_recs = 0;
 }
@@ -234,7 +270,7 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 	if (len + 3 > cap) {
 		/* Too big to share a datagram: keep its place in the order. */
 		batch_release(r, m);
-		seal_one(r, m, pt, len);
+		seal_one(r, m, pt, len, 1, r->arrival_ns);
 		return;
 	}
 	if (m->batch == 0) {
@@ -250,6 +286,8 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 	b = &r->batches[m->batch - 1];
 	if (b->len + 2 + len > cap)
 		batch_seal(r, b);
+	if (b->n_recs == 0)
+		b->arrival_ns = r->arrival_ns;
 	b->buf[b->len] = (uint8_t)(len >> 8);
 	b->buf[b->len + 1] = (uint8_t)len;
 	memcpy(b->buf + b->len + 2, pt, len);
@@ -646,6 +684,7 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 		if (n <= 0)
 			break;
 		ev_now_update(r->w->loop);
+		r->arrival_ns = mono_ns();
 		for (int i = 0; i < n; i++) {
 			size_t len = r->rx_msgs[i].msg_len;
 			st->datagrams_in++;
@@ -665,6 +704,7 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 	 * batches): what arrived together leaves together, and nothing waits
 	 * for more. */
 	batches_flush(r);
+	r->arrival_ns = 0;
 }
 
 /* Sockets. */

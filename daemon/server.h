@@ -47,6 +47,12 @@ enum handshake_fail {
 extern const char *const drop_reason_names[DROP_MAX_];
 extern const char *const handshake_fail_names[HS_FAIL_MAX_];
 
+/* The arrival-to-send histogram: bucket 0 is under 1 us, bucket i holds
+ * [2^(i-1), 2^i) us, the last everything from 2^20 us (about 1 s) on. */
+#define LATENCY_BUCKETS	22
+
+/* Nothing but uint64_t fields: server_counters() adds them up as an
+ * array. */
 struct counters {
 	uint64_t handshakes_ok;
 	uint64_t handshakes_failed[HS_FAIL_MAX_];
@@ -60,6 +66,7 @@ struct counters {
 	uint64_t tokens_expired;
 	uint64_t members_timed_out;
 	uint64_t handoffs;		/* CREATE/JOIN passed to a room's home */
+	uint64_t latency[LATENCY_BUCKETS];	/* records, by arrival-to-send time */
 };
 
 #define SERVER_MAX_SOCKETS	CONFIG_MAX_LISTEN
