@@ -204,16 +204,19 @@ handoff_admit(struct mail *mail, void *owner)
 		    &m, &h->why);
 	OPENSSL_cleanse(h->req.password, sizeof(h->req.password));
 	if (h->code == TCRP_CODE_OK) {
-		if (h->req.operation == TCRP_OP_CREATE_ROOM)
-			m->room->data = h->dir;
 		h->password = m->room->has_password;
 		registry_member_keys(m, &h->keys);
 		if (serve_session_complete(&w->cfg, m, h->udp_port, &h->complete,
 		    &h->complete_len) < 0) {
+			/* A new room closes with no room_gone (it has no
+			 * directory entry yet): the failed reply removes the
+			 * entry, once. */
 			relay_member_remove(w->relay, m, 0);
 			h->code = TCRP_CODE_INTERNAL;
 			h->why = "internal error";
 		} else {
+			if (h->req.operation == TCRP_OP_CREATE_ROOM)
+				m->room->data = h->dir;
 			relay_member_added(w->relay, m);
 			worker_members_changed(w, m->room);
 		}
