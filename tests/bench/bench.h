@@ -12,6 +12,8 @@
  *   bench_pool.c      members of ocmd: parallel TLS joins, sealed
  *                     datagrams in and out, keepalive, leave
  *   bench_relay.c     relay mode: the load loop, in-flight table, loss
+ *   bench_lean.c      relay --lean: pre-sealed rings, copies counted in
+ *                     total, latency from sampled messages
  *   bench_baseline.c  the plain UDP fan-out relay and its client side
  *   bench_join.c      join mode, against ocmd and a raw TLS server
  *   bench_tls.c       that raw TLS 1.3 server (an in-process thread)
@@ -56,6 +58,7 @@ struct bench_opts {
 	double rate;		/* > 0: fixed rate, msgs/s over all senders */
 	double loss_timeout_s;	/* a message not complete by then is lost */
 	bool baseline;
+	bool lean;		/* relay: the lean load loop (bench_lean.c) */
 	bool json;
 	const char *known_servers;
 	unsigned concurrency;	/* 0: the mode's default */
@@ -104,6 +107,43 @@ void hist_reset(struct hist *h);
 void hist_merge(struct hist *into, const struct hist *from);
 /* The value at quantile q (0..1), bucket midpoint, at most max; 0 if empty. */
 uint64_t hist_quantile(const struct hist *h, double q);
+
+/*
+ * The numbers that relay texts carry, as 16 lowercase hex digits (a text
+ * must be printable).  Inline: the normal load loop decodes three per copy.
+ */
+static inline void
+hex16_put(uint8_t *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 15; i >= 0; i--) {
+		p[i] = (uint8_t)digits[v & 15];
+		v >>= 4;
+	}
+}
+
+/* False unless all 16 bytes are such digits. */
+static inline bool
+hex16_get(const uint8_t *p, uint64_t *v)
+{
+	/* Digit value + 1; 0 for anything else. */
+	static const uint8_t value[256] = {
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+		['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+		['e'] = 15, ['f'] = 16,
+	};
+	uint64_t x = 0;
+
+	for (int i = 0; i < 16; i++) {
+		uint8_t d = value[p[i]];
+		if (d == 0)
+			return false;
+		x = (x << 4) | (uint64_t)(d - 1);
+	}
+	*v = x;
+	return true;
+}
 
 /* /proc readers: VmRSS in KiB, user + system CPU in ns; -1 on failure. */
 long proc_rss_kib(pid_t pid);
@@ -171,6 +211,7 @@ double report_get(const struct report *r, size_t col, const char *key);
 void report_ratio(struct report *r, const char *key, const char *label, double v);
 void report_param(struct report *r, const char *key, double v);
 void report_param_str(struct report *r, const char *key, const char *v);
+void report_param_bool(struct report *r, const char *key, bool v);
 void report_print(struct report *r, bool json);
 void report_free(struct report *r);
 
@@ -252,6 +293,12 @@ void pool_keepalive(struct pool *p, uint64_t now);
 /* Everyone sends LEAVE; the answers are read for a moment. */
 void pool_leave(struct pool *p);
 void pool_free(struct pool *p);
+/* Lean receive: CHAT records go to the chat callback after a bounds check
+ * in place, without msg_parse(); other records take the usual path. */
+void pool_set_lean(struct pool *p, bool lean);
+/* Member i, for a load loop that seals its own datagrams; it must keep
+ * u.tx_counter and last_tx_ns up to date as pool_queue_chat() does. */
+struct member_sess *pool_member(struct pool *p, size_t i);
 size_t pool_size(const struct pool *p);
 size_t pool_sockets(const struct pool *p);
 size_t pool_rooms(const struct pool *p);
@@ -262,6 +309,23 @@ uint64_t pool_datagrams(const struct pool *p);
 
 /* The modes. */
 int relay_main(const struct bench_opts *o);
+
+/* Counters of a relay load loop at the start and at the end of the
+ * measured interval. */
+struct snap {
+	uint64_t t, copies, sent, datagrams, bench_cpu, idle;
+	int64_t server_cpu;
+};
+
+/* What every relay load loop reports alike from its two snapshots: the
+ * rates and the CPU figures; t_start and others0, others1 for
+ * other_cpu_pct. */
+void relay_report_interval(struct report *rep, size_t c, const struct snap *s0,
+    const struct snap *s1, uint64_t t_start, int64_t others0, int64_t others1);
+void relay_report_latency(struct report *rep, size_t c, const struct hist *lat);
+/* relay --lean against ocmd (bench_lean.c): one column of rep.  Returns 0
+ * or -1 with a message on stderr. */
+int lean_target(const struct bench_opts *o, struct report *rep);
 int join_main(const struct bench_opts *o);
 int idle_main(const struct bench_opts *o);
 

@@ -61,6 +61,7 @@ struct pool {
 	uint64_t rejected, closed, drops, now, last_tick;
 	uint64_t keepalive_ns;		/* as ocmd announced it */
 	bool told_rejected;
+	bool lean;			/* CHAT records without msg_parse() */
 	pool_chat_fn *on_chat;
 	void *chat_arg;
 };
@@ -360,6 +361,45 @@ pool_plaintext(struct pool *p, size_t i, const uint8_t *pt, size_t len)
 		pool_record(p, i, rec, rec_len);
 }
 
+/*
+ * The lean walk of relay --lean: a CHAT record is bounds-checked where it
+ * lies and its text handed over, without msg_parse() of the BATCH and
+ * then of each record again.  Anything else (PONG, NOTICE, CLOSED, a
+ * malformed record) takes the usual path, which parses and counts drops.
+ * A BATCH cut short yields the records before the cut.
+ */
+static void
+pool_lean_record(struct pool *p, size_t i, const uint8_t *rec, size_t len)
+{
+	size_t name_len = len >= 2 ? rec[1] : 0;
+
+	if (len < 3 || rec[0] != MSG_S_CHAT || name_len == 0 || len - 2 <= name_len) {
+		pool_record(p, i, rec, len);
+		return;
+	}
+	p->on_chat(p->chat_arg, i, rec + 2 + name_len, len - 2 - name_len, p->now);
+}
+
+static void
+pool_lean_plaintext(struct pool *p, size_t i, const uint8_t *pt, size_t len)
+{
+	size_t off = 1;
+
+	if (len == 0 || pt[0] != MSG_S_BATCH) {
+		pool_lean_record(p, i, pt, len);
+		return;
+	}
+	while (off < len) {
+		size_t n = len - off >= 2 ? (size_t)pt[off] << 8 | pt[off + 1] : 0;
+		if (n == 0 || len - off - 2 < n) {
+			p->drops++;
+			return;
+		}
+		pool_lean_record(p, i, pt + off + 2, n);
+		off += 2 + n;
+	}
+}
+
 static void
 pool_datagram(void *arg, uint8_t *buf, size_t len, uint64_t now)
 {
@@ -377,7 +417,10 @@ pool_datagram(void *arg, uint8_t *buf, size_t len, uint64_t now)
 		return;
 	}
 	replay_update(&m->u.replay, h.counter);
-	pool_plaintext(p, (size_t)(m - p->m), pt, pt_len);
+	if (p->lean)
+		pool_lean_plaintext(p, (size_t)(m - p->m), pt, pt_len);
+	else
+		pool_plaintext(p, (size_t)(m - p->m), pt, pt_len);
 }
 
 /* Public side. */
@@ -503,6 +546,18 @@ pool_set_chat(struct pool *p, pool_chat_fn *fn, void *arg)
 {
 	p->on_chat = fn;
 	p->chat_arg = arg;
+}
+
+void
+pool_set_lean(struct pool *p, bool lean)
+{
+	p->lean = lean && p->on_chat != NULL;
+}
+
+struct member_sess *
+pool_member(struct pool *p, size_t i)
+{
+	return &p->m[i];
 }
 
 int

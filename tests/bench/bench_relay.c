@@ -11,6 +11,9 @@
  * wait on epoll, open what arrived, count it, sweep out what timed out.
  * A message is in flight until all (members - 1) copies have arrived, or
  * it is declared lost after --loss-timeout.
+ *
+ * With --lean, bench_lean.c drives ocmd instead, with a cheaper loop;
+ * both report through the field table here.
  */
 #include "tests/bench/bench.h"
 
@@ -26,12 +29,6 @@ struct flight {
 	uint64_t seq;
 	uint64_t sent_ns;
 	uint32_t left;		/* copies still to come; 0: done */
-};
-
-/* Counters at the start and at the end of the measured interval. */
-struct snap {
-	uint64_t t, copies, sent, datagrams, bench_cpu, idle;
-	int64_t server_cpu;
 };
 
 struct relay_run;
@@ -75,39 +72,6 @@ struct relay_run {
 /* The text. */
 
 static void
-put_hex(uint8_t *p, uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 15; i >= 0; i--) {
-		p[i] = (uint8_t)digits[v & 15];
-		v >>= 4;
-	}
-}
-
-/* Digit value + 1; 0 for anything else. */
-static const uint8_t hex_value[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
-	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
-	['e'] = 15, ['f'] = 16,
-};
-
-static bool
-get_hex(const uint8_t *p, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (int i = 0; i < 16; i++) {
-		uint8_t d = hex_value[p[i]];
-		if (d == 0)
-			return false;
-		x = (x << 4) | (uint64_t)(d - 1);
-	}
-	*v = x;
-	return true;
-}
-
-static void
 text_init(struct relay_run *r)
 {
 	for (size_t i = TEXT_HEAD; i < r->o->size; i++)
@@ -117,9 +81,9 @@ text_init(struct relay_run *r)
 static const uint8_t *
 text_for(struct relay_run *r, size_t sender, uint64_t seq, uint64_t ts)
 {
-	put_hex(r->text, sender);
-	put_hex(r->text + 16, seq);
-	put_hex(r->text + 32, ts);
+	hex16_put(r->text, sender);
+	hex16_put(r->text + 16, seq);
+	hex16_put(r->text + 32, ts);
 	return r->text;
 }
 
@@ -154,8 +118,8 @@ relay_on_text(void *arg, size_t to, const uint8_t *text, size_t len, uint64_t no
 	struct relay_run *r = arg;
 	uint64_t sender, seq, ts;
 
-	if (len < TEXT_HEAD || !get_hex(text, &sender) || !get_hex(text + 16, &seq) ||
-	    !get_hex(text + 32, &ts)) {
+	if (len < TEXT_HEAD || !hex16_get(text, &sender) || !hex16_get(text + 16, &seq) ||
+	    !hex16_get(text + 32, &ts)) {
 		r->corrupt++;
 		return;
 	}
@@ -528,22 +492,50 @@ static const struct field relay_fields[] = {
 	{ "other_cpu_pct", "other processes' CPU (%)", 1 },
 };
 
+void
+relay_report_interval(struct report *rep, size_t c, const struct snap *s0,
+    const struct snap *s1, uint64_t t_start, int64_t others0, int64_t others1)
+{
+	double secs = (double)(s1->t - s0->t) / (double)NS_PER_S;
+	uint64_t copies = s1->copies - s0->copies;
+	uint64_t dgrams = s1->datagrams - s0->datagrams;
+
+	report_set(rep, c, "copies_per_s", (double)copies / secs);
+	report_set(rep, c, "msgs_per_s", (double)(s1->sent - s0->sent) / secs);
+	report_set(rep, c, "datagrams_per_s", (double)dgrams / secs);
+	report_set(rep, c, "copies_per_datagram", dgrams ? (double)copies / (double)dgrams : 0);
+	report_set(rep, c, "bench_cpu_pct", 100.0 * (double)(s1->bench_cpu - s0->bench_cpu) /
+	    (double)(s1->t - s0->t));
+	report_set(rep, c, "bench_idle_pct", 100.0 * (double)(s1->idle - s0->idle) /
+	    (double)(s1->t - s0->t));
+	if (s0->server_cpu >= 0 && s1->server_cpu >= 0) {
+		double server_ns = (double)(s1->server_cpu - s0->server_cpu);
+		report_set(rep, c, "server_cpu_pct", 100.0 * server_ns / (double)(s1->t - s0->t));
+		/* What a copy costs the server, whoever sets the pace. */
+		if (copies > 0)
+			report_set(rep, c, "server_ns_per_copy", server_ns / (double)copies);
+	}
+	if (others0 >= 0 && others1 >= 0)
+		report_set(rep, c, "other_cpu_pct", others1 < others0 ? 0 :
+		    100.0 * (double)(others1 - others0) / (double)(s1->t - t_start));
+}
+
+void
+relay_report_latency(struct report *rep, size_t c, const struct hist *lat)
+{
+	report_set(rep, c, "latency_p50_us", (double)hist_quantile(lat, 0.50) / 1e3);
+	report_set(rep, c, "latency_p99_us", (double)hist_quantile(lat, 0.99) / 1e3);
+	report_set(rep, c, "latency_p999_us", (double)hist_quantile(lat, 0.999) / 1e3);
+	report_set(rep, c, "latency_max_us", (double)lat->max / 1e3);
+}
+
 static void
 relay_results(struct relay_run *r, struct report *rep, size_t c)
 {
-	double secs = (double)(r->s1.t - r->s0.t) / (double)NS_PER_S;
-	uint64_t copies = r->s1.copies - r->s0.copies;
-	uint64_t dgrams = r->s1.datagrams - r->s0.datagrams;
 	uint64_t expected = r->next_seq * r->copies_per_msg;
 
-	report_set(rep, c, "copies_per_s", (double)copies / secs);
-	report_set(rep, c, "msgs_per_s", (double)(r->s1.sent - r->s0.sent) / secs);
-	report_set(rep, c, "latency_p50_us", (double)hist_quantile(&r->lat, 0.50) / 1e3);
-	report_set(rep, c, "latency_p99_us", (double)hist_quantile(&r->lat, 0.99) / 1e3);
-	report_set(rep, c, "latency_p999_us", (double)hist_quantile(&r->lat, 0.999) / 1e3);
-	report_set(rep, c, "latency_max_us", (double)r->lat.max / 1e3);
-	report_set(rep, c, "datagrams_per_s", (double)dgrams / secs);
-	report_set(rep, c, "copies_per_datagram", dgrams ? (double)copies / (double)dgrams : 0);
+	relay_report_interval(rep, c, &r->s0, &r->s1, r->t_start, r->others0, r->others1);
+	relay_report_latency(rep, c, &r->lat);
 	report_set(rep, c, "msgs_sent", (double)r->next_seq);
 	report_set(rep, c, "copies_delivered", (double)r->copies);
 	report_set(rep, c, "lost_msgs", (double)r->lost_msgs);
@@ -556,21 +548,6 @@ relay_results(struct relay_run *r, struct report *rep, size_t c)
 	report_set(rep, c, "rejected", (double)r->ops->rejected(r));
 	report_set(rep, c, "throttled", (double)r->throttled);
 	report_set(rep, c, "sockets", (double)r->ops->sockets(r));
-	report_set(rep, c, "bench_cpu_pct", 100.0 * (double)(r->s1.bench_cpu - r->s0.bench_cpu) /
-	    (double)(r->s1.t - r->s0.t));
-	report_set(rep, c, "bench_idle_pct", 100.0 * (double)(r->s1.idle - r->s0.idle) /
-	    (double)(r->s1.t - r->s0.t));
-	if (r->s0.server_cpu >= 0 && r->s1.server_cpu >= 0) {
-		double server_ns = (double)(r->s1.server_cpu - r->s0.server_cpu);
-		report_set(rep, c, "server_cpu_pct", 100.0 * server_ns /
-		    (double)(r->s1.t - r->s0.t));
-		/* What a copy costs the server, whoever sets the pace. */
-		if (copies > 0)
-			report_set(rep, c, "server_ns_per_copy", server_ns / (double)copies);
-	}
-	if (r->others0 >= 0 && r->others1 >= 0)
-		report_set(rep, c, "other_cpu_pct", r->others1 < r->others0 ? 0 :
-		    100.0 * (double)(r->others1 - r->others0) / (double)(r->s1.t - r->t_start));
 }
 
 /* One target: set up, run, report, tear down.  Returns 0 or -1. */
@@ -606,8 +583,9 @@ relay_title(const struct bench_opts *o, struct report *rep)
 		snprintf(load, sizeof(load), "closed loop, window %u", o->window ? o->window : 1024);
 	snprintf(rep->title, sizeof(rep->title),
 	    "%u room%s of %u members, %u sender%s each, %zu-byte texts, %s, %.1f s after "
-	    "%.1f s warm-up", o->rooms, o->rooms == 1 ? "" : "s", o->members, o->senders,
-	    o->senders == 1 ? "" : "s", o->size, load, o->duration_s, o->warmup_s);
+	    "%.1f s warm-up%s", o->rooms, o->rooms == 1 ? "" : "s", o->members, o->senders,
+	    o->senders == 1 ? "" : "s", o->size, load, o->duration_s, o->warmup_s,
+	    o->lean ? ", lean" : "");
 	report_param(rep, "rooms", o->rooms);
 	report_param(rep, "members", o->members);
 	report_param(rep, "senders", o->senders);
@@ -619,6 +597,8 @@ relay_title(const struct bench_opts *o, struct report *rep)
 	report_param(rep, "loss_timeout_s", o->loss_timeout_s);
 	report_param_str(rep, "server", o->host);
 	report_param(rep, "port", o->port);
+	if (o->lean)
+		report_param_bool(rep, "lean", true);
 }
 
 int
@@ -629,7 +609,7 @@ relay_main(const struct bench_opts *o)
 
 	report_init(&rep, "relay", relay_fields, sizeof(relay_fields) / sizeof(relay_fields[0]));
 	relay_title(o, &rep);
-	rc = relay_target(o, &rep, &ocmd_ops);
+	rc = o->lean ? lean_target(o, &rep) : relay_target(o, &rep, &ocmd_ops);
 	if (rc == 0 && o->baseline)
 		rc = relay_target(o, &rep, &baseline_ops);
 	if (rc == 0 && rep.n_cols == 2) {

@@ -83,6 +83,12 @@ report_param_str(struct report *r, const char *key, const char *v)
 	json_object_set_new(r->params, key, json_string(v));
 }
 
+void
+report_param_bool(struct report *r, const char *key, bool v)
+{
+	json_object_set_new(r->params, key, json_boolean(v));
+}
+
 static json_t *
 json_value(double v, int decimals)
 {

@@ -2,8 +2,8 @@
  * ocm-bench.c: the command line of ocm-bench (see ocm-bench(1)): parses
  * the options, fills in each mode's defaults, checks that the target is
  * on loopback, sets up a throwaway known_servers file unless one is
- * given, and runs relay, join or idle mode (bench_relay.c, bench_join.c,
- * bench_idle.c).
+ * given, and runs relay, join or idle mode (bench_relay.c, or with --lean
+ * bench_lean.c; bench_join.c, bench_idle.c).
  */
 #include "tests/bench/bench.h"
 
@@ -26,7 +26,7 @@
 enum {
 	OPT_ROOMS = 256, OPT_MEMBERS, OPT_SENDERS, OPT_SIZE, OPT_DURATION, OPT_WARMUP,
 	OPT_WINDOW, OPT_RATE, OPT_BASELINE, OPT_JSON, OPT_KNOWN_SERVERS, OPT_CONCURRENCY,
-	OPT_COUNT, OPT_PID, OPT_SERVER_CPU, OPT_SOCKETS, OPT_LOSS_TIMEOUT,
+	OPT_COUNT, OPT_PID, OPT_SERVER_CPU, OPT_SOCKETS, OPT_LOSS_TIMEOUT, OPT_LEAN,
 };
 
 #define TEXT_MIN	48	/* the sender, sequence and timestamp it carries */
@@ -38,9 +38,9 @@ usage(void)
 {
 	printf("usage: ocm-bench relay|join|idle [-s HOST] [-p PORT] [--rooms N] [--members N]\n"
 	    "                 [--senders N] [--size BYTES] [--duration S] [--warmup S]\n"
-	    "                 [--window N] [--rate N] [--loss-timeout S] [--baseline] [--json]\n"
-	    "                 [--known-servers FILE] [--concurrency N] [--count N] [--pid PID]\n"
-	    "                 [--server-cpu N] [--sockets N]\n"
+	    "                 [--window N] [--rate N] [--loss-timeout S] [--baseline] [--lean]\n"
+	    "                 [--json] [--known-servers FILE] [--concurrency N] [--count N]\n"
+	    "                 [--pid PID] [--server-cpu N] [--sockets N]\n"
 	    "Benchmark an ocmd on loopback over the real protocol.\n\n"
 	    "Modes:\n"
 	    "  relay   rooms of members chatting: delivered copies/s, msgs/s, loss, latency\n"
@@ -60,6 +60,8 @@ usage(void)
 	    "      --rate N            relay: fixed rate, messages a second over all senders\n"
 	    "      --loss-timeout S    relay: a message incomplete after S is lost (default 1)\n"
 	    "      --baseline          relay: also run a plain UDP relay, print the ratio\n"
+	    "      --lean              relay: a cheaper load loop (datagrams sealed ahead,\n"
+	    "                          copies counted in total, latency of sampled messages)\n"
 	    "      --json              print one JSON object instead of a table\n"
 	    "      --known-servers F   pin ocmd's key in F (default: a temporary file)\n"
 	    "      --concurrency N     join: clients in parallel (default 1);\n"
@@ -186,6 +188,7 @@ set_option(struct bench_opts *o, int opt, const char *arg)
 	case OPT_LOSS_TIMEOUT:
 		return parse_real("--loss-timeout", arg, 0.001, 60, &o->loss_timeout_s);
 	case OPT_BASELINE: o->baseline = true; return 0;
+	case OPT_LEAN: o->lean = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_KNOWN_SERVERS: o->known_servers = arg; return 0;
 	default: return -1;	/* getopt_long has said what is wrong */
@@ -205,6 +208,7 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "loss-timeout", required_argument, NULL, OPT_LOSS_TIMEOUT },
 	{ "baseline", no_argument, NULL, OPT_BASELINE },
+	{ "lean", no_argument, NULL, OPT_LEAN },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "known-servers", required_argument, NULL, OPT_KNOWN_SERVERS },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
@@ -306,6 +310,17 @@ check_idle(struct bench_opts *o)
 static int
 check_mode(struct bench_opts *o)
 {
+	if (o->lean && o->mode != MODE_RELAY) {
+		usage_error("--lean is for relay mode");
+		return -1;
+	}
+	if (o->lean && o->baseline) {
+		/* The baseline's client side is the normal loop's: a ratio
+		 * between the two loops would compare the load generators. */
+		usage_error("--lean and --baseline do not go together: run --baseline without "
+		    "--lean");
+		return -1;
+	}
 	if (o->mode == MODE_IDLE)
 		return check_idle(o);
 	if (o->members == 0)
