@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #define EV_BATCH	64
+#define EV_LOAD_WINDOW_NS	(10 * 1000000ULL)	/* load is measured over 10 ms */
 
 struct ev_loop {
 	int epfd;
@@ -33,6 +34,11 @@ struct ev_loop {
 	void (*before_sleep)(void *);
 	void *before_sleep_arg;
 	void *data;
+	/* Load: the share of time spent outside epoll_wait, per window of
+	 * EV_LOAD_WINDOW_NS, smoothed over the last few windows. */
+	uint64_t woke_ns;		/* when epoll_wait last returned */
+	uint64_t window_ns, busy_ns;	/* the window's start, its busy time */
+	double load;
 	/* The batch being dispatched, so ev_io_stop() can drop its events. */
 	struct epoll_event events[EV_BATCH];
 	int n_events;
@@ -40,12 +46,18 @@ struct ev_loop {
 };
 
 static uint64_t
-clock_ms(void)
+clock_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+clock_ms(void)
+{
+	return clock_ns() / 1000000;
 }
 
 uint64_t
@@ -326,15 +338,44 @@ ev_signal_start(struct ev_loop *loop, const int *signals, size_t n,
 
 /* Dispatch. */
 
+/* The pass that ended at sleep_ns was busy since the previous wake-up. */
+static void
+load_account(struct ev_loop *loop, uint64_t sleep_ns, uint64_t woke_ns)
+{
+	if (loop->woke_ns != 0)
+		loop->busy_ns += sleep_ns - loop->woke_ns;
+	if (loop->woke_ns == 0 || woke_ns - sleep_ns >= EV_LOAD_WINDOW_NS) {
+		/* Asleep for a whole window (or never awake before): idle. */
+		loop->load = 0.0;
+		loop->window_ns = woke_ns;
+		loop->busy_ns = 0;
+	}
+	loop->woke_ns = woke_ns;
+	loop->now_ms = woke_ns / 1000000;
+	if (woke_ns - loop->window_ns < EV_LOAD_WINDOW_NS)
+		return;
+	double u = (double)loop->busy_ns / (double)(woke_ns - loop->window_ns);
+	loop->load = 0.5 * loop->load + 0.5 * (u > 1.0 ? 1.0 : u);
+	loop->window_ns = woke_ns;
+	loop->busy_ns = 0;
+}
+
+double
+ev_load(const struct ev_loop *loop)
+{
+	return loop->load;
+}
+
 int
 ev_run_once(struct ev_loop *loop, int timeout_ms)
 {
 	if (loop->before_sleep != NULL)
 		loop->before_sleep(loop->before_sleep_arg);
+	uint64_t sleep_ns = clock_ns();
 	int n = epoll_wait(loop->epfd, loop->events, EV_BATCH, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
-	loop->now_ms = clock_ms();
+	load_account(loop, sleep_ns, clock_ns());
 	loop->n_events = n;
 	for (loop->cursor = 0; loop->cursor < n;) {
 		struct epoll_event *ev = &loop->events[loop->cursor++];

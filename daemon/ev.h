@@ -74,6 +74,14 @@ uint64_t ev_now(const struct ev_loop *loop);
 /* Reads the clock again (for long passes). */
 uint64_t ev_now_update(struct ev_loop *loop);
 
+/*
+ * How busy the loop is: the share of time it spent outside epoll_wait,
+ * over the last few 10 ms windows (0: idle, 1: never sleeps).  Measured
+ * at wake-ups, so a loop asleep for long reads its old load until it
+ * wakes.
+ */
+double ev_load(const struct ev_loop *loop);
+
 /* Runs until ev_break().  Returns 0, or a negative errno if epoll fails. */
 int ev_run(struct ev_loop *loop);
 /* Makes ev_run return after the current pass. */

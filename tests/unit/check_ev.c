@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/ev.h"
@@ -231,6 +233,46 @@ START_TEST(signal_delivered_in_loop)
 }
 END_TEST
 
+/* A callback that keeps the loop busy: 2 ms of work per readiness of an
+ * eventfd that is always readable. */
+static void
+spin_cb(struct ev_io *io, uint32_t revents)
+{
+	struct timespec a, b;
+	(void)io;
+	(void)revents;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 2000000L);
+}
+
+START_TEST(load_tells_busy_from_idle)
+{
+	struct ev_loop *loop = ev_loop_new();
+	struct ev_io io;
+	int fd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	ck_assert_double_eq(ev_load(loop), 0.0);
+	/* Idle: passes that only sleep. */
+	for (int i = 0; i < 5; i++)
+		ev_run_once(loop, 15);
+	ck_assert_double_lt(ev_load(loop), 0.1);
+	/* Busy: every pass works 2 ms and sleeps not at all. */
+	ck_assert_int_eq(ev_io_start(loop, &io, fd, EPOLLIN, spin_cb), 0);
+	for (int i = 0; i < 40; i++)
+		ev_run_once(loop, 15);
+	ck_assert_double_gt(ev_load(loop), 0.8);
+	/* A sleep of a whole window makes it idle again at once. */
+	ev_io_stop(loop, &io);
+	ev_run_once(loop, 15);
+	ck_assert_double_eq(ev_load(loop), 0.0);
+	close(fd);
+	ev_loop_free(loop);
+}
+END_TEST
+
 static Suite *
 ev_suite(void)
 {
@@ -244,6 +286,7 @@ ev_suite(void)
 	tcase_add_test(tc, timer_beyond_one_revolution);
 	tcase_add_test(tc, io_stop_drops_pending_event);
 	tcase_add_test(tc, signal_delivered_in_loop);
+	tcase_add_test(tc, load_tells_busy_from_idle);
 	suite_add_tcase(s, tc);
 	return s;
 }
