@@ -2,14 +2,17 @@
 # bench-all.sh: every measurement of BENCHMARKS.md in one command.
 #
 #   make bench                     (from the build directory), or
-#   tests/bench/bench-all.sh [--ocmd PATH] [--bench PATH] [--out DIR]
-#                            [--port N] [--runs N] [--quick]
+#   tests/bench/bench-all.sh [--ocmd PATH] [--bench PATH] [--ctl PATH]
+#                            [--out DIR] [--port N] [--runs N] [--quick]
 #
 # Starts its own ocmd (pinned to CPU 0, with the configuration below, in
 # DIR), runs ocm-bench pinned to CPU 1: relay in the closed loop for
 # rooms of 2, 10 and 100 with the baseline, relay at half (and lower
 # fractions of) the closed loop's rate, joins against raw TLS, idle
-# memory with a fresh ocmd for every run.  Each configuration is run
+# memory with a fresh ocmd for every run.  Then the workers' runs, all
+# with ocm-bench --lean: one worker's ceiling (ocmd alone on CPU 0),
+# workers = 1 and workers = 2 sharing every CPU with the load generator,
+# and latency at fixed rates for both.  Each configuration is run
 # --runs times (default 3); a run is started only once the machine has
 # been 95 % idle for 3 s, and made again (twice at most) when other
 # processes took more than 5 % of a CPU during it.  Every run's JSON is
@@ -17,11 +20,12 @@
 # BENCHMARKS.md.  --quick makes every run short and small and does not
 # wait for a quiet machine: a smoke test of this script, not a
 # measurement.  Needs taskset (util-linux) and jq.
-# A full run takes about 25 minutes.
+# A full run takes about 35 minutes.
 set -eu
 
 OCMD=daemon/ocmd
 BENCH=tests/bench/ocm-bench
+CTL=ctl/ocmctl
 OUT=bench-results
 PORT=7611
 RUNS=3
@@ -35,6 +39,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--ocmd) OCMD=$2; shift ;;
 	--bench) BENCH=$2; shift ;;
+	--ctl) CTL=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--port) PORT=$2; shift ;;
 	--runs) RUNS=$2; shift ;;
@@ -49,11 +54,12 @@ for need in taskset:util-linux jq:jq; do
 	command -v "${need%:*}" > /dev/null ||
 		{ echo "bench-all.sh: needs ${need%:*}: apt-get install ${need#*:}" >&2; exit 1; }
 done
-for f in "$OCMD" "$BENCH"; do
+for f in "$OCMD" "$BENCH" "$CTL"; do
 	[ -x "$f" ] || { echo "bench-all.sh: $f is not an executable (build first, or see --help)" >&2; exit 1; }
 done
 OCMD=$(cd "$(dirname "$OCMD")" && pwd)/$(basename "$OCMD")
 BENCH=$(cd "$(dirname "$BENCH")" && pwd)/$(basename "$BENCH")
+CTL=$(cd "$(dirname "$CTL")" && pwd)/$(basename "$CTL")
 
 # ocmd on CPU 0, the load generator on CPU 1; one CPU shares.
 SCPU=0
@@ -79,19 +85,27 @@ fi
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-cat > "$OUT/ocmd.conf" <<EOF
-# bench-all.sh: the default configuration but for the flood limit and the
-# caps, which the load would otherwise hit.
+# write_conf WORKERS: the default configuration but for the flood limit
+# and the caps, which the load would otherwise hit.
+write_conf() {
+	cat > "$OUT/ocmd.conf" <<EOF
 [server]
 listen = 127.0.0.1:$PORT
 state_dir = $OUT/state
 control_socket = $OUT/control.sock
+workers = $1
 [limits]
 chat_rate = 100000
 max_members = 200000
 max_rooms = 100000
 max_members_per_room = 1000
 EOF
+}
+write_conf 1
+ALL_CPUS=0-$(($(nproc) - 1))
+OCPU=$SCPU	# where start_ocmd puts ocmd
+BCPU=$CCPU	# where run puts ocm-bench
+TAG=""
 
 OCMD_PID=""
 stop_ocmd() {
@@ -107,7 +121,7 @@ trap 'exit 130' INT TERM
 start_ocmd() {
 	rm -rf "$OUT/state"
 	mkdir -p "$OUT/state"
-	taskset -c "$SCPU" "$OCMD" -f -c "$OUT/ocmd.conf" 2> "$OUT/ocmd.log" &
+	taskset -c "$OCPU" "$OCMD" -f -c "$OUT/ocmd.conf" 2> "$OUT/ocmd.log" &
 	OCMD_PID=$!
 	n=0
 	until grep -q "ready; server fingerprint" "$OUT/ocmd.log"; do
@@ -144,7 +158,8 @@ run() {
 	shift
 	for try in 1 2 3; do
 		wait_quiet
-		if ! taskset -c "$CCPU" "$BENCH" "$@" -p "$PORT" --pid "$OCMD_PID" --json \
+		[ -z "$TAG" ] || before=$(handoffs)
+		if ! taskset -c "$BCPU" "$BENCH" "$@" -p "$PORT" --pid "$OCMD_PID" --json \
 		    > "$OUT/last.json" 2> "$OUT/last.err"; then
 			echo "bench-all.sh: ocm-bench $* failed:" >&2
 			cat "$OUT/last.err" >&2
@@ -154,8 +169,21 @@ run() {
 		awk "BEGIN { exit !($other <= 5) }" && break
 		echo "bench-all.sh: disturbed (other processes at $other %), again" >&2
 	done
-	cat "$OUT/last.json" >> "$file"
+	if [ -n "$TAG" ]; then
+		# The workers' runs: how ocmd ran, and the hand-offs beyond the
+		# joins that the run made (chat must make none).
+		after=$(handoffs)
+		jq -c --argjson tag "$TAG" --argjson extra "$((after - before - JOINS))" \
+		    '.params += $tag | .results.ocmd.extra_handoffs = $extra' "$OUT/last.json" \
+		    >> "$file"
+	else
+		cat "$OUT/last.json" >> "$file"
+	fi
 	echo "  $(jq -c '{mode, params: (.params | del(.server, .port, .pid))}' "$OUT/last.json")" >&2
+}
+
+handoffs() {
+	"$CTL" -s "$OUT/control.sock" --json stats | jq '.handoffs'
 }
 
 repeat() {
@@ -219,7 +247,69 @@ for k in $IDLE_SIZES; do
 	done
 done
 
+# Workers, with the lean load generator throughout.  TAG marks the runs
+# (workers, and whether ocmd had CPU 0 alone or shared every CPU with
+# ocm-bench); JOINS is what each run joins, to tell chat hand-offs apart.
+echo "workers: one worker alone on CPU $SCPU" >&2
+: > "$OUT/workers.jsonl"
+: > "$OUT/workers-latency.jsonl"
+start_ocmd
+# shellcheck disable=SC2086
+for shape in "100 2" "20 10" "2 100"; do
+	set -- $shape
+	JOINS=$(($1 * $2))
+	TAG='{"workers":1,"cpus":"alone"}'
+	repeat "$OUT/workers.jsonl" relay --rooms "$1" --members "$2" --lean \
+	    --server-cpu "$SCPU" $TIME
+done
+stop_ocmd
+OCPU=$ALL_CPUS
+BCPU=$ALL_CPUS
+for w in 1 2; do
+	echo "workers: workers = $w, sharing CPUs $ALL_CPUS with ocm-bench" >&2
+	write_conf "$w"
+	start_ocmd
+	# shellcheck disable=SC2086
+	for shape in "100 2" "20 10" "2 100"; do
+		set -- $shape
+		JOINS=$(($1 * $2))
+		TAG="{\"workers\":$w,\"cpus\":\"shared\"}"
+		repeat "$OUT/workers.jsonl" relay --rooms "$1" --members "$2" --lean $TIME
+	done
+	stop_ocmd
+done
+# Latency at fixed fractions of one worker's lean closed-loop rate.
+lean_rate() {
+	jq -s --argjson div "$1" '[.[] | select(.params.cpus == "alone" and
+	    .params.rooms == 20) | .results.ocmd.msgs_per_s] | sort |
+	    .[length / 2 | floor] / $div | floor' "$OUT/workers.jsonl"
+}
+for w in 1 2; do
+	if [ "$w" = 1 ]; then
+		OCPU=$SCPU BCPU=$CCPU cpus=alone
+	else
+		OCPU=$ALL_CPUS BCPU=$ALL_CPUS cpus=shared
+	fi
+	echo "workers: latency, workers = $w ($cpus)" >&2
+	write_conf "$w"
+	start_ocmd
+	# shellcheck disable=SC2086
+	for div in 16 8 4 2; do
+		JOINS=200
+		TAG="{\"workers\":$w,\"cpus\":\"$cpus\"}"
+		repeat "$OUT/workers-latency.jsonl" relay --rooms 20 --members 10 --lean \
+		    --rate "$(lean_rate "$div")" $TIME
+	done
+	stop_ocmd
+done
+TAG=""
+OCPU=$SCPU
+BCPU=$CCPU
+write_conf 1
+
 # The tables: medians over the runs of each configuration.
 jq -r -s -f "$(dirname "$0")/bench-tables.jq" "$OUT/relay.jsonl" "$OUT/latency.jsonl" \
-    "$OUT/join.jsonl" "$OUT/idle.jsonl" | tee "$OUT/tables.md"
+    "$OUT/join.jsonl" "$OUT/idle.jsonl" "$OUT/workers.jsonl" "$OUT/workers-latency.jsonl" \
+    > "$OUT/tables.md"
+cat "$OUT/tables.md"
 echo "bench-all.sh: runs in $OUT/*.jsonl, tables in $OUT/tables.md" >&2

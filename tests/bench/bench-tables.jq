@@ -15,7 +15,7 @@ def runs(col; k; f): "[" + ([.[] | .results[col][k] // empty | f] | join(" ")) +
 def ratio(k): [.[] | .ratios[k] // empty] | median;
 def row: "| " + join(" | ") + " |";
 
-(map(select(.mode == "relay" and .params.rate == 0)) |
+(map(select(.mode == "relay" and .params.rate == 0 and .params.workers == null)) |
 	group_by([.params.rooms, .params.members, .results.ocmd.sockets]) |
 	sort_by(.[0].params.members, -.[0].params.rooms, -.[0].results.ocmd.sockets) |
 	"## Relay, closed loop\n",
@@ -40,7 +40,7 @@ def row: "| " + join(" | ") + " |";
 	] | row),
 	""),
 
-(map(select(.mode == "relay" and .params.rate > 0)) |
+(map(select(.mode == "relay" and .params.rate > 0 and .params.workers == null)) |
 	group_by([.params.rooms, .params.members, .params.rate]) |
 	sort_by(-.[0].params.rooms, -.[0].params.rate) |
 	"## Relay at fixed rates\n",
@@ -88,4 +88,47 @@ def row: "| " + join(" | ") + " |";
 		(med("ocmd"; "rss_end_kib") | commas),
 		"**\(med("ocmd"; "rss_per_member_b") | commas)** \(runs("ocmd"; "rss_per_member_b"; commas))",
 		([.[] | .results.ocmd.closed] | add | tostring)
+	] | row),
+	""),
+
+(map(select(.params.workers != null and .params.rate == 0)) |
+	group_by([.params.members, .params.cpus != "alone", .params.workers]) |
+	"## Workers, closed loop (lean load generator)\n",
+	(["rooms × members", "workers", "CPUs", "copies/s [runs]", "msgs/s", "copies per datagram",
+	  "ocmd CPU %", "ocmd CPU per copy (ns)", "load gen. CPU %", "hand-offs beyond joins",
+	  "lost"] | row),
+	([range(11)] | map("---") | row),
+	(.[] | [
+		"\(.[0].params.rooms) × \(.[0].params.members)",
+		(.[0].params.workers | tostring),
+		(if .[0].params.cpus == "alone" then "ocmd alone on one" else "all, shared" end),
+		"**\(med("ocmd"; "copies_per_s") | commas)** \(runs("ocmd"; "copies_per_s"; commas))",
+		(med("ocmd"; "msgs_per_s") | commas),
+		(med("ocmd"; "copies_per_datagram") | dec(2)),
+		(med("ocmd"; "server_cpu_pct") | dec(0)),
+		(med("ocmd"; "server_ns_per_copy") | commas),
+		(med("ocmd"; "bench_cpu_pct") | dec(0)),
+		([.[] | .results.ocmd.extra_handoffs] | add | tostring),
+		([.[] | .results.ocmd.lost_copies] | add | tostring)
+	] | row),
+	""),
+
+(map(select(.params.workers != null and .params.rate > 0)) |
+	group_by([.params.workers, .params.rate]) |
+	"## Workers, latency at fixed rates, 20 rooms of 10 (lean load generator)\n",
+	(["workers", "CPUs", "rate (msgs/s)", "copies/s", "p50 (ms)", "p99 (ms) [runs]",
+	  "p99.9 (ms)", "copies per datagram", "ocmd CPU %", "load gen. CPU %", "lost"] | row),
+	([range(11)] | map("---") | row),
+	(.[] | [
+		(.[0].params.workers | tostring),
+		(if .[0].params.cpus == "alone" then "ocmd alone on one" else "all, shared" end),
+		(.[0].params.rate | commas),
+		(med("ocmd"; "copies_per_s") | commas),
+		(med("ocmd"; "latency_p50_us") | ms),
+		"**\(med("ocmd"; "latency_p99_us") | ms)** \(runs("ocmd"; "latency_p99_us"; ms))",
+		(med("ocmd"; "latency_p999_us") | ms),
+		(med("ocmd"; "copies_per_datagram") | dec(2)),
+		(med("ocmd"; "server_cpu_pct") | dec(0)),
+		(med("ocmd"; "bench_cpu_pct") | dec(0)),
+		([.[] | .results.ocmd.lost_copies] | add | tostring)
 	] | row))
