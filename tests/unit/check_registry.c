@@ -247,6 +247,45 @@ START_TEST(keys_install_contexts)
 }
 END_TEST
 
+/* Workers: several registries against one daemon-wide member count, and
+ * tokens chosen by the caller. */
+START_TEST(shared_member_count_and_given_tokens)
+{
+	struct registry_limits lim = { .max_rooms = 10, .max_members = 3,
+	    .max_members_per_room = 10 };
+	_Atomic size_t shared = 0;
+	struct registry *a = registry_new(&lim), *b = registry_new(&lim);
+	struct tcrp_request r;
+	struct member *m, *first;
+	const char *why;
+	const uint8_t *tok = (const uint8_t *)"00112233445566778899aabbccddeeff";
+
+	a->shared_members = b->shared_members = &shared;
+	r = req(1, "one", "alice", "");
+	ck_assert_int_eq(registry_create(a, &r, &ip4, tok, 1000, &first, &why), TCRP_CODE_OK);
+	ck_assert_mem_eq(first->token, tok, OCM_TOKEN_LEN);
+	r = req(2, "one", "bob", "");
+	/* The same token twice in one registry is refused, not shadowed. */
+	ck_assert_int_eq(registry_join(a, &r, &ip4, tok, 1000, &m, &why), TCRP_CODE_INTERNAL);
+	ck_assert_uint_eq(atomic_load(&shared), 1);
+	ck_assert_int_eq(registry_join(a, &r, &ip4, NULL, 1000, &m, &why), TCRP_CODE_OK);
+	r = req(1, "two", "carol", "");
+	ck_assert_int_eq(registry_create(b, &r, &ip4, NULL, 1000, &m, &why), TCRP_CODE_OK);
+	ck_assert_uint_eq(atomic_load(&shared), 3);
+	/* b has one member of its own, but the daemon has three. */
+	r = req(2, "two", "dave", "");
+	ck_assert_int_eq(registry_join(b, &r, &ip4, NULL, 1000, &m, &why),
+	    TCRP_CODE_SERVER_FULL);
+	ck_assert_uint_eq(atomic_load(&shared), 3);
+	registry_member_free(a, first->next);
+	ck_assert_uint_eq(atomic_load(&shared), 2);
+	ck_assert_int_eq(registry_join(b, &r, &ip4, NULL, 1000, &m, &why), TCRP_CODE_OK);
+	registry_free(a);
+	registry_free(b);
+	ck_assert_uint_eq(atomic_load(&shared), 0);
+}
+END_TEST
+
 static Suite *
 registry_suite(void)
 {
@@ -262,6 +301,7 @@ registry_suite(void)
 	tcase_add_test(tc, tables_grow_and_iterate);
 	tcase_add_test(tc, peer_ip_mapped_v4_equals_v4);
 	tcase_add_test(tc, keys_install_contexts);
+	tcase_add_test(tc, shared_member_count_and_given_tokens);
 	suite_add_tcase(s, tc);
 	return s;
 }
