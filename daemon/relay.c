@@ -696,7 +696,7 @@ misrouted(const struct relay *r, const uint8_t *token)
 /* Authenticates one datagram; returns its member, or NULL (dropped). */
 static struct member *
 authenticate(struct relay *r, uint8_t *buf, size_t len, const struct sockaddr *from,
-    uint8_t **pt, size_t *pt_len)
+    uint8_t **pt, size_t *pt_len, uint64_t *counter)
 {
 	struct dgram_header h;
 	struct peer_ip ip;
@@ -728,6 +728,7 @@ authenticate(struct relay *r, uint8_t *buf, size_t len, const struct sockaddr *f
 		return NULL;
 	}
 	replay_update(&m->replay, h.counter);
+	*counter = h.counter;
 	return m;
 }
 
@@ -738,19 +739,24 @@ relay_input(struct relay *r, int sock, uint8_t *buf, size_t len,
 	struct worker *w = r->w;
 	uint8_t *pt;
 	size_t pt_len;
+	uint64_t counter;
 	struct msg msg;
 
 	struct member *m = authenticate(r, buf, len, (const struct sockaddr *)from, &pt,
-	    &pt_len);
+	    &pt_len, &counter);
 	if (m == NULL)
 		return;
-	/* NAT rebinding: replies go where the newest authentic datagram came
-	 * from. */
 	if (from_len > sizeof(m->udp))
 		return;
-	memcpy(&m->udp, from, from_len);
-	m->udp_len = from_len;
-	m->udp_sock = sock;
+	/* NAT rebinding: replies go where the newest authentic datagram came
+	 * from, newest by its counter, not by its arrival, so that an old
+	 * datagram arriving late cannot point the member back to where it
+	 * was. */
+	if (counter == m->replay.top) {
+		memcpy(&m->udp, from, from_len);
+		m->udp_len = from_len;
+		m->udp_sock = sock;
+	}
 	m->last_seen_ms = ev_now(w->loop);
 	if (registry_member_online(w->reg, m)) {
 		log_info("'%s' is online in room '%s'", m->name, m->room->name);

@@ -13,6 +13,8 @@
  *   ping | who | leave | chat TEXT | send HEX     one sealed datagram
  *   resend | tamper                               the last datagram again, as is
  *                                                 or with a flipped tag bit
+ *   hold | release                                seal a PING now, send it later
+ *                                                 (an older counter, out of order)
  *   expect TYPE [MS]                              waits for an authenticated
  *                                                 datagram of TYPE; exit 1 if none
  *   quiet MS                                      exit 1 if any datagram arrives
@@ -54,6 +56,8 @@ struct peer {
 	struct tcrp_request req;
 	uint8_t last[OCM_MAX_DATAGRAM];
 	size_t last_len;
+	uint8_t held[OCM_MAX_DATAGRAM];	/* sealed by hold, sent by release */
+	size_t held_len;
 	const char *bind_addr;
 };
 
@@ -320,6 +324,33 @@ cmd_send(struct peer *p, char **argv)
 	size_t n = unhex(argv[0], pt, sizeof(pt));
 	send_sealed(p, pt, n);
 	return 0;
+}
+
+/* A PING sealed with the next counter but kept: sent by release after
+ * newer datagrams, it arrives out of order. */
+static int
+cmd_hold(struct peer *p, char **argv)
+{
+	uint8_t pt[1] = { MSG_C_PING };
+	(void)argv;
+
+	need_session(p);
+	long n = dgram_seal(p->u.tx, (const uint8_t *)p->u.room, p->u.room_len, p->u.token,
+	    p->u.tx_counter++, pt, 1, p->held, sizeof(p->held));
+	if (n < 0)
+		die("%s", "cannot seal");
+	p->held_len = (size_t)n;
+	return 0;
+}
+
+static int
+cmd_release(struct peer *p, char **argv)
+{
+	(void)argv;
+	need_session(p);
+	if (p->held_len == 0)
+		die("%s", "release without hold");
+	return send(p->u.fd, p->held, p->held_len, 0) < 0 ? 1 : 0;
 }
 
 static int
@@ -692,7 +723,8 @@ static const struct command commands[] = {
 	{ "bind", 1, 0, cmd_bind }, { "ping", 0, 0, cmd_ping },
 	{ "who", 0, 0, cmd_who }, { "leave", 0, 0, cmd_leave },
 	{ "chat", 1, 0, cmd_chat }, { "send", 1, 0, cmd_send },
-	{ "resend", 0, 0, cmd_resend }, { "tamper", 0, 0, cmd_tamper },
+	{ "resend", 0, 0, cmd_resend }, { "hold", 0, 0, cmd_hold },
+	{ "release", 0, 0, cmd_release }, { "tamper", 0, 0, cmd_tamper },
 	{ "expect", 1, 1, cmd_expect }, { "quiet", 1, 0, cmd_quiet },
 	{ "sleep", 1, 0, cmd_sleep }, { "ports", 1, 0, cmd_ports }, { "free-port", 0, 0, cmd_free_port },
 	{ "notify-listen", 2, 0, cmd_notify_listen }, { "udp-junk", 0, 0, cmd_udp_junk },
