@@ -29,6 +29,8 @@ int relay_bind(struct relay *r, const struct listen_addr *a, bool reuseport, cha
     size_t err_len);
 /* Adopts an already bound UDP socket (socket activation) instead. */
 int relay_add_socket(struct relay *r, int fd, const char *text);
+/* Has the relay a socket bound to this port (host order)? */
+bool relay_has_port(const struct relay *r, uint16_t port);
 void relay_free(struct relay *r);
 
 /* A member the registry just made: its token expires after timeout_s

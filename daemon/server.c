@@ -6,6 +6,7 @@
 #include "daemon/server.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +169,35 @@ workers_bind(struct server *srv, char *err, size_t err_len)
 }
 
 /*
+ * COMPLETE tells each client to send its datagrams to the port of the TCP
+ * listener it reached.  From one listen address that holds by
+ * construction; sockets passed by systemd (or TCP passed and UDP
+ * configured) may disagree, and every session would then fail.
+ */
+static int
+udp_ports_match(const struct server *srv, char *err, size_t err_len)
+{
+	for (size_t i = 0; i < srv->n_tcp; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		uint16_t port;
+
+		if (getsockname(srv->tcp[i].io.fd, (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+		if (!relay_has_port(srv->workers[0]->relay, port)) {
+			snprintf(err, err_len, "tcp %s: clients would be told to send their "
+			    "datagrams to UDP port %u, but no UDP socket is bound to it (make "
+			    "ocmd-udp.socket listen on the same port as ocmd-tcp.socket)",
+			    srv->tcp[i].text, port);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Sockets passed by systemd first; whatever kind it did not pass (TCP,
  * UDP, control) is bound from the configuration.  A UDP socket from
  * systemd belongs to systemd's user, so no worker socket of ours can join
@@ -187,6 +217,8 @@ server_sockets(struct server *srv, char *err, size_t err_len)
 	if (a.udp == 0 && workers_bind(srv, err, err_len) < 0)
 		return -1;
 	if (a.tcp == 0 && conn_listen_all(srv, err, err_len) < 0)
+		return -1;
+	if (udp_ports_match(srv, err, err_len) < 0)
 		return -1;
 	if (a.control == 0 && (srv->control = control_new(srv, err, err_len)) == NULL)
 		return -1;
