@@ -409,6 +409,10 @@ static void
 text_online(struct chat *c)
 {
 	text_event(c, "online in room '%s' as %s", c->u.room, c->u.user);
+	/* The server listed only some of the members (PROTOCOL.md 3.3). */
+	if (c->session->members_more)
+		text_event(c, "%zu members and more are in the room; /who lists everyone",
+		    c->session->n_members);
 	if (c->tty)
 		text_event(c, "/help lists the commands");
 }
@@ -540,6 +544,8 @@ json_online(struct chat *c)
 	json_object_set_new(ev, "user", json_string(c->u.user));
 	json_object_set_new(ev, "host", json_boolean(c->session->host));
 	json_object_set_new(ev, "members", members);
+	if (c->session->members_more)
+		json_object_set_new(ev, "members_more", json_true());
 	ev_emit(c, ev);
 }
 

@@ -464,13 +464,15 @@ password_get(const struct options *o, struct tcrp_request *req, enum password_so
 
 /* ---- Talking to the server ---------------------------------------------- */
 
-/* One TCRP exchange; the password is wiped whatever happens.  Returns 0
- * when the server answered (res->code says how) or an exit status. */
+/* One TCRP exchange (one per page of LIST_ROOMS, until the last); the
+ * password is wiped whatever happens.  Returns 0 when the server answered
+ * (res->code says how) or an exit status. */
 static int
 request_send(const struct options *o, struct tcrp_request *req, struct tcrp_result *res)
 {
 	char err[CLIENT_ERR_MAX];
-	int r = tcrp_call(&o->srv, req, res, err);
+	int r = req->operation == TCRP_OP_LIST_ROOMS ? tcrp_list_rooms(&o->srv, res, err) :
+	    tcrp_call(&o->srv, req, res, err);
 
 	OPENSSL_cleanse(req->password, sizeof(req->password));
 	req->password_len = 0;

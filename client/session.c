@@ -25,6 +25,7 @@
 
 #include "lib/log.h"
 #include "lib/tcrp.h"
+#include "lib/text.h"
 
 static void set_err(char *err, const char *fmt, ...) OCM_PRINTF(2, 3);
 
@@ -423,7 +424,7 @@ read_replies(SSL *ssl, const struct tcrp_request *req, struct tcrp_result *res, 
 	const uint8_t *p = tcrp_reader_payload(&rd);
 	size_t len = (size_t)rd.h.payload_len;
 	int r = req->operation == TCRP_OP_LIST_ROOMS ?
-	    tcrp_rooms_parse(p, len, &res->rooms, &res->n_rooms) :
+	    tcrp_rooms_parse(p, len, &res->rooms, &res->n_rooms, &res->rooms_more) :
 	    tcrp_session_parse(p, len, &res->session);
 	if (r < 0)
 		set_err(err, "malformed COMPLETE from the server: %s",
@@ -491,6 +492,79 @@ out:
 	return rc;
 }
 
+/* A page that moves the list on: every name after the one asked for, and
+ * some name when more are announced, so that asking again cannot loop. */
+static bool
+list_page_ok(const struct tcrp_result *page, const struct tcrp_request *req)
+{
+	if (page->rooms_more && page->n_rooms == 0)
+		return false;
+	for (size_t i = 0; i < page->n_rooms; i++)
+		if (name_cmp((const uint8_t *)page->rooms[i].name, strlen(page->rooms[i].name),
+		    (const uint8_t *)req->after, req->after_len) <= 0)
+			return false;
+	return true;
+}
+
+static bool
+list_append(struct tcrp_result *res, const struct tcrp_result *page)
+{
+	struct tcrp_room_info *rooms;
+
+	if (page->n_rooms == 0)
+		return true;
+	if (page->n_rooms > LIST_ROOMS_MAX - res->n_rooms)
+		return false;
+	rooms = realloc(res->rooms, (res->n_rooms + page->n_rooms) * sizeof(*rooms));
+	if (rooms == NULL)
+		return false;
+	memcpy(rooms + res->n_rooms, page->rooms, page->n_rooms * sizeof(*rooms));
+	res->rooms = rooms;
+	res->n_rooms += page->n_rooms;
+	return true;
+}
+
+int
+tcrp_list_rooms(const struct server_opts *o, struct tcrp_result *res,
+    char err[CLIENT_ERR_MAX])
+{
+	struct tcrp_request req = { .operation = TCRP_OP_LIST_ROOMS };
+	struct tcrp_result page;
+	unsigned pages = 1;
+
+	if (tcrp_call(o, &req, res, err) < 0)
+		return -1;
+	if (res->code == TCRP_CODE_OK && !list_page_ok(res, &req))
+		goto malformed;
+	while (res->code == TCRP_CODE_OK && res->rooms_more) {
+		const char *last = res->rooms[res->n_rooms - 1].name;
+		if (++pages > LIST_PAGES_MAX)
+			goto malformed;
+		req.after_len = (uint8_t)strlen(last);
+		memcpy(req.after, last, (size_t)req.after_len + 1);
+		if (tcrp_call(o, &req, &page, err) < 0)
+			goto fail;
+		if (page.code != TCRP_CODE_OK) {
+			/* The refusal of this page is the answer. */
+			tcrp_result_clear(res);
+			*res = page;
+			return 0;
+		}
+		bool ok = list_page_ok(&page, &req) && list_append(res, &page);
+		res->rooms_more = page.rooms_more;
+		tcrp_result_clear(&page);
+		if (!ok)
+			goto malformed;
+	}
+	return 0;
+malformed:
+	set_err(err, "malformed LIST_ROOMS from the server: pages out of name order, "
+	    "or more than %d pages or %d rooms", LIST_PAGES_MAX, LIST_ROOMS_MAX);
+fail:
+	tcrp_result_clear(res);
+	return -1;
+}
+
 int
 tls_read_message(SSL *ssl, struct tcrp_reader *rd, char err[CLIENT_ERR_MAX])
 {
@@ -506,6 +580,7 @@ tcrp_result_clear(struct tcrp_result *res)
 	free(res->rooms);
 	res->rooms = NULL;
 	res->n_rooms = 0;
+	res->rooms_more = false;
 }
 
 /* UDP. */

@@ -38,6 +38,7 @@ struct tcrp_result {
 	struct udp_keys keys;		/* CREATE/JOIN on OK */
 	struct tcrp_room_info *rooms;	/* LIST_ROOMS on OK (free()) */
 	size_t n_rooms;
+	bool rooms_more;		/* LIST_ROOMS: rooms after these exist */
 	char fingerprint[FINGERPRINT_LEN];
 	char server_addr[64];		/* numeric address actually connected */
 };
@@ -51,6 +52,22 @@ struct tcrp_result {
 int tcrp_call(const struct server_opts *o, const struct tcrp_request *req,
     struct tcrp_result *res, char err[CLIENT_ERR_MAX]);
 void tcrp_result_clear(struct tcrp_result *res);
+
+/* The most LIST_ROOMS pages, and rooms, tcrp_list_rooms() takes from one
+ * server: the rooms of the largest ocmd (max_rooms 1,000,000) in pages cut
+ * to about a hundred by long names. */
+#define LIST_PAGES_MAX	10000
+#define LIST_ROOMS_MAX	1000000
+
+/*
+ * LIST_ROOMS, every page: asks again after the last name listed while the
+ * server says more follow (PROTOCOL.md 3.3).  Returns as tcrp_call(), with
+ * all the rooms in res (or the error of the page that failed); a server
+ * that lists a name not after the one asked for, or more pages or rooms
+ * than the limits above, is a malformed reply.
+ */
+int tcrp_list_rooms(const struct server_opts *o, struct tcrp_result *res,
+    char err[CLIENT_ERR_MAX]);
 
 /* The TLS connection under tcrp_call(), for tools that speak TCRP
  * themselves (the test peer). */

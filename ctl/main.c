@@ -3,8 +3,9 @@
  * (DESIGN.md, "Control protocol and ocmctl").  It turns argv into one
  * request through the command table of lib/ctl.c, sends it, reads the one
  * reply line and hands the result to output.c.  The same table gives
- * --help, each command's usage, and --commands, which shell completion
- * reads, so ocmctl cannot drift from what ocmd dispatches.
+ * --help (read and write commands apart, as ocmd tells them apart), each
+ * command's usage, and --commands, which shell completion reads, so
+ * ocmctl cannot drift from what ocmd dispatches.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -112,11 +113,24 @@ command_synopsis(const struct ctl_command *c, char *buf, size_t len)
 		    arg_upper(&c->args[i], arg, sizeof(arg)));
 }
 
+/* The commands of one access, as --help lists them. */
 static void
-usage(void)
+usage_commands(enum ctl_access access, const char *what)
 {
 	char syn[256];
 
+	printf("\n%s commands, for %s:\n", what, ctl_access_who(access));
+	for (size_t i = 0; i < ctl_n_commands; i++) {
+		if (ctl_commands[i].access != access)
+			continue;
+		command_synopsis(&ctl_commands[i], syn, sizeof(syn));
+		printf("  %s\n        %s\n", syn, ctl_commands[i].summary);
+	}
+}
+
+static void
+usage(void)
+{
 	printf("usage: ocmctl [-s SOCKET] [-j|--json] COMMAND [ARGS]\n"
 	    "       ocmctl COMMAND --help\n"
 	    "Control a running ocmd through its control socket.\n\n"
@@ -125,12 +139,9 @@ usage(void)
 	    "  -j, --json           print the daemon's result as JSON\n"
 	    "  -h, --help           show this help and exit\n"
 	    "  -V, --version        show the version and exit\n"
-	    "      --commands       list the command names, one per line\n\n"
-	    "Commands:\n");
-	for (size_t i = 0; i < ctl_n_commands; i++) {
-		command_synopsis(&ctl_commands[i], syn, sizeof(syn));
-		printf("  %s\n        %s\n", syn, ctl_commands[i].summary);
-	}
+	    "      --commands       list the command names, one per line\n");
+	usage_commands(CTL_READ, "Read");
+	usage_commands(CTL_WRITE, "Write");
 	printf("\nExit status: 0 done, 1 refused by ocmd, 2 usage error, 3 ocmd unreachable.\n");
 }
 
@@ -150,7 +161,10 @@ command_help(const struct ctl_command *c)
 	printf("  %-12s %s\n", "-j, --json", "print the daemon's result as JSON");
 	printf("  %-12s %s\n", "-h, --help", "show this help and exit");
 	if (c->access == CTL_WRITE)
-		printf("\nThis command changes the daemon's state; ocmd logs it with your uid.\n");
+		printf("\nThis command changes the daemon: it needs %s.\n"
+		    "ocmd logs it with your uid and pid.\n", ctl_access_who(c->access));
+	else
+		printf("\nThis command only reads: it needs %s.\n", ctl_access_who(c->access));
 }
 
 static void

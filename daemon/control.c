@@ -3,7 +3,9 @@
  * are newline-terminated JSON; each gets exactly one reply, in order.
  * Replies are written at once and EPOLLOUT is armed only when the socket
  * would block; a peer that does not read its replies is dropped once
- * CONTROL_MAX_OUTPUT bytes wait for it.
+ * CONTROL_MAX_OUTPUT bytes wait for it.  Who may run what (lib/ctl.h)
+ * is decided here, once per peer when it connects, and checked per
+ * request against the command's access.
  */
 #include "daemon/control.h"
 
@@ -24,8 +26,8 @@ struct ctl_conn {
 	struct control *ctl;
 	struct ctl_conn *next, *prev;
 	struct ucred cred;
-	bool allowed;
-	bool refusal_logged;
+	bool may_read, may_write;	/* as it was when it connected */
+	bool refusal_logged;		/* once per peer: it could repeat itself */
 	bool closing;		/* close once the output is flushed */
 	size_t in_len;
 	char *out;
@@ -38,6 +40,8 @@ struct control {
 	struct server *srv;
 	struct ctl_conn *conns;
 	size_t n_conns;
+	bool has_admin;			/* group CTL_ADMIN_GROUP exists, as admin_gid */
+	gid_t admin_gid;
 	bool owns_path;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
@@ -124,6 +128,21 @@ conn_queue(struct ctl_conn *c, char *reply)
 	return conn_flush(c);
 }
 
+/* A write from a peer that may only read: the reply says who may. */
+static char *
+write_refused(struct ctl_conn *c, const struct ctl_command *cmd)
+{
+	const char *who = ctl_access_who(CTL_WRITE);
+	char why[256];
+
+	if (!c->refusal_logged)
+		log_warnx("control: refused %s by uid %u pid %d: it needs %s", cmd->name,
+		    c->cred.uid, c->cred.pid, who);
+	c->refusal_logged = true;
+	snprintf(why, sizeof(why), "%s changes the daemon: it needs %s", cmd->name, who);
+	return ctl_reply_error(CTL_E_PERMISSION_DENIED, why);
+}
+
 static char *
 conn_reply(struct ctl_conn *c, const char *line, size_t len)
 {
@@ -131,17 +150,22 @@ conn_reply(struct ctl_conn *c, const char *line, size_t len)
 	json_t *args;
 	char why[256];
 
-	if (!c->allowed) {
+	if (!c->may_read) {
 		if (!c->refusal_logged)
 			log_warnx("control: refused uid %u pid %d: permission denied",
 			    c->cred.uid, c->cred.pid);
 		c->refusal_logged = true;
-		return ctl_reply_error(CTL_E_PERMISSION_DENIED,
-		    "permission denied: use root, ocmd's user, or a member of its group");
+		snprintf(why, sizeof(why), "permission denied: it needs %s",
+		    ctl_access_who(CTL_READ));
+		return ctl_reply_error(CTL_E_PERMISSION_DENIED, why);
 	}
 	int r = ctl_request_parse(line, len, &cmd, &args, why, sizeof(why));
 	if (r < 0)
 		return ctl_reply_error((enum ctl_error)-r, why);
+	if (cmd->access == CTL_WRITE && !c->may_write) {
+		json_decref(args);
+		return write_refused(c, cmd);
+	}
 	char *reply = control_dispatch(c->ctl->srv, cmd, args, &c->cred);
 	json_decref(args);
 	return reply;
@@ -194,26 +218,54 @@ conn_cb(struct ev_io *io, uint32_t revents)
 	conn_lines(c);
 }
 
-/*
- * Root, our own user, and anyone whose primary or supplementary groups
- * include ours (SO_PEERGROUPS), so that an administrator in group ocmd
- * needs no sudo.
- */
 static bool
-peer_allowed(int fd, const struct ucred *cred)
+gid_in(gid_t gid, const gid_t *groups, size_t n)
 {
-	gid_t ours = getegid();
-	gid_t groups[256];
-	socklen_t len = sizeof(groups);
-
-	if (cred->uid == 0 || cred->uid == geteuid() || cred->gid == ours)
-		return true;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
-		if (groups[i] == ours)
+	for (size_t i = 0; i < n; i++)
+		if (groups[i] == gid)
 			return true;
 	return false;
+}
+
+/* The peer's supplementary groups (as they were at connect()) into
+ * *groups: stack when they fit, else malloc'ed; 0 when unknown. */
+static size_t
+peer_groups(int fd, gid_t *stack, size_t stack_n, gid_t **groups)
+{
+	socklen_t len = (socklen_t)(stack_n * sizeof(gid_t));
+
+	*groups = stack;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, stack, &len) == 0)
+		return len / sizeof(gid_t);
+	if (errno != ERANGE || (*groups = malloc(len)) == NULL)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, *groups, &len) == 0)
+		return len / sizeof(gid_t);
+	return 0;
+}
+
+/*
+ * Root and our own user may do anything; a peer whose primary or
+ * supplementary groups include CTL_ADMIN_GROUP may write (and read), one
+ * in our own group may read, so that an administrator in those groups
+ * needs no sudo.
+ */
+static void
+peer_access(const struct control *ctl, int fd, struct ctl_conn *c)
+{
+	gid_t stack[256], *groups;
+	gid_t ours = getegid();
+
+	if (c->cred.uid == 0 || c->cred.uid == geteuid()) {
+		c->may_read = c->may_write = true;
+		return;
+	}
+	size_t n = peer_groups(fd, stack, sizeof(stack) / sizeof(stack[0]), &groups);
+	c->may_write = ctl->has_admin &&
+	    (c->cred.gid == ctl->admin_gid || gid_in(ctl->admin_gid, groups, n));
+	c->may_read = c->may_write || c->cred.gid == ours || gid_in(ours, groups, n);
+	if (groups != stack)
+		free(groups);
 }
 
 static size_t
@@ -245,7 +297,7 @@ accept_one(struct control *ctl, int fd)
 	}
 	c->ctl = ctl;
 	c->cred = cred;
-	c->allowed = peer_allowed(fd, &cred);
+	peer_access(ctl, fd, c);
 	c->next = ctl->conns;
 	if (ctl->conns != NULL)
 		ctl->conns->prev = c;
@@ -267,6 +319,40 @@ listen_cb(struct ev_io *io, uint32_t revents)
 	}
 }
 
+/*
+ * Looks group CTL_ADMIN_GROUP up by name; true when the answer changed.
+ * Not finding it (or the lookup failing) grants nothing.
+ */
+static bool
+admin_lookup(struct control *ctl)
+{
+	struct group *gr = getgrnam(CTL_ADMIN_GROUP);
+	bool had = ctl->has_admin;
+	gid_t old = ctl->admin_gid;
+
+	ctl->has_admin = gr != NULL;
+	ctl->admin_gid = gr != NULL ? gr->gr_gid : 0;
+	return had != ctl->has_admin || old != ctl->admin_gid;
+}
+
+static void
+admin_log(const struct control *ctl)
+{
+	if (ctl->has_admin)
+		log_info("control: group %s (gid %u) may run write commands", CTL_ADMIN_GROUP,
+		    (unsigned)ctl->admin_gid);
+	else
+		log_info("control: no group %s: only root and ocmd's user may run write "
+		    "commands", CTL_ADMIN_GROUP);
+}
+
+void
+control_reload(struct control *ctl)
+{
+	if (ctl != NULL && admin_lookup(ctl))
+		admin_log(ctl);
+}
+
 struct control *
 control_adopt(struct server *srv, int fd)
 {
@@ -279,23 +365,66 @@ control_adopt(struct server *srv, int fd)
 		free(ctl);
 		return NULL;
 	}
+	admin_lookup(ctl);
+	admin_log(ctl);
 	return ctl;
 }
 
-/* A socket file left by a dead ocmd is replaced; a live one is refused. */
+static const char *
+file_kind(mode_t mode)
+{
+	static const struct {
+		mode_t type;
+		const char *kind;
+	} kinds[] = {
+		{ S_IFREG, "a regular file" }, { S_IFDIR, "a directory" },
+		{ S_IFLNK, "a symbolic link" }, { S_IFIFO, "a FIFO" },
+		{ S_IFCHR, "a character device" }, { S_IFBLK, "a block device" },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if ((mode & S_IFMT) == kinds[i].type)
+			return kinds[i].kind;
+	return "an unknown kind of file";
+}
+
+/*
+ * A socket file left by a dead ocmd is replaced; a live one is refused,
+ * and so is anything else at the path (lstat: a symbolic link is not
+ * followed), since it is more likely a mistake in control_socket than
+ * ours to delete.
+ */
 static int
 path_claim(const struct sockaddr_un *sun, char *err, size_t err_len)
 {
+	const char *path = sun->sun_path;
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, err_len, "control socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, err_len, "control socket %s: exists and is not a socket (%s); "
+		    "remove it or choose another control_socket", path, file_kind(st.st_mode));
+		return -1;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int live = fd >= 0 && connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
 
 	if (fd >= 0)
 		close(fd);
 	if (live) {
-		snprintf(err, err_len, "control socket %s: another ocmd is running", sun->sun_path);
+		snprintf(err, err_len, "control socket %s: another ocmd is running", path);
 		return -1;
 	}
-	unlink(sun->sun_path);
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, err_len, "control socket %s: cannot remove the stale socket: %s",
+		    path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -109,7 +109,7 @@ static const uint8_t leave_notices[] = {
 static const uint8_t host_gone_reasons[] = {
 	[CLOSED_LEFT] = CLOSED_HOST_LEFT,
 	[CLOSED_TIMED_OUT] = CLOSED_HOST_TIMED_OUT,
-	[CLOSED_KICKED] = CLOSED_HOST_LEFT,
+	[CLOSED_KICKED] = CLOSED_ROOM_KILLED,	/* an administrator ended the room */
 	[CLOSED_ROOM_KILLED] = CLOSED_ROOM_KILLED,
 	[CLOSED_SERVER_SHUTDOWN] = CLOSED_SERVER_SHUTDOWN,
 };

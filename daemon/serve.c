@@ -17,6 +17,7 @@
 #include "daemon/worker.h"
 #include "lib/log.h"
 #include "lib/payload.h"
+#include "lib/text.h"
 #include "lib/token.h"
 
 /* Names and rooms in a COMPLETE must keep its payload within the 65,536
@@ -24,6 +25,8 @@
  * size (every byte escaped to two) so that the check needs no re-dump. */
 #define COMPLETE_BUDGET		(TCRP_MAX_PAYLOAD - 1024)
 #define JSON_COST(len)		(2 * (size_t)(len) + 48)
+#define ROOM_COST(len)		(JSON_COST(len) + 32)	/* members, password */
+#define COMPLETE_NAMES_MAX	1024	/* members in a session COMPLETE */
 
 struct reply {
 	enum tcrp_code code;
@@ -55,7 +58,7 @@ serve_session_complete(const struct config *cfg, const struct member *m, uint16_
     char **out, size_t *len)
 {
 	struct tcrp_session s;
-	char *names[1024];
+	char *names[COMPLETE_NAMES_MAX];
 	size_t budget = COMPLETE_BUDGET, n = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -68,11 +71,14 @@ serve_session_complete(const struct config *cfg, const struct member *m, uint16_
 	/* The new member first, so that it is always listed. */
 	names[n++] = (char *)m->name;
 	budget -= JSON_COST(m->name_len);
-	for (struct member *o = m->room->first; o != NULL && n < 1024; o = o->next) {
+	/* Cut, never dropped silently: members_more sends the client to WHO. */
+	for (struct member *o = m->room->first; o != NULL; o = o->next) {
 		if (o == m)
 			continue;
-		if (JSON_COST(o->name_len) > budget)
+		if (n == COMPLETE_NAMES_MAX || JSON_COST(o->name_len) > budget) {
+			s.members_more = true;
 			break;
+		}
 		budget -= JSON_COST(o->name_len);
 		names[n++] = o->name;
 	}
@@ -180,37 +186,68 @@ request_join(struct server *srv, const struct serve_peer *peer,
 	return handoff_new(peer, req, srv->workers[d->worker], rp);
 }
 
+static int
+dir_room_cmp(const void *a, const void *b)
+{
+	const struct dir_room *x = *(const struct dir_room *const *)a;
+	const struct dir_room *y = *(const struct dir_room *const *)b;
+
+	return name_cmp((const uint8_t *)x->name, x->name_len, (const uint8_t *)y->name,
+	    y->name_len);
+}
+
+/* The ready rooms that sort after req->after, into cand; returns how many. */
+static size_t
+list_candidates(const struct directory *dir, const struct tcrp_request *req,
+    struct dir_room **cand)
+{
+	size_t n = 0;
+
+	for (struct dir_room *d = directory_first(dir); d != NULL; d = directory_next(dir, d))
+		if (d->ready && (req->after_len == 0 ||
+		    name_cmp((const uint8_t *)d->name, d->name_len,
+		    (const uint8_t *)req->after, req->after_len) > 0))
+			cand[n++] = d;
+	return n;
+}
+
+/*
+ * One page of LIST_ROOMS (PROTOCOL.md 3.3): the ready rooms after
+ * req->after in byte order of their names, at most req->limit of them and
+ * what fits the payload; "more" when any are left out.  The directory is
+ * a hash, so the candidates are sorted here: O(n log n) for n rooms (at
+ * most max_rooms) in one allocation, the candidates' pointers followed by
+ * the page.
+ */
 static struct handoff *
 request_list(struct server *srv, const struct serve_peer *peer,
     const struct tcrp_request *req, struct reply *rp)
 {
-	size_t cap = srv->dir.n ? srv->dir.n : 1, n = 0;
-	size_t budget = COMPLETE_BUDGET;
-	struct tcrp_room_info *rooms = calloc(cap, sizeof(*rooms));
+	size_t cap = srv->dir.n, page = cap < req->limit ? cap : req->limit;
+	size_t budget = COMPLETE_BUDGET, n, k;
+	struct dir_room **cand = malloc(cap * sizeof(*cand) +	/* + 1: not malloc(0) */
+	    page * sizeof(struct tcrp_room_info) + 1);
+	struct tcrp_room_info *rooms;
 	(void)peer;
-	(void)req;
 
-	if (rooms == NULL) {
+	if (cand == NULL) {
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 		return NULL;
 	}
-	for (struct dir_room *d = directory_first(&srv->dir); d != NULL && n < cap;
-	    d = directory_next(&srv->dir, d)) {
-		if (!d->ready)
-			continue;
-		if (JSON_COST(d->name_len) + 32 > budget)
-			break;
-		budget -= JSON_COST(d->name_len) + 32;
-		memcpy(rooms[n].name, d->name, d->name_len + 1);
-		rooms[n].members = atomic_load_explicit(&d->members, memory_order_relaxed);
-		rooms[n].password = d->password;
-		n++;
+	rooms = (struct tcrp_room_info *)(cand + cap);
+	n = list_candidates(&srv->dir, req, cand);
+	qsort(cand, n, sizeof(*cand), dir_room_cmp);
+	for (k = 0; k < n && k < page && ROOM_COST(cand[k]->name_len) <= budget; k++) {
+		budget -= ROOM_COST(cand[k]->name_len);
+		memcpy(rooms[k].name, cand[k]->name, cand[k]->name_len + 1);
+		rooms[k].members = atomic_load_explicit(&cand[k]->members,
+		    memory_order_relaxed);
+		rooms[k].password = cand[k]->password;
 	}
-	rp->complete = tcrp_rooms_build(rooms, n, &rp->complete_len);
-	rp->code = rp->complete != NULL ? TCRP_CODE_OK : TCRP_CODE_INTERNAL;
-	if (rp->code != TCRP_CODE_OK)
+	rp->complete = tcrp_rooms_build(rooms, k, k < n, &rp->complete_len);
+	if (rp->complete == NULL)
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
-	free(rooms);
+	free(cand);
 	return NULL;
 }
 
@@ -335,7 +372,10 @@ serve_request(struct server *srv, const struct serve_peer *peer, void *conn,
 		return 1;
 	}
 	serve_account(srv, &peer->ip, peer->addr, rd->h.operation, &rp);
-	const uint8_t *room = rd->body != NULL ? tcrp_reader_room(rd) : NULL;
+	/* Every reply repeats the request's Operation and RoomName, whatever
+	 * was wrong with them (PROTOCOL.md 3); the reader has the name unless
+	 * it stopped inside the header. */
+	const uint8_t *room = tcrp_reader_room(rd);
 	return reply_encode(rd->h.operation, room, room != NULL ? rd->h.room_len : 0, &rp,
 	    out, out_len);
 }

@@ -320,6 +320,7 @@ server_reload(struct server *srv)
 	}
 	log_set_level(cfg.log_level);
 	server_apply_limits(srv);
+	control_reload(srv->control);
 	log_info("configuration reloaded from %s; %zu rooms kept, fingerprint %s",
 	    srv->config_path, srv->dir.n, srv->fingerprint);
 	return 0;

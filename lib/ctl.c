@@ -22,6 +22,13 @@ static const char *const ctl_error_names[CTL_E_MAX_] = {
 	[CTL_E_INTERNAL] = "internal",
 };
 
+static const struct {
+	const char *name, *who;
+} ctl_access_names[CTL_ACCESS_MAX_] = {
+	[CTL_READ] = { "read", "root, ocmd's user, its group (ocmd), or group " CTL_ADMIN_GROUP },
+	[CTL_WRITE] = { "write", "root, ocmd's user, or group " CTL_ADMIN_GROUP },
+};
+
 const struct ctl_command ctl_commands[] = {
 	{ "status", CTL_READ, "version, uptime, fingerprint, listeners, rooms and members",
 	  { { NULL, false, NULL } } },
@@ -57,6 +64,18 @@ ctl_error_parse(const char *s)
 		if (strcmp(ctl_error_names[i], s) == 0)
 			return i;
 	return -1;
+}
+
+const char *
+ctl_access_str(enum ctl_access a)
+{
+	return (unsigned)a < CTL_ACCESS_MAX_ ? ctl_access_names[a].name : NULL;
+}
+
+const char *
+ctl_access_who(enum ctl_access a)
+{
+	return (unsigned)a < CTL_ACCESS_MAX_ ? ctl_access_names[a].who : NULL;
 }
 
 const struct ctl_command *

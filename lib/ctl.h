@@ -41,7 +41,22 @@ const char *ctl_error_str(enum ctl_error e);
 /* The error for a wire string; -1 when unknown. */
 int ctl_error_parse(const char *s);
 
-enum ctl_access { CTL_READ, CTL_WRITE };
+/*
+ * Each command reads or writes (changes the daemon).  ocmd serves a read
+ * to root, its own user and members of its group (ocmd), a write to root,
+ * its own user and members of CTL_ADMIN_GROUP (who may read too), looked
+ * up by name: without that group, only root and ocmd's user may write.
+ * ocmctl's --help and ocmctl(8) group the commands by this same flag.
+ */
+#define CTL_ADMIN_GROUP		"ocmd-admin"
+
+enum ctl_access { CTL_READ, CTL_WRITE, CTL_ACCESS_MAX_ };
+
+/* "read" or "write"; NULL out of range. */
+const char *ctl_access_str(enum ctl_access a);
+/* Who may run a command of that access, as the end of a sentence: "root,
+ * ocmd's user, or group ocmd-admin"; NULL out of range. */
+const char *ctl_access_who(enum ctl_access a);
 
 struct ctl_arg {
 	const char *name;
@@ -51,7 +66,7 @@ struct ctl_arg {
 
 struct ctl_command {
 	const char *name;
-	enum ctl_access access;		/* writes are logged with the peer */
+	enum ctl_access access;		/* who may run it; writes are logged */
 	const char *summary;
 	struct ctl_arg args[CTL_MAX_ARGS];	/* positional order for ocmctl */
 };

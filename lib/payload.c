@@ -179,6 +179,12 @@ static const struct name_phrases user_phrases = {
 	"user_name is not UTF-8 without control characters",
 };
 
+static const struct name_phrases after_phrases = {
+	"after is empty",
+	"after is longer than 255 bytes",
+	"after is not UTF-8 without control characters",
+};
+
 static int
 request_fail(struct request_ctx *c, int err, const char *why)
 {
@@ -242,6 +248,31 @@ request_check_room(struct request_ctx *c)
 	return 0;
 }
 
+/* LIST_ROOMS: "after" is a room name, "limit" 1..1000 (PROTOCOL.md 3.3). */
+static int
+request_check_page(struct request_ctx *c)
+{
+	const char *s = NULL;
+	size_t len = 0;
+	json_int_t limit = TCRP_LIST_LIMIT_MAX;
+	int err;
+
+	if (c->op != TCRP_OP_LIST_ROOMS)
+		return 0;
+	if (payload_get_string(c->root, "after", false, &s, &len) < 0)
+		return request_fail(c, -OCM_E_BAD_FIELD, "after is not a string");
+	if (s != NULL && !name_valid((const uint8_t *)s, len))
+		return request_name_fail(c, &after_phrases, len);
+	err = payload_get_int(c->root, "limit", 1, TCRP_LIST_LIMIT_MAX, &limit);
+	if (err < 0 && err != -OCM_E_MISSING_FIELD)
+		return request_fail(c, err, "limit is not an integer from 1 to 1000");
+	if (s != NULL)
+		memcpy(c->req.after, s, len);
+	c->req.after_len = (uint8_t)len;
+	c->req.limit = (uint16_t)limit;
+	return 0;
+}
+
 static int
 request_check_user(struct request_ctx *c)
 {
@@ -286,6 +317,7 @@ static int (*const request_steps[])(struct request_ctx *) = {
 	request_check_header,
 	request_check_version,
 	request_check_room,
+	request_check_page,
 	request_check_user,
 	request_check_password,
 };
@@ -317,11 +349,36 @@ tcrp_request_parse(uint8_t op, uint8_t state, const uint8_t *room, size_t room_l
 	return 0;
 }
 
+/* "after" and "limit" only when set, so that a first page is the request
+ * every server understands. */
+static char *
+request_list_build(const struct tcrp_request *req, size_t *len)
+{
+	json_t *o;
+
+	if ((req->after_len > 0 &&
+	    !name_valid((const uint8_t *)req->after, req->after_len)) ||
+	    req->limit > TCRP_LIST_LIMIT_MAX)
+		return NULL;
+	o = json_pack("{s:i}", "version", OCM_PROTOCOL_VERSION);
+	if (o != NULL && req->after_len > 0 && json_object_set_new(o, "after",
+	    json_stringn(req->after, req->after_len)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	if (o != NULL && req->limit > 0 && json_object_set_new(o, "limit",
+	    json_integer(req->limit)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return payload_dump(o, len);
+}
+
 char *
 tcrp_request_build(const struct tcrp_request *req, size_t *len)
 {
 	if (req->operation == TCRP_OP_LIST_ROOMS)
-		return payload_dump(json_pack("{s:i}", "version", OCM_PROTOCOL_VERSION), len);
+		return request_list_build(req, len);
 	if (req->operation != TCRP_OP_CREATE_ROOM && req->operation != TCRP_OP_JOIN_ROOM)
 		return NULL;
 	if (!name_valid((const uint8_t *)req->user, req->user_len) ||
@@ -480,6 +537,12 @@ tcrp_session_build(const struct tcrp_session *s, size_t *len)
 	    "members", members,
 	    "udp_host", s->udp_host[0] != '\0' ? s->udp_host : NULL);
 	json_decref(members);
+	/* Present only when true (PROTOCOL.md 3.3). */
+	if (root != NULL && s->members_more &&
+	    json_object_set_new(root, "members_more", json_true()) < 0) {
+		json_decref(root);
+		return NULL;
+	}
 	return payload_dump(root, len);
 }
 
@@ -571,6 +634,9 @@ session_fill(json_t *root, struct tcrp_session *s)
 	s->max_datagram = (uint32_t)v[SESSION_MAX_DATAGRAM];
 	if ((err = payload_get_bool(root, "host", &s->host)) < 0)
 		return err;
+	err = payload_get_bool(root, "members_more", &s->members_more);
+	if (err < 0 && err != -OCM_E_MISSING_FIELD)
+		return err;
 	return session_members_parse(root, s);
 }
 
@@ -607,7 +673,7 @@ tcrp_session_clear(struct tcrp_session *s)
 /* ---- COMPLETE of LIST_ROOMS (3.3) ---- */
 
 char *
-tcrp_rooms_build(const struct tcrp_room_info *rooms, size_t n, size_t *len)
+tcrp_rooms_build(const struct tcrp_room_info *rooms, size_t n, bool more, size_t *len)
 {
 	json_t *a, *root;
 
@@ -625,7 +691,7 @@ tcrp_rooms_build(const struct tcrp_room_info *rooms, size_t n, size_t *len)
 			return NULL;
 		}
 	}
-	root = json_pack("{s:O}", "rooms", a);
+	root = json_pack("{s:O, s:b}", "rooms", a, "more", (int)more);
 	json_decref(a);
 	return payload_dump(root, len);
 }
@@ -655,10 +721,11 @@ rooms_entry_parse(json_t *o, struct tcrp_room_info *ri)
 }
 
 static int
-rooms_fill(json_t *root, struct tcrp_room_info **out, size_t *n_out)
+rooms_fill(json_t *root, struct tcrp_room_info **out, size_t *n_out, bool *more_out)
 {
 	json_t *a = json_object_get(root, "rooms");
 	struct tcrp_room_info *rooms = NULL;
+	bool more = false;
 	size_t n;
 	int err;
 
@@ -666,6 +733,9 @@ rooms_fill(json_t *root, struct tcrp_room_info **out, size_t *n_out)
 		return -OCM_E_MISSING_FIELD;
 	if (!json_is_array(a))
 		return -OCM_E_BAD_FIELD;
+	err = payload_get_bool(root, "more", &more);
+	if (err < 0 && err != -OCM_E_MISSING_FIELD)
+		return err;
 	n = json_array_size(a);
 	if (n > 0 && (rooms = calloc(n, sizeof(*rooms))) == NULL)
 		return -OCM_E_NOMEM;
@@ -677,19 +747,20 @@ rooms_fill(json_t *root, struct tcrp_room_info **out, size_t *n_out)
 	}
 	*out = rooms;
 	*n_out = n;
+	*more_out = more;
 	return 0;
 }
 
 int
 tcrp_rooms_parse(const uint8_t *payload, size_t len, struct tcrp_room_info **rooms,
-    size_t *n)
+    size_t *n, bool *more)
 {
 	json_t *root = payload_load(payload, len);
 	int err;
 
 	if (root == NULL)
 		return -OCM_E_BAD_JSON;
-	err = rooms_fill(root, rooms, n);
+	err = rooms_fill(root, rooms, n, more);
 	json_decref(root);
 	return err;
 }

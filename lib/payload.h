@@ -37,6 +37,10 @@ int tcrp_code_parse(const char *s);
  * unsupported_version). */
 enum tcrp_code tcrp_code_from_error(int err);
 
+/* The most rooms one LIST_ROOMS COMPLETE may be asked for, and what a
+ * request without "limit" gets (PROTOCOL.md 3.3). */
+#define TCRP_LIST_LIMIT_MAX	1000
+
 /* A CREATE_ROOM / JOIN_ROOM / LIST_ROOMS request, validated. */
 struct tcrp_request {
 	uint8_t operation;
@@ -46,6 +50,15 @@ struct tcrp_request {
 	char room[OCM_NAME_MAX + 1];		/* NUL-terminated copies */
 	char user[OCM_NAME_MAX + 1];
 	char password[OCM_PASSWORD_MAX + 1];	/* may hold NUL bytes: use password_len */
+	/*
+	 * LIST_ROOMS: the rooms whose names sort after `after`, bytewise
+	 * (after_len 0: from the first; a name is never empty), at most
+	 * `limit` of them.  Parsed, limit is 1..TCRP_LIST_LIMIT_MAX (the
+	 * maximum when absent); to build, 0 leaves it out.
+	 */
+	uint8_t after_len;
+	uint16_t limit;
+	char after[OCM_NAME_MAX + 1];
 };
 
 /*
@@ -85,6 +98,7 @@ struct tcrp_session {
 	bool host;
 	size_t n_members;
 	char **members;			/* n_members NUL-terminated names */
+	bool members_more;		/* members was cut: WHO lists them all */
 };
 
 char *tcrp_session_build(const struct tcrp_session *s, size_t *len);
@@ -104,9 +118,13 @@ struct tcrp_room_info {
 	bool password;
 };
 
-char *tcrp_rooms_build(const struct tcrp_room_info *rooms, size_t n, size_t *len);
-/* *rooms is malloc'ed (free()); Returns 0 or a negative enum ocm_error. */
+/* more: rooms after the last of these exist (the client asks again with
+ * "after" set to its name). */
+char *tcrp_rooms_build(const struct tcrp_room_info *rooms, size_t n, bool more, size_t *len);
+/* *rooms is malloc'ed (free()); *more is false when "more" is absent (a
+ * server that does not page).  Returns 0 or a negative enum ocm_error;
+ * the outputs are untouched on error. */
 int tcrp_rooms_parse(const uint8_t *payload, size_t len, struct tcrp_room_info **rooms,
-    size_t *n);
+    size_t *n, bool *more);
 
 #endif

@@ -7,6 +7,7 @@
 #include "lib/tcrp.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,13 @@ tcrp_size_decode(const uint8_t *p)
 	return v;
 }
 
+/* UINT64_MAX stands for "did not fit": too large whatever the limit. */
+static bool
+tcrp_size_ok(const struct tcrp_header *h, size_t max_payload)
+{
+	return h->payload_len <= max_payload && h->payload_len != UINT64_MAX;
+}
+
 int
 tcrp_header_decode(const uint8_t in[TCRP_HEADER_LEN], size_t max_payload,
     struct tcrp_header *h)
@@ -79,8 +87,7 @@ tcrp_header_decode(const uint8_t in[TCRP_HEADER_LEN], size_t max_payload,
 		return -OCM_E_BAD_OPERATION;
 	if (h->state > TCRP_STATE_COMPLETE)
 		return -OCM_E_BAD_STATE;
-	/* UINT64_MAX stands for "did not fit": too large whatever the limit. */
-	if (h->payload_len > max_payload || h->payload_len == UINT64_MAX)
+	if (!tcrp_size_ok(h, max_payload))
 		return -OCM_E_TOO_LARGE;
 	return 0;
 }
@@ -136,24 +143,30 @@ tcrp_reader_fail(struct tcrp_reader *r, int err)
 }
 
 /*
- * The header is complete: validate it, then allocate the body.  Only a
- * validated length reaches malloc(), so a peer can make us hold at most
- * 255 + max_payload bytes per connection.
+ * The header is complete: check its lengths, then allocate the body.
+ * Only a checked length reaches malloc(), so a peer can make us hold at
+ * most 255 + max_payload bytes per connection.  Operation and State are
+ * not the framing's business: whoever reads the message judges them
+ * (payload.c for a request), and a message is read whole whatever they
+ * say, so that a refusal can repeat its RoomName (PROTOCOL.md 3).  For the
+ * same reason a payload too large to read is refused only once the room
+ * name before it is in: r->error holds the refusal meanwhile.
  */
 static int
 tcrp_reader_start_body(struct tcrp_reader *r)
 {
 	int err = tcrp_header_decode(r->hdr, r->max_payload, &r->h);
 
-	if (err < 0)
-		return err;
-	if (r->h.payload_len > SIZE_MAX - r->h.room_len)
-		return -OCM_E_TOO_LARGE;
-	r->body_len = r->h.room_len + (size_t)r->h.payload_len;
+	if (err == -OCM_E_BAD_OPERATION || err == -OCM_E_BAD_STATE)
+		err = tcrp_size_ok(&r->h, r->max_payload) ? 0 : -OCM_E_TOO_LARGE;
+	if (err == 0 && r->h.payload_len > SIZE_MAX - r->h.room_len)
+		err = -OCM_E_TOO_LARGE;
+	r->error = err;
+	r->body_len = r->h.room_len + (err == 0 ? (size_t)r->h.payload_len : 0);
 	r->have = 0;
 	if (r->body_len == 0) {
-		r->status = TCRP_READER_DONE;
-		return 0;
+		r->status = err == 0 ? TCRP_READER_DONE : TCRP_READER_ERROR;
+		return err;
 	}
 	r->body = malloc(r->body_len);
 	if (r->body == NULL)
@@ -194,6 +207,8 @@ tcrp_reader_feed(struct tcrp_reader *r, const uint8_t *buf, size_t len)
 	}
 	if (r->status == TCRP_READER_BODY && used < len) {
 		used += tcrp_reader_fill(r, r->body, r->body_len, buf + used, len - used);
+		if (r->have == r->body_len && r->error < 0)
+			return tcrp_reader_fail(r, r->error);
 		if (r->have == r->body_len)
 			r->status = TCRP_READER_DONE;
 	}
@@ -203,7 +218,9 @@ tcrp_reader_feed(struct tcrp_reader *r, const uint8_t *buf, size_t len)
 const uint8_t *
 tcrp_reader_room(const struct tcrp_reader *r)
 {
-	if (r->status != TCRP_READER_DONE)
+	/* A refused size is the one error that comes after the room name. */
+	if (r->status != TCRP_READER_DONE &&
+	    (r->status != TCRP_READER_ERROR || r->error != -OCM_E_TOO_LARGE))
 		return NULL;
 	return r->body != NULL ? r->body : tcrp_empty;
 }

@@ -2,7 +2,7 @@
  * tcrp.h: the TCP Chat Room Protocol framing (PROTOCOL.md section 3): a
  * 32-byte header, the room name, a JSON payload.  The reader decodes one
  * message incrementally from a non-blocking stream and refuses oversize
- * lengths before it allocates anything.
+ * lengths before it allocates for them.
  */
 #ifndef OCM_TCRP_H
 #define OCM_TCRP_H
@@ -68,8 +68,9 @@ struct tcrp_reader {
 	size_t have;		/* bytes of the current part received */
 	struct tcrp_header h;
 	uint8_t *body;		/* room name then payload, room_len + payload_len bytes */
-	size_t body_len;
-	int error;		/* negative enum ocm_error once status is ERROR */
+	size_t body_len;	/* room_len alone when the payload is refused */
+	int error;		/* negative enum ocm_error once status is ERROR (while
+				 * BODY: the refusal due once the room name is in) */
 };
 
 void tcrp_reader_init(struct tcrp_reader *r, size_t max_payload);
@@ -81,11 +82,18 @@ void tcrp_reader_reset(struct tcrp_reader *r);
  * the end of a message, so bytes after it are left for the caller), or a
  * negative enum ocm_error.  A message is complete when r->status is
  * TCRP_READER_DONE; then tcrp_reader_room() and tcrp_reader_payload() point
- * into r->body.  After an error r->h holds what was decoded of the header.
+ * into r->body.  The reader frames by the lengths alone: any Operation and
+ * State are read (the caller judges them), and a payload above max_payload
+ * is refused (-OCM_E_TOO_LARGE) after the room name before it has been
+ * read, so that an error reply can repeat it.  After an error r->h holds
+ * what was decoded of the header.
  */
 long tcrp_reader_feed(struct tcrp_reader *r, const uint8_t *buf, size_t len);
 
+/* The RoomName (r->h.room_len bytes) once DONE, or after -OCM_E_TOO_LARGE;
+ * NULL otherwise. */
 const uint8_t *tcrp_reader_room(const struct tcrp_reader *r);
+/* The payload once DONE; NULL otherwise. */
 const uint8_t *tcrp_reader_payload(const struct tcrp_reader *r);
 
 #endif

@@ -101,6 +101,16 @@ name_valid(const uint8_t *s, size_t len)
 	return len >= 1 && len <= OCM_NAME_MAX && text_scan(s, len, false, false);
 }
 
+int
+name_cmp(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+	int r = memcmp(a, b, a_len < b_len ? a_len : b_len);
+
+	if (r != 0)
+		return r;
+	return a_len < b_len ? -1 : a_len > b_len;
+}
+
 bool
 chat_text_valid(const uint8_t *s, size_t len)
 {

@@ -13,6 +13,7 @@
 
 #include "lib/ocm.h"
 #include "lib/payload.h"
+#include "lib/tcrp.h"
 #include "tests/fuzz/fuzz.h"
 
 static void
@@ -43,7 +44,11 @@ fuzz_request(const uint8_t *data, size_t size)
 	if (err != 0 || b.operation != a.operation || b.room_len != a.room_len ||
 	    memcmp(b.room, a.room, a.room_len + 1) != 0 || b.user_len != a.user_len ||
 	    memcmp(b.user, a.user, a.user_len + 1) != 0 || b.password_len != a.password_len ||
-	    memcmp(b.password, a.password, a.password_len) != 0)
+	    memcmp(b.password, a.password, a.password_len) != 0 || b.after_len != a.after_len ||
+	    memcmp(b.after, a.after, a.after_len) != 0 || b.limit != a.limit)
+		abort();
+	/* A parsed LIST_ROOMS always has its limit, the default included. */
+	if (a.operation == TCRP_OP_LIST_ROOMS && (a.limit < 1 || a.limit > TCRP_LIST_LIMIT_MAX))
 		abort();
 	free(json);
 }
@@ -73,7 +78,8 @@ fuzz_session_eq(const struct tcrp_session *a, const struct tcrp_session *b)
 	if (strcmp(a->token, b->token) != 0 || a->udp_port != b->udp_port ||
 	    strcmp(a->udp_host, b->udp_host) != 0 || a->keepalive_s != b->keepalive_s ||
 	    a->timeout_s != b->timeout_s || a->max_datagram != b->max_datagram ||
-	    a->host != b->host || a->n_members != b->n_members)
+	    a->host != b->host || a->n_members != b->n_members ||
+	    a->members_more != b->members_more)
 		return false;
 	for (size_t i = 0; i < a->n_members; i++)
 		if (strcmp(a->members[i], b->members[i]) != 0)
@@ -104,13 +110,15 @@ fuzz_rooms(const uint8_t *data, size_t size)
 {
 	struct tcrp_room_info *a, *b;
 	size_t na, nb, len = 0;
+	bool more_a, more_b;
 	char *json;
 
-	if (tcrp_rooms_parse(data, size, &a, &na) < 0)
+	if (tcrp_rooms_parse(data, size, &a, &na, &more_a) < 0)
 		return;
-	if ((json = tcrp_rooms_build(a, na, &len)) == NULL)
+	if ((json = tcrp_rooms_build(a, na, more_a, &len)) == NULL)
 		abort();
-	if (tcrp_rooms_parse((const uint8_t *)json, len, &b, &nb) != 0 || nb != na)
+	if (tcrp_rooms_parse((const uint8_t *)json, len, &b, &nb, &more_b) != 0 || nb != na ||
+	    more_b != more_a)
 		abort();
 	for (size_t i = 0; i < na; i++)
 		if (strcmp(a[i].name, b[i].name) != 0 || a[i].members != b[i].members ||

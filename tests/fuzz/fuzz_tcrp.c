@@ -47,15 +47,23 @@ fuzz_check_done(struct tcrp_reader *r, const uint8_t *msg, size_t len)
 		abort();
 }
 
-/* A refusal: it comes from the header alone, before any allocation. */
+/*
+ * A refusal: only of a size (any Operation and State are read), decided
+ * by the header, and made once the room name before the payload is in,
+ * which is all that was allocated: it is kept for the error reply.
+ */
 static void
 fuzz_check_error(const struct tcrp_reader *r, long err, const uint8_t *msg, size_t max)
 {
+	const uint8_t *room = tcrp_reader_room(r);
 	struct tcrp_header h;
 
-	if (r->status != TCRP_READER_ERROR || r->error != err || r->body != NULL)
+	if (r->status != TCRP_READER_ERROR || r->error != err || err != -OCM_E_TOO_LARGE)
 		abort();
-	if (tcrp_header_decode(msg, max, &h) != err || h.operation != r->h.operation)
+	if (tcrp_header_decode(msg, max, &h) == 0 || h.operation != r->h.operation)
+		abort();
+	if (room == NULL || tcrp_reader_payload(r) != NULL || r->body_len != h.room_len ||
+	    memcmp(room, msg + TCRP_HEADER_LEN, h.room_len) != 0)
 		abort();
 }
 

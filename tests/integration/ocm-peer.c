@@ -5,8 +5,11 @@
  * words run in order; results go to stdout one line each:
  *
  *   create ROOM USER [PW] | join ROOM USER [PW]   code <code> [token]
- *   list                                          room <name> <members> <pw>
- *   raw HEX                                       code <code> | closed
+ *   list                                          room <name> <members> <pw>, every page
+ *   list AFTER [LIMIT]                            one page ("" from the start, LIMIT
+ *                                                 0 or none: not sent), then "more B"
+ *   raw HEX                                       code <code> state <s> op <o>, then
+ *                                                 room <hex> ("-" when empty) | closed
  *   garbage N                                     sent N bytes of junk over TCP
  *   stall MS                                      closed after <ms> | open
  *   bind ADDR                                     source address of the UDP socket
@@ -153,20 +156,31 @@ cmd_session(struct peer *p, int op, char **argv)
 	return 0;
 }
 
+/* Every page as ocm-client -l asks for them, or the one page asked for. */
 static int
 cmd_list(struct peer *p, char **argv)
 {
 	struct tcrp_result res;
 	char err[CLIENT_ERR_MAX];
-	(void)argv;
+	int r;
 
 	fill_request(&p->req, TCRP_OP_LIST_ROOMS, "", "", "");
-	if (tcrp_call(&p->o, &p->req, &res, err) < 0)
+	if (argv[0] != NULL) {
+		p->req.after_len = (uint8_t)strlen(argv[0]);
+		memcpy(p->req.after, argv[0], p->req.after_len);
+		p->req.limit = argv[1] != NULL ? (uint16_t)atoi(argv[1]) : 0;
+		r = tcrp_call(&p->o, &p->req, &res, err);
+	} else {
+		r = tcrp_list_rooms(&p->o, &res, err);
+	}
+	if (r < 0)
 		die("%s", err);
 	printf("code %s\n", tcrp_code_str(res.code));
 	for (size_t i = 0; i < res.n_rooms; i++)
 		printf("room %s %u %s\n", res.rooms[i].name, res.rooms[i].members,
 		    res.rooms[i].password ? "password" : "open");
+	if (argv[0] != NULL && res.code == TCRP_CODE_OK)
+		printf("more %s\n", res.rooms_more ? "true" : "false");
 	tcrp_result_clear(&res);
 	return 0;
 }
@@ -185,9 +199,9 @@ ssl_read_exact(SSL *ssl, uint8_t *p, size_t len)
 }
 
 /*
- * Raw bytes over TLS; prints the code of the RESPONSE, or "closed".  The
- * reply is read without the strict TCRP reader: a server answering an
- * unknown Operation echoes it, which that reader would refuse.
+ * Raw bytes over TLS; prints the code of the RESPONSE with its State and
+ * Operation, then its RoomName in hex, or "closed".  The reply is read
+ * without the TCRP reader, so that nothing in it is judged but the JSON.
  */
 static int
 cmd_raw(struct peer *p, char **argv)
@@ -212,8 +226,13 @@ cmd_raw(struct peer *p, char **argv)
 		printf("closed\n");
 	else if (tcrp_response_parse(buf + hdr[0], (size_t)len, &resp) < 0)
 		printf("unparsable\n");
-	else
-		printf("code %s state %u op %u\n", tcrp_code_str(resp.code), hdr[2], hdr[1]);
+	else {
+		printf("code %s state %u op %u\nroom %s", tcrp_code_str(resp.code), hdr[2],
+		    hdr[1], hdr[0] == 0 ? "-" : "");
+		for (size_t i = 0; i < hdr[0]; i++)
+			printf("%02x", buf[i]);
+		printf("\n");
+	}
 	tls_conn_close(&c);
 	return 0;
 }
@@ -718,7 +737,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "create", 2, 1, cmd_create }, { "join", 2, 1, cmd_join },
-	{ "list", 0, 0, cmd_list }, { "raw", 1, 0, cmd_raw },
+	{ "list", 0, 2, cmd_list }, { "raw", 1, 0, cmd_raw },
 	{ "garbage", 1, 0, cmd_garbage }, { "stall", 1, 0, cmd_stall },
 	{ "bind", 1, 0, cmd_bind }, { "ping", 0, 0, cmd_ping },
 	{ "who", 0, 0, cmd_who }, { "leave", 0, 0, cmd_leave },

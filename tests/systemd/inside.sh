@@ -131,8 +131,10 @@ else
 	bad "systemd-sysusers did not create user and group ocmd"
 	exit 1
 fi
-# an administrator in group ocmd, and someone who is not
+check "systemd-sysusers created group ocmd-admin" getent group ocmd-admin
+# an administrator in group ocmd, one in ocmd-admin too, and someone in neither
 useradd --system --no-create-home --shell /usr/sbin/nologin -G ocmd ocmadm
+useradd --system --no-create-home --shell /usr/sbin/nologin -G ocmd,ocmd-admin ocmboss
 useradd --system --no-create-home --shell /usr/sbin/nologin outsider
 
 systemctl daemon-reload
@@ -247,6 +249,16 @@ if [ -z "$CTL" ]; then
 	else
 		bad "ocmctl as a user outside group ocmd: exit $rc: $out"
 	fi
+	# A write (a kick of nobody: refused either way, but for different
+	# reasons): group ocmd alone may not, group ocmd-admin may.
+	rc=0
+	out=$(timeout 10 setpriv --reuid=ocmadm --regid=ocmadm --init-groups ocmctl kick lobby nobody 2>&1) || rc=$?
+	check "ocmctl kick as ocmadm (group ocmd only) is refused: exit $rc: $out" \
+		eval '[ "$rc" -eq 1 ] && grep -q "needs root, ocmd.s user, or group ocmd-admin" <<<"$out"'
+	rc=0
+	out=$(timeout 10 setpriv --reuid=ocmboss --regid=ocmboss --init-groups ocmctl kick lobby nobody 2>&1) || rc=$?
+	check "ocmctl kick as ocmboss (groups ocmd and ocmd-admin) gets to the room: exit $rc: $out" \
+		eval '[ "$rc" -eq 1 ] && grep -q "no member .nobody." <<<"$out"'
 else
 	skipped "$CTL: ocmctl list-rooms as root, as a member of group ocmd and as an outsider"
 fi

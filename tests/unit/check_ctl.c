@@ -233,6 +233,33 @@ START_TEST(table_is_sane)
 }
 END_TEST
 
+/* Which commands write is a security decision: a change here is meant. */
+START_TEST(access_is_as_designed)
+{
+	static const struct {
+		const char *name;
+		enum ctl_access access;
+	} want[] = {
+		{ "status", CTL_READ }, { "list-rooms", CTL_READ }, { "show-room", CTL_READ },
+		{ "stats", CTL_READ }, { "kill-room", CTL_WRITE }, { "kick", CTL_WRITE },
+		{ "reload", CTL_WRITE },
+	};
+
+	ck_assert_uint_eq(ctl_n_commands, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct ctl_command *c = ctl_command_find(want[i].name);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_msg(c->access == want[i].access, "%s", want[i].name);
+	}
+	ck_assert_str_eq(ctl_access_str(CTL_READ), "read");
+	ck_assert_str_eq(ctl_access_str(CTL_WRITE), "write");
+	ck_assert_str_eq(ctl_access_who(CTL_WRITE), "root, ocmd's user, or group " CTL_ADMIN_GROUP);
+	ck_assert_ptr_nonnull(strstr(ctl_access_who(CTL_READ), CTL_ADMIN_GROUP));
+	ck_assert_ptr_null(ctl_access_str(CTL_ACCESS_MAX_));
+	ck_assert_ptr_null(ctl_access_who((enum ctl_access)-1));
+}
+END_TEST
+
 static Suite *
 ctl_suite(void)
 {
@@ -248,6 +275,7 @@ ctl_suite(void)
 	tcase_add_test(tc, error_message_is_made_valid);
 	tcase_add_test(tc, error_names_round_trip);
 	tcase_add_test(tc, table_is_sane);
+	tcase_add_test(tc, access_is_as_designed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -107,9 +107,45 @@ START_TEST(request_list)
 	ck_assert_uint_eq(req.user_len, 0);
 	ck_assert_str_eq(req.user, "");
 	ck_assert_uint_eq(req.password_len, 0);
+	/* No "after": from the first room; no "limit": the most. */
+	ck_assert_uint_eq(req.after_len, 0);
+	ck_assert_str_eq(req.after, "");
+	ck_assert_uint_eq(req.limit, TCRP_LIST_LIMIT_MAX);
 	/* user_name is not needed, and when present is not looked at. */
 	ck_assert_int_eq(parse(TCRP_OP_LIST_ROOMS, "", "{\"version\":1,\"user_name\":7}",
 	    &req, NULL), 0);
+}
+END_TEST
+
+/* "after" any room name (1 and 255 bytes, UTF-8), "limit" 1..1000. */
+START_TEST(request_list_page)
+{
+	static const struct {
+		size_t after_fill;	/* bytes of 'a' for '@' */
+		const char *payload;
+		const char *after;	/* NULL: the fill */
+		unsigned limit;
+	} ok[] = {
+		{ 0, "{\"version\":1,\"after\":\"lobby\",\"limit\":50}", "lobby", 50 },
+		{ 0, "{\"limit\":1,\"version\":1}", "", 1 },
+		{ 0, "{\"version\":1,\"limit\":1000,\"after\":\"caf\\u00e9\"}", "caf\xc3\xa9", 1000 },
+		{ 1, "{\"version\":1,\"after\":\"@\"}", NULL, TCRP_LIST_LIMIT_MAX },
+		{ 255, "{\"version\":1,\"after\":\"@\",\"limit\":999}", NULL, 999 },
+	};
+	char payload[600], fill[300];
+	struct tcrp_request req;
+
+	expand(ok[_i].payload, ok[_i].after_fill, payload, sizeof(payload));
+	expand("@", ok[_i].after_fill, fill, sizeof(fill));
+	ck_assert_int_eq(parse(TCRP_OP_LIST_ROOMS, "", payload, &req, NULL), 0);
+	ck_assert_str_eq(req.after, ok[_i].after != NULL ? ok[_i].after : fill);
+	ck_assert_uint_eq(req.after_len, strlen(req.after));
+	ck_assert_uint_eq(req.limit, ok[_i].limit);
+	/* For CREATE and JOIN they are unknown members, so ignored. */
+	ck_assert_int_eq(parse(TCRP_OP_JOIN_ROOM, "r",
+	    "{\"version\":1,\"user_name\":\"u\",\"after\":1,\"limit\":0}", &req, NULL), 0);
+	ck_assert_uint_eq(req.after_len, 0);
+	ck_assert_uint_eq(req.limit, 0);
 }
 END_TEST
 
@@ -226,6 +262,35 @@ static const struct bad_request {
 	  -OCM_E_BAD_NAME, "room name is not UTF-8 without control characters" },
 	{ "room name bad UTF-8", 2, 0, "a\xed\xa0\x80", "{\"version\":1,\"user_name\":\"u\"}", 0,
 	  -OCM_E_BAD_NAME, NULL },
+	/* LIST_ROOMS pages (PROTOCOL.md 3.3): "after" a room name, "limit" 1..1000. */
+	{ "after empty", 3, 0, "", "{\"version\":1,\"after\":\"\"}", 0, -OCM_E_BAD_NAME,
+	  "after is empty" },
+	{ "256-byte after", 3, 0, "", "{\"version\":1,\"after\":\"@\"}", 256, -OCM_E_BAD_NAME,
+	  "after is longer than 255 bytes" },
+	{ "after with control", 3, 0, "", "{\"version\":1,\"after\":\"a\\u001b\"}", 0,
+	  -OCM_E_BAD_NAME, "after is not UTF-8 without control characters" },
+	{ "after with NUL", 3, 0, "", "{\"version\":1,\"after\":\"a\\u0000\"}", 0,
+	  -OCM_E_BAD_NAME, NULL },
+	{ "after number", 3, 0, "", "{\"version\":1,\"after\":5}", 0, -OCM_E_BAD_FIELD,
+	  "after is not a string" },
+	{ "after null", 3, 0, "", "{\"version\":1,\"after\":null}", 0, -OCM_E_BAD_FIELD, NULL },
+	{ "after array", 3, 0, "", "{\"version\":1,\"after\":[\"a\"]}", 0, -OCM_E_BAD_FIELD,
+	  NULL },
+	{ "limit 0", 3, 0, "", "{\"version\":1,\"limit\":0}", 0, -OCM_E_BAD_FIELD,
+	  "limit is not an integer from 1 to 1000" },
+	{ "limit 1001", 3, 0, "", "{\"version\":1,\"limit\":1001}", 0, -OCM_E_BAD_FIELD, NULL },
+	{ "limit -1", 3, 0, "", "{\"version\":1,\"limit\":-1}", 0, -OCM_E_BAD_FIELD, NULL },
+	{ "limit 2^63", 3, 0, "", "{\"version\":1,\"limit\":9223372036854775807}", 0,
+	  -OCM_E_BAD_FIELD, NULL },
+	{ "limit 10.0", 3, 0, "", "{\"version\":1,\"limit\":10.0}", 0, -OCM_E_BAD_FIELD, NULL },
+	{ "limit \"10\"", 3, 0, "", "{\"version\":1,\"limit\":\"10\"}", 0, -OCM_E_BAD_FIELD,
+	  NULL },
+	{ "limit true", 3, 0, "", "{\"version\":1,\"limit\":true}", 0, -OCM_E_BAD_FIELD, NULL },
+	{ "limit null", 3, 0, "", "{\"version\":1,\"limit\":null}", 0, -OCM_E_BAD_FIELD, NULL },
+	{ "good after, bad limit", 3, 0, "", "{\"version\":1,\"after\":\"a\",\"limit\":0}", 0,
+	  -OCM_E_BAD_FIELD, NULL },
+	{ "duplicate after", 3, 0, "", "{\"version\":1,\"after\":\"a\",\"after\":\"b\"}", 0,
+	  -OCM_E_BAD_JSON, NULL },
 };
 
 START_TEST(request_refused)
@@ -303,6 +368,28 @@ START_TEST(request_build_round_trip)
 	ck_assert_str_eq(json, "{\"version\":1}");
 	ck_assert_uint_eq(len, 13);
 	free(json);
+
+	/* A later page: "after" and "limit" when set, and back again. */
+	memcpy(in.after, "lob\"by", 7);
+	in.after_len = 6;
+	in.limit = 50;
+	json = tcrp_request_build(&in, &len);
+	ck_assert_str_eq(json, "{\"version\":1,\"after\":\"lob\\\"by\",\"limit\":50}");
+	ck_assert_int_eq(tcrp_request_parse(in.operation, 0, NULL, 0, (const uint8_t *)json, len,
+	    &out, NULL), 0);
+	ck_assert_uint_eq(out.after_len, 6);
+	ck_assert_str_eq(out.after, "lob\"by");
+	ck_assert_uint_eq(out.limit, 50);
+	free(json);
+	in.limit = 0;
+	json = tcrp_request_build(&in, &len);
+	ck_assert_str_eq(json, "{\"version\":1,\"after\":\"lob\\\"by\"}");
+	free(json);
+	in.after_len = 0;
+	in.limit = TCRP_LIST_LIMIT_MAX;
+	json = tcrp_request_build(&in, &len);
+	ck_assert_str_eq(json, "{\"version\":1,\"limit\":1000}");
+	free(json);
 }
 END_TEST
 
@@ -323,6 +410,13 @@ START_TEST(request_build_refuses)
 	ck_assert_ptr_null(tcrp_request_build(&in, &len));
 	in.password[0] = 'x';
 	in.operation = 9;
+	ck_assert_ptr_null(tcrp_request_build(&in, &len));
+	in.operation = TCRP_OP_LIST_ROOMS;
+	in.limit = TCRP_LIST_LIMIT_MAX + 1;
+	ck_assert_ptr_null(tcrp_request_build(&in, &len));
+	in.limit = 1;
+	memcpy(in.after, "a\n", 3);
+	in.after_len = 2;
 	ck_assert_ptr_null(tcrp_request_build(&in, &len));
 	ck_assert_uint_eq(len, 77);
 }
@@ -509,6 +603,7 @@ assert_session_eq(const struct tcrp_session *a, const struct tcrp_session *b)
 	ck_assert_uint_eq(a->timeout_s, b->timeout_s);
 	ck_assert_uint_eq(a->max_datagram, b->max_datagram);
 	ck_assert_int_eq(a->host, b->host);
+	ck_assert_int_eq(a->members_more, b->members_more);
 	ck_assert_uint_eq(a->n_members, b->n_members);
 	for (size_t i = 0; i < a->n_members; i++)
 		ck_assert_str_eq(a->members[i], b->members[i]);
@@ -535,6 +630,11 @@ START_TEST(session_exact)
 	ck_assert_ptr_nonnull(strstr(json, ",\"host\":false,"));
 	ck_assert_ptr_nonnull(strstr(json, "],\"udp_host\":\"relay.example\"}"));
 	free(json);
+	/* members_more only when the list was cut. */
+	s.members_more = true;
+	json = tcrp_session_build(&s, &len);
+	ck_assert_ptr_nonnull(strstr(json, "\"udp_host\":\"relay.example\",\"members_more\":true}"));
+	free(json);
 }
 END_TEST
 
@@ -559,6 +659,7 @@ START_TEST(session_round_trip)
 		in.udp_port = 1;
 		in.max_datagram = 64;
 		in.host = false;
+		in.members_more = n > 0;
 	}
 	json = tcrp_session_build(&in, &len);
 	ck_assert_ptr_nonnull(json);
@@ -680,6 +781,12 @@ static const struct {
 	{ "udp_host number", S_HEAD ",\"members\":[],\"udp_host\":1}", -OCM_E_BAD_FIELD },
 	{ "udp_host control", S_HEAD ",\"members\":[],\"udp_host\":\"h\\n\"}", -OCM_E_BAD_FIELD },
 	{ "duplicate member key", S_HEAD ",\"members\":[],\"members\":[]}", -OCM_E_BAD_JSON },
+	{ "members_more number", S_HEAD ",\"members\":[\"a\"],\"members_more\":1}",
+	  -OCM_E_BAD_FIELD },
+	{ "members_more string", S_HEAD ",\"members\":[\"a\"],\"members_more\":\"true\"}",
+	  -OCM_E_BAD_FIELD },
+	{ "members_more null", S_HEAD ",\"members\":[\"a\"],\"members_more\":null}",
+	  -OCM_E_BAD_FIELD },
 };
 
 START_TEST(session_refused)
@@ -721,6 +828,32 @@ START_TEST(session_udp_host)
 }
 END_TEST
 
+/* members_more: absent is false, and so is false. */
+START_TEST(session_members_more)
+{
+	static const struct {
+		const char *tail;
+		bool more;
+	} cases[] = {
+		{ "}", false },
+		{ ",\"members_more\":false}", false },
+		{ ",\"members_more\":true}", true },
+	};
+	char json[512];
+	struct tcrp_session s;
+	int n;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(json, sizeof(json), "%s,\"members\":[\"a\"]%s", S_HEAD, cases[i].tail);
+		memset(&s, 0x5a, sizeof(s));
+		ck_assert_int_eq(tcrp_session_parse((const uint8_t *)json, (size_t)n, &s), 0);
+		ck_assert_int_eq(s.members_more, cases[i].more);
+		ck_assert_uint_eq(s.n_members, 1);
+		tcrp_session_clear(&s);
+	}
+}
+END_TEST
+
 /* ---- LIST_ROOMS COMPLETE ---- */
 
 START_TEST(rooms_exact)
@@ -730,16 +863,43 @@ START_TEST(rooms_exact)
 		{ .name = "q", .members = 0, .password = false },
 	};
 	size_t len = 0;
-	char *json = tcrp_rooms_build(rooms, 2, &len);
+	char *json = tcrp_rooms_build(rooms, 2, false, &len);
 
 	ck_assert_str_eq(json, "{\"rooms\":[{\"name\":\"lobby\",\"members\":3,\"password\":true},"
-	    "{\"name\":\"q\",\"members\":0,\"password\":false}]}");
+	    "{\"name\":\"q\",\"members\":0,\"password\":false}],\"more\":false}");
 	ck_assert_uint_eq(len, strlen(json));
 	free(json);
-	json = tcrp_rooms_build(NULL, 0, &len);
-	ck_assert_str_eq(json, "{\"rooms\":[]}");
-	ck_assert_uint_eq(len, 12);
+	json = tcrp_rooms_build(rooms, 1, true, &len);
+	ck_assert_str_eq(json, "{\"rooms\":[{\"name\":\"lobby\",\"members\":3,\"password\":true}],"
+	    "\"more\":true}");
 	free(json);
+	json = tcrp_rooms_build(NULL, 0, false, &len);
+	ck_assert_str_eq(json, "{\"rooms\":[],\"more\":false}");
+	ck_assert_uint_eq(len, 25);
+	free(json);
+}
+END_TEST
+
+/* "more" comes back as sent; a server that does not page omits it. */
+START_TEST(rooms_more)
+{
+	static const struct {
+		const char *json;
+		bool more;
+	} cases[] = {
+		{ "{\"rooms\":[]}", false },
+		{ "{\"rooms\":[],\"more\":false}", false },
+		{ "{\"more\":true,\"rooms\":[{\"name\":\"a\",\"members\":1,\"password\":false}]}",
+		  true },
+	};
+	struct tcrp_room_info *rooms = NULL;
+	size_t n = 42;
+	bool more = !cases[_i].more;
+
+	ck_assert_int_eq(tcrp_rooms_parse((const uint8_t *)cases[_i].json,
+	    strlen(cases[_i].json), &rooms, &n, &more), 0);
+	ck_assert_int_eq(more, cases[_i].more);
+	free(rooms);
 }
 END_TEST
 
@@ -750,6 +910,7 @@ START_TEST(rooms_round_trip)
 	size_t n_in = counts[_i], n_out = 99;
 	struct tcrp_room_info in[50], *out = in;
 	size_t len = 0;
+	bool more = n_in != 1;
 	char *json;
 
 	memset(in, 0, sizeof(in));
@@ -759,10 +920,11 @@ START_TEST(rooms_round_trip)
 		in[i].members = i == 1 ? UINT32_MAX : (uint32_t)i;
 		in[i].password = i % 3 == 0;
 	}
-	json = tcrp_rooms_build(in, n_in, &len);
+	json = tcrp_rooms_build(in, n_in, n_in == 1, &len);
 	ck_assert_ptr_nonnull(json);
-	ck_assert_int_eq(tcrp_rooms_parse((const uint8_t *)json, len, &out, &n_out), 0);
+	ck_assert_int_eq(tcrp_rooms_parse((const uint8_t *)json, len, &out, &n_out, &more), 0);
 	ck_assert_uint_eq(n_out, n_in);
+	ck_assert_int_eq(more, n_in == 1);
 	if (n_in == 0)
 		ck_assert_ptr_null(out);
 	for (size_t i = 0; i < n_in; i++) {
@@ -780,10 +942,10 @@ START_TEST(rooms_build_refuses)
 	struct tcrp_room_info bad = { .name = "", .members = 1 };
 	size_t len = 0;
 
-	ck_assert_ptr_null(tcrp_rooms_build(&bad, 1, &len));
+	ck_assert_ptr_null(tcrp_rooms_build(&bad, 1, false, &len));
 	memcpy(bad.name, "a\x7f", 3);
-	ck_assert_ptr_null(tcrp_rooms_build(&bad, 1, &len));
-	ck_assert_ptr_null(tcrp_rooms_build(NULL, 1, &len));
+	ck_assert_ptr_null(tcrp_rooms_build(&bad, 1, true, &len));
+	ck_assert_ptr_null(tcrp_rooms_build(NULL, 1, false, &len));
 	ck_assert_uint_eq(len, 0);
 }
 END_TEST
@@ -808,6 +970,11 @@ static const struct {
 	{ "{\"rooms\":[{\"name\":\"a\",\"password\":true}]}", -OCM_E_MISSING_FIELD },
 	{ "{\"rooms\":[{\"name\":\"a\",\"members\":1}]}", -OCM_E_MISSING_FIELD },
 	{ "{\"rooms\":[{\"name\":\"a\",\"members\":1,\"password\":\"yes\"}]}", -OCM_E_BAD_FIELD },
+	{ "{\"rooms\":[],\"more\":1}", -OCM_E_BAD_FIELD },
+	{ "{\"rooms\":[],\"more\":\"true\"}", -OCM_E_BAD_FIELD },
+	{ "{\"rooms\":[],\"more\":null}", -OCM_E_BAD_FIELD },
+	{ "{\"more\":false}", -OCM_E_MISSING_FIELD },
+	{ "{\"rooms\":[],\"more\":true,\"more\":false}", -OCM_E_BAD_JSON },
 };
 
 START_TEST(rooms_refused)
@@ -815,11 +982,13 @@ START_TEST(rooms_refused)
 	static struct tcrp_room_info sentinel;
 	struct tcrp_room_info *rooms = &sentinel;
 	size_t n = 42;
+	bool more = true;
 
 	ck_assert_int_eq(tcrp_rooms_parse((const uint8_t *)bad_rooms[_i].json,
-	    strlen(bad_rooms[_i].json), &rooms, &n), bad_rooms[_i].err);
+	    strlen(bad_rooms[_i].json), &rooms, &n, &more), bad_rooms[_i].err);
 	ck_assert_ptr_eq(rooms, &sentinel);
 	ck_assert_uint_eq(n, 42);
+	ck_assert(more);
 }
 END_TEST
 
@@ -835,6 +1004,7 @@ payload_suite(void)
 	tcase_add_test(tc, request_join_defaults);
 	tcase_add_test(tc, request_password_nul);
 	tcase_add_test(tc, request_list);
+	tcase_add_loop_test(tc, request_list_page, 0, 5);
 	tcase_add_loop_test(tc, request_boundaries, 0, 2);
 	tcase_add_loop_test(tc, request_refused, 0, N_OF(bad_requests));
 	tcase_add_test(tc, request_too_large);
@@ -861,10 +1031,12 @@ payload_suite(void)
 	tcase_add_test(tc, session_build_refuses);
 	tcase_add_loop_test(tc, session_refused, 0, N_OF(bad_sessions));
 	tcase_add_test(tc, session_udp_host);
+	tcase_add_test(tc, session_members_more);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rooms");
 	tcase_add_test(tc, rooms_exact);
+	tcase_add_loop_test(tc, rooms_more, 0, 3);
 	tcase_add_loop_test(tc, rooms_round_trip, 0, 3);
 	tcase_add_test(tc, rooms_build_refuses);
 	tcase_add_loop_test(tc, rooms_refused, 0, N_OF(bad_rooms));

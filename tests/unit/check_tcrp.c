@@ -2,7 +2,8 @@
  * check_tcrp.c: TCRP framing: the 32-byte header (layout, the 29-byte
  * size field and its saturation, validation order), tcrp_encode() limits,
  * and the incremental reader fed whole, byte by byte, in random chunks and
- * with messages back to back, including every refusal before allocation.
+ * with messages back to back, any Operation and State, and every refusal
+ * of a size (after the room name, before any allocation for the payload).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -334,75 +335,109 @@ START_TEST(reader_small_limit)
 END_TEST
 
 /* Even with no payload limit at all, room + payload must not wrap around
- * size_t into a small allocation. */
+ * size_t into a small allocation: the size is refused, and only the room
+ * name before it is read (for the error reply). */
 START_TEST(reader_no_wrap)
 {
-	uint8_t hdr[TCRP_HEADER_LEN];
+	uint8_t msg[TCRP_HEADER_LEN + 2];
 	struct tcrp_reader r;
 
 	ck_assert_uint_eq(test_unhex("02 01 00 000000000000000000000000000000000000000000"
-	    "fffffffffffffffe", hdr, sizeof(hdr)), TCRP_HEADER_LEN);
+	    "fffffffffffffffe 6869", msg, sizeof(msg)), sizeof(msg));
 	tcrp_reader_init(&r, SIZE_MAX);
-	ck_assert_int_eq(tcrp_reader_feed(&r, hdr, sizeof(hdr)), -OCM_E_TOO_LARGE);
-	ck_assert_ptr_null(r.body);
+	ck_assert_int_eq(tcrp_reader_feed(&r, msg, sizeof(msg)), -OCM_E_TOO_LARGE);
+	ck_assert_uint_eq(r.body_len, 2);
+	ck_assert_mem_eq(tcrp_reader_room(&r), "hi", 2);
 	ck_assert_uint_eq(r.h.payload_len, UINT64_MAX - 1);
+	tcrp_reader_reset(&r);
+}
+END_TEST
+
+/* Operation and State are for the reader's caller to judge: a message
+ * with any of them is read whole, so that a refusal can repeat its
+ * RoomName (PROTOCOL.md 3). */
+static const struct {
+	uint8_t op;
+	uint8_t state;
+} reader_any[] = {
+	{ 0, 0 }, { 4, 0 }, { 255, 0 }, { 2, 3 }, { 1, 255 },
+};
+
+START_TEST(reader_any_op_state)
+{
+	size_t len = make_msg(msg_buf, sizeof(msg_buf), reader_any[_i].op, reader_any[_i].state,
+	    5, 2);
+	struct tcrp_reader r;
+
+	tcrp_reader_init(&r, TCRP_MAX_PAYLOAD);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_int_eq(tcrp_reader_feed(&r, msg_buf + i, 1), 1);
+	assert_done(&r, msg_buf, len);
 	tcrp_reader_reset(&r);
 }
 END_TEST
 
 static const struct {
 	const char *label;
-	const char *hex;	/* a header, fed one byte at a time */
-	int err;
+	const char *hex;	/* a header, fed one byte at a time, then its room name */
 	uint8_t op;		/* what r->h must echo */
 } reader_bad[] = {
-	{ "op 0", "00 00 00" "0000000000000000000000000000000000000000000000000000000002", -OCM_E_BAD_OPERATION, 0 },
-	{ "op 4", "05 04 00" "0000000000000000000000000000000000000000000000000000000002", -OCM_E_BAD_OPERATION, 4 },
-	{ "op 255", "05 ff 00" "0000000000000000000000000000000000000000000000000000000002", -OCM_E_BAD_OPERATION, 255 },
-	{ "state 3", "05 02 03" "0000000000000000000000000000000000000000000000000000000002", -OCM_E_BAD_STATE, 2 },
-	{ "state 255", "05 01 ff" "0000000000000000000000000000000000000000000000000000000002", -OCM_E_BAD_STATE, 1 },
-	{ "size 65537", "05 01 00" "0000000000000000000000000000000000000000000000000000010001", -OCM_E_TOO_LARGE, 1 },
-	{ "size 2^32", "05 01 00" "0000000000000000000000000000000000000000000000000100000000", -OCM_E_TOO_LARGE, 1 },
-	{ "size top byte", "05 03 00" "8000000000000000000000000000000000000000000000000000000000", -OCM_E_TOO_LARGE, 3 },
-	{ "size all ones", "05 02 00" "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", -OCM_E_TOO_LARGE, 2 },
+	{ "size 65537", "05 01 00" "0000000000000000000000000000000000000000000000000000010001", 1 },
+	{ "size 65537, no room", "00 01 00" "0000000000000000000000000000000000000000000000000000010001", 1 },
+	{ "size 2^32", "05 01 00" "0000000000000000000000000000000000000000000000000100000000", 1 },
+	{ "size top byte", "05 03 00" "8000000000000000000000000000000000000000000000000000000000", 3 },
+	{ "size all ones", "05 02 00" "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", 2 },
+	{ "size 65537, op 0", "05 00 00" "0000000000000000000000000000000000000000000000000000010001", 0 },
+	{ "size all ones, state 3", "ff 02 03" "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", 2 },
 };
 
+/* A refused size: refused once the room name is in, nothing else kept. */
 START_TEST(reader_refuses)
 {
-	uint8_t hdr[TCRP_HEADER_LEN];
+	uint8_t msg[TCRP_HEADER_LEN + 255];
 	struct tcrp_reader r;
+	size_t len;
 
-	ck_assert_uint_eq(test_unhex(reader_bad[_i].hex, hdr, sizeof(hdr)), TCRP_HEADER_LEN);
+	ck_assert_uint_eq(test_unhex(reader_bad[_i].hex, msg, sizeof(msg)), TCRP_HEADER_LEN);
+	len = TCRP_HEADER_LEN + msg[0];
+	for (size_t i = TCRP_HEADER_LEN; i < len; i++)
+		msg[i] = (uint8_t)('a' + i % 26);
 	tcrp_reader_init(&r, TCRP_MAX_PAYLOAD);
-	for (size_t i = 0; i + 1 < TCRP_HEADER_LEN; i++)
-		ck_assert_int_eq(tcrp_reader_feed(&r, hdr + i, 1), 1);
-	ck_assert_int_eq(tcrp_reader_feed(&r, hdr + TCRP_HEADER_LEN - 1, 1), reader_bad[_i].err);
+	for (size_t i = 0; i + 1 < len; i++) {
+		ck_assert_int_eq(tcrp_reader_feed(&r, msg + i, 1), 1);
+		ck_assert_ptr_null(tcrp_reader_room(&r));
+	}
+	ck_assert_int_eq(tcrp_reader_feed(&r, msg + len - 1, 1), -OCM_E_TOO_LARGE);
 	ck_assert_int_eq(r.status, TCRP_READER_ERROR);
-	ck_assert_int_eq(r.error, reader_bad[_i].err);
-	ck_assert_ptr_null(r.body);
+	ck_assert_int_eq(r.error, -OCM_E_TOO_LARGE);
+	ck_assert_uint_eq(r.body_len, msg[0]);
 	ck_assert_uint_eq(r.h.operation, reader_bad[_i].op);
-	ck_assert_ptr_null(tcrp_reader_room(&r));
+	ck_assert_ptr_nonnull(tcrp_reader_room(&r));
+	ck_assert_mem_eq(tcrp_reader_room(&r), msg + TCRP_HEADER_LEN, msg[0]);
 	ck_assert_ptr_null(tcrp_reader_payload(&r));
 	/* Sticky: later bytes are not consumed. */
-	ck_assert_int_eq(tcrp_reader_feed(&r, hdr, sizeof(hdr)), reader_bad[_i].err);
-	ck_assert_int_eq(tcrp_reader_feed(&r, hdr, 0), reader_bad[_i].err);
+	ck_assert_int_eq(tcrp_reader_feed(&r, msg, TCRP_HEADER_LEN), -OCM_E_TOO_LARGE);
+	ck_assert_int_eq(tcrp_reader_feed(&r, msg, 0), -OCM_E_TOO_LARGE);
 	tcrp_reader_reset(&r);
 	ck_assert_int_eq(r.status, TCRP_READER_HEADER);
 	ck_assert_int_eq(r.error, 0);
+	ck_assert_ptr_null(r.body);
 }
 END_TEST
 
-/* A bad header followed by a body in the same buffer: still nothing kept. */
+/* A refused header followed by more in the same buffer: only the room
+ * name is kept. */
 START_TEST(reader_refuses_whole)
 {
-	uint8_t buf[TCRP_HEADER_LEN + 8] = { 0 };
+	uint8_t buf[TCRP_HEADER_LEN + 255 + 8] = { 0 };
 	struct tcrp_reader r;
 
 	ck_assert_uint_eq(test_unhex(reader_bad[_i].hex, buf, sizeof(buf)), TCRP_HEADER_LEN);
+	memset(buf + TCRP_HEADER_LEN, 'r', buf[0]);
 	tcrp_reader_init(&r, TCRP_MAX_PAYLOAD);
-	ck_assert_int_eq(tcrp_reader_feed(&r, buf, sizeof(buf)), reader_bad[_i].err);
-	ck_assert_ptr_null(r.body);
-	ck_assert_uint_eq(r.body_len, 0);
+	ck_assert_int_eq(tcrp_reader_feed(&r, buf, sizeof(buf)), -OCM_E_TOO_LARGE);
+	ck_assert_uint_eq(r.body_len, buf[0]);
+	ck_assert_mem_eq(tcrp_reader_room(&r), buf + TCRP_HEADER_LEN, buf[0]);
 	tcrp_reader_reset(&r);
 }
 END_TEST
@@ -456,6 +491,8 @@ tcrp_suite(void)
 	tcase_add_test(tc, reader_back_to_back);
 	tcase_add_test(tc, reader_small_limit);
 	tcase_add_test(tc, reader_no_wrap);
+	tcase_add_loop_test(tc, reader_any_op_state, 0,
+	    (int)(sizeof(reader_any) / sizeof(reader_any[0])));
 	tcase_add_loop_test(tc, reader_refuses, 0, (int)(sizeof(reader_bad) / sizeof(reader_bad[0])));
 	tcase_add_loop_test(tc, reader_refuses_whole, 0,
 	    (int)(sizeof(reader_bad) / sizeof(reader_bad[0])));

@@ -175,6 +175,33 @@ START_TEST(test_name_rejects_control)
 }
 END_TEST
 
+/* Bytes, not characters or locale: a prefix first, 0xff after ASCII. */
+static const struct {
+	const char *a, *b;
+	int sign;
+} cmp_cases[] = {
+	{ "a", "a", 0 },
+	{ "a", "b", -1 },
+	{ "a", "ab", -1 },
+	{ "ab", "b", -1 },
+	{ "B", "a", -1 },
+	{ "z", "\xc3\xa9", -1 },
+	{ "\xc3\xa9", "\xc3\xa9t\xc3\xa9", -1 },
+	{ "\xef\xbf\xbd", "\xf0\x9f\x98\x80", -1 },
+};
+
+START_TEST(test_name_cmp)
+{
+	const char *a = cmp_cases[_i].a, *b = cmp_cases[_i].b;
+	int sign = cmp_cases[_i].sign;
+	int ab = name_cmp((const uint8_t *)a, strlen(a), (const uint8_t *)b, strlen(b));
+	int ba = name_cmp((const uint8_t *)b, strlen(b), (const uint8_t *)a, strlen(a));
+
+	ck_assert_int_eq((ab > 0) - (ab < 0), sign);
+	ck_assert_int_eq((ba > 0) - (ba < 0), -sign);
+}
+END_TEST
+
 START_TEST(test_chat_rejects_control)
 {
 	uint8_t c = control_char(_i);
@@ -351,6 +378,7 @@ text_suite(void)
 	tcase_add_test(tc, test_name_lengths);
 	tcase_add_test(tc, test_name_multibyte_length);
 	tcase_add_loop_test(tc, test_name_rejects_control, 0x00, 0x21);
+	tcase_add_loop_test(tc, test_name_cmp, 0, NCASES(cmp_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chat");
