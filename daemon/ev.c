@@ -45,13 +45,20 @@ struct ev_loop {
 	int cursor;
 };
 
-static uint64_t
-clock_ns(void)
+uint64_t
+ev_clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(id, &ts) < 0)
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+clock_ns(void)
+{
+	return ev_clock_ns(CLOCK_MONOTONIC);
 }
 
 static uint64_t

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
@@ -68,6 +69,10 @@ void ev_set_before_sleep(struct ev_loop *loop, void (*cb)(void *arg), void *arg)
 /* Opaque pointer for the owner of the loop. */
 void ev_set_data(struct ev_loop *loop, void *data);
 void *ev_data(const struct ev_loop *loop);
+
+/* Nanoseconds of a clock (CLOCK_MONOTONIC, a thread's CPU clock); 0 when
+ * it cannot be read. */
+uint64_t ev_clock_ns(clockid_t id);
 
 /* Milliseconds of CLOCK_MONOTONIC, as of the current loop pass. */
 uint64_t ev_now(const struct ev_loop *loop);

@@ -116,15 +116,6 @@ static const uint8_t host_gone_reasons[] = {
 
 /* Output. */
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Bucket 0: under 1 us; bucket i: [2^(i-1), 2^i) us; the last: the rest. */
 static unsigned
 latency_bucket(uint64_t ns)
@@ -173,7 +164,7 @@ tx_flush(struct relay *r)
 				k++;
 				continue;
 			}
-			uint64_t now = mono_ns();
+			uint64_t now = ev_clock_ns(CLOCK_MONOTONIC);
 			for (int q = 0; q < n; q++) {
 				const struct tx_slot *s = &r->tx[k + (size_t)q];
 				st->bytes_out += r->tx_msgs[k + (size_t)q].msg_len;
@@ -315,7 +306,7 @@ pass_end(struct relay *r)
 	}
 	if (r->holding)
 		return;		/* the deadline of the first held pass stands */
-	uint64_t now = mono_ns(), due = r->pass_ns + hold;
+	uint64_t now = ev_clock_ns(CLOCK_MONOTONIC), due = r->pass_ns + hold;
 	if (due <= now) {
 		batches_flush(r);
 		return;
@@ -337,7 +328,7 @@ pass_end(struct relay *r)
 static void
 hold_check(struct relay *r)
 {
-	if (!r->holding || mono_ns() < r->hold_due)
+	if (!r->holding || ev_clock_ns(CLOCK_MONOTONIC) < r->hold_due)
 		return;
 	hold_stop(r);
 	batches_flush(r);
@@ -795,7 +786,7 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 		if (n <= 0)
 			break;
 		ev_now_update(r->w->loop);
-		r->arrival_ns = mono_ns();
+		r->arrival_ns = ev_clock_ns(CLOCK_MONOTONIC);
 		if (round == 0)
 			r->pass_ns = r->arrival_ns;
 		for (int i = 0; i < n; i++) {

@@ -389,24 +389,14 @@ server_log_stats(struct server *srv)
 	    drops, (unsigned long long)st.handoffs, peak_rooms, peak_members);
 }
 
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	if (clock_gettime(id, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Per-worker rates: each worker measures itself over the time since its
  * previous sample, on its own thread (its counters and its CPU clock). */
 static void
 sample_fn(struct worker *w, void *arg)
 {
 	struct worker_sample *s = &((struct worker_sample *)arg)[w->index];
-	uint64_t now_ns = clock_ns(CLOCK_MONOTONIC);
-	uint64_t cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t now_ns = ev_clock_ns(CLOCK_MONOTONIC);
+	uint64_t cpu_ns = ev_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
 	if (s->at_ns != 0 && now_ns > s->at_ns) {
 		double secs = (double)(now_ns - s->at_ns) / 1e9;
