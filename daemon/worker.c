@@ -7,7 +7,6 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon/relay.h"
 #include "daemon/serve.h"

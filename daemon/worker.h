@@ -41,7 +41,6 @@ struct worker {
 	struct relay *relay;
 	struct mailbox mail;
 	struct counters stats;
-	uint64_t cpu_ns;		/* CPU time of the thread, at the last call */
 	_Atomic uint32_t load;		/* members homed here: CREATE placement */
 	_Atomic uint64_t pong;		/* the newest watchdog ping it answered */
 };
