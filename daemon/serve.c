@@ -466,10 +466,11 @@ serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out, size_t
 		rp.complete_len = h->complete_len;
 		h->complete = NULL;
 		if (req->operation == TCRP_OP_CREATE_ROOM)
-			log_info("room '%s' created by '%s' from %s%s", req->room, req->user,
-			    h->addr, h->password ? " (password)" : "");
+			log_info("created from %s: room '%s' by '%s'%s", h->addr, req->room,
+			    req->user, h->password ? " (password)" : "");
 		else
-			log_info("'%s' joined room '%s' from %s", req->user, req->room, h->addr);
+			log_info("joined from %s: '%s' in room '%s'", h->addr, req->user,
+			    req->room);
 	}
 	serve_account(srv, &h->ip, h->addr, req->operation, &rp);
 	int rc = reply_encode(req->operation, (const uint8_t *)req->room, req->room_len, &rp,

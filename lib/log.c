@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -201,13 +203,61 @@ log_level_tag(enum log_level level)
 	return log_level_tags[level];
 }
 
-static void
-log_sanitise(char *s, size_t len)
+/*
+ * The code point of a UTF-8 sequence at s that a log line must not carry
+ * as is, or 0: C1 controls (U+0080..U+009F, which some terminals and
+ * parsers act on), the line and paragraph separators U+2028 and U+2029
+ * (line breaks to some readers), and the bidirectional embeddings,
+ * overrides and isolates U+202A..U+202E and U+2066..U+2069 (which can
+ * make a name display as if it came before the address).  *n gets the
+ * sequence's length.
+ */
+static uint32_t
+log_unsafe_at(const unsigned char *s, size_t len, size_t *n)
 {
-	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			s[i] = '?';
+	if (len >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*n = 2;
+		return s[1];
 	}
+	if (len >= 3 && s[0] == 0xe2 && (s[1] == 0x80 || s[1] == 0x81) && s[2] >= 0x80 &&
+	    s[2] <= 0xbf) {
+		uint32_t cp = 0x2000u | (uint32_t)(s[1] & 0x3f) << 6 | (uint32_t)(s[2] & 0x3f);
+		if (cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069)) {
+			*n = 3;
+			return cp;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Copies the line from in to out (size bytes, room for the newline kept):
+ * C0 controls and DEL become '?', the code points of log_unsafe_at()
+ * become a backslash, 'u' and four hex digits.  Returns the length; a line that no longer fits is cut
+ * before the escape that would not.
+ */
+static size_t
+log_sanitise(const char *in, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 1 < size; ) {
+		const unsigned char *s = (const unsigned char *)in + i;
+		size_t n;
+		uint32_t cp = log_unsafe_at(s, len - i, &n);
+
+		if (cp != 0) {
+			if (o + 6 + 1 >= size)
+				break;
+			o += (size_t)snprintf(out + o, size - o, "\\u%04X", (unsigned)cp);
+			i += n;
+			continue;
+		}
+		out[o++] = s[0] < 0x20 || s[0] == 0x7f ? '?' : (char)s[0];
+		i++;
+	}
+	return o;
 }
 
 /* Formats and writes one line; keeps errno as the caller left it. */
@@ -234,9 +284,10 @@ log_emit(enum log_level level, bool with_errno, const char *fmt, va_list ap)
 		    strerror(saved));
 	if (!fit)
 		len = log_truncate(line, len, start);
-	log_sanitise(line, len);
-	line[len++] = '\n';	/* over the NUL: len < LOG_LINE_MAX here */
-	fwrite(line, 1, len, out);
+	char clean[LOG_LINE_MAX + 64];
+	len = log_sanitise(line, len, clean, sizeof(clean) - 1);
+	clean[len++] = '\n';
+	fwrite(clean, 1, len, out);
 	fflush(out);
 	errno = saved;
 }

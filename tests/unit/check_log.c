@@ -181,6 +181,22 @@ START_TEST(test_control_chars_sanitised)
 }
 END_TEST
 
+/* Peer-chosen text cannot break a line or reorder how it displays: C1
+ * controls, U+2028/2029 and bidi embeddings, overrides and isolates are
+ * escaped; their neighbours (U+2027, U+202F, U+2065, U+206A) are not. */
+START_TEST(test_unicode_controls_escaped)
+{
+	log_info("refused join from 198.51.100.7: room '%s'",
+	    "a\xc2\x85" "b\xc2\x9f" "c\xe2\x80\xa8" "d\xe2\x80\xa9" "e\xe2\x80\xae"
+	    "f\xe2\x81\xa6" "g\xe2\x81\xa9" "h\xe2\x80\xa7" "i\xe2\x80\xaf" "j\xe2\x81\xa5"
+	    "k\xe2\x81\xaa" "l\xc2\xa0");
+	ck_assert_str_eq(cap_text(),
+	    "ocmtest: refused join from 198.51.100.7: room '"
+	    "a\\u0085b\\u009Fc\\u2028d\\u2029e\\u202Ef\\u2066g\\u2069"
+	    "h\xe2\x80\xa7i\xe2\x80\xafj\xe2\x81\xa5k\xe2\x81\xaal\xc2\xa0'\n");
+}
+END_TEST
+
 /* UTF-8 is not touched: only bytes below 0x20 and 0x7f are. */
 START_TEST(test_utf8_kept)
 {
@@ -506,6 +522,7 @@ log_suite(void)
 	tcase_add_test(tc, test_errno_kept_on_write_error);
 	tcase_add_test(tc, test_warnx_no_strerror);
 	tcase_add_test(tc, test_control_chars_sanitised);
+	tcase_add_test(tc, test_unicode_controls_escaped);
 	tcase_add_test(tc, test_utf8_kept);
 	tcase_add_test(tc, test_long_line_truncated);
 	tcase_add_test(tc, test_exact_fit_not_truncated);
