@@ -295,12 +295,25 @@ conn_timer_cb(struct ev_timer *t)
 
 /* Accepting. */
 
+uint16_t
+socket_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&ss)->sin6_port);
+	if (ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
+
 static void
 conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	struct sockaddr_storage local;
-	socklen_t local_len = sizeof(local);
 
 	if (c == NULL || (c->ssl = SSL_new(srv->tls)) == NULL || SSL_set_fd(c->ssl, fd) != 1) {
 		if (c != NULL)
@@ -317,10 +330,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss)
 	peer_ip_from_sockaddr(&c->peer.ip, (const struct sockaddr *)ss);
 	peer_ip_str(&c->peer.ip, c->peer.addr, sizeof(c->peer.addr));
 	c->peer.ssl = c->ssl;
-	if (getsockname(fd, (struct sockaddr *)&local, &local_len) == 0)
-		c->peer.udp_port = ntohs(local.ss_family == AF_INET6 ?
-		    ((struct sockaddr_in6 *)&local)->sin6_port :
-		    ((struct sockaddr_in *)&local)->sin_port);
+	c->peer.udp_port = socket_port(fd);
 	SSL_set_accept_state(c->ssl);
 	tcrp_reader_init(&c->rd, TCRP_MAX_PAYLOAD);
 	if (ev_io_start(srv->loop, &c->io, fd, EPOLLIN, conn_io_cb) < 0) {

@@ -9,6 +9,7 @@
 #define OCM_CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon/server.h"
 
@@ -16,6 +17,9 @@
 int conn_listen_all(struct server *srv, char *err, size_t err_len);
 /* Adopts an already listening TCP socket (socket activation). */
 int conn_listen_fd(struct server *srv, int fd, const char *text);
+/* The local port a socket is bound to, host order; 0 if unknown.  The
+ * TCP listener's port is the UDP port a session is told to use. */
+uint16_t socket_port(int fd);
 /* Stops accepting and closes every connection in flight. */
 void conn_close_all(struct server *srv);
 

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/conn.h"
 #include "daemon/steer.h"
 #include "daemon/worker.h"
 #include "lib/log.h"
@@ -814,27 +815,11 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 
 /* Sockets. */
 
-/* The port a socket is bound to, host order; 0 if unknown. */
-static uint16_t
-sock_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)&ss)->sin6_port);
-	if (ss.ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)&ss)->sin_port);
-	return 0;
-}
-
 bool
 relay_has_port(const struct relay *r, uint16_t port)
 {
 	for (size_t i = 0; i < r->n_socks; i++)
-		if (sock_port(r->socks[i].io.fd) == port)
+		if (socket_port(r->socks[i].io.fd) == port)
 			return true;
 	return false;
 }

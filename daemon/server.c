@@ -6,7 +6,6 @@
 #include "daemon/server.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,15 +177,9 @@ static int
 udp_ports_match(const struct server *srv, char *err, size_t err_len)
 {
 	for (size_t i = 0; i < srv->n_tcp; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		uint16_t port;
+		uint16_t port = socket_port(srv->tcp[i].io.fd);
 
-		if (getsockname(srv->tcp[i].io.fd, (struct sockaddr *)&ss, &len) < 0)
-			continue;
-		port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-		    ((struct sockaddr_in *)&ss)->sin_port);
-		if (!relay_has_port(srv->workers[0]->relay, port)) {
+		if (port != 0 && !relay_has_port(srv->workers[0]->relay, port)) {
 			snprintf(err, err_len, "tcp %s: clients would be told to send their "
 			    "datagrams to UDP port %u, but no UDP socket is bound to it (make "
 			    "ocmd-udp.socket listen on the same port as ocmd-tcp.socket)",
