@@ -28,6 +28,7 @@ struct server_opts {
 	const char *known_servers;	/* TOFU file; NULL: the XDG default */
 	bool quiet_tofu;		/* do not announce a newly pinned server */
 	int timeout_ms;			/* connect + whole exchange */
+	const char *source;		/* numeric source address for TCP; NULL: any */
 };
 
 /* The outcome of a TCRP exchange. */

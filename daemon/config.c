@@ -53,6 +53,10 @@ static const struct config_key config_keys[] = {
 	UINT_KEY("limits", keepalive_s, 1, 86400),
 	UINT_KEY("limits", handshake_timeout_s, 1, 300),
 	UINT_KEY("limits", max_handshakes, 1, 100000),
+	UINT_KEY("limits", max_handshakes_per_address, 1, 100000),
+	UINT_KEY("limits", max_rooms_per_address, 1, 1000000),
+	UINT_KEY("limits", max_members_per_address, 1, 10000000),
+	UINT_KEY("limits", ipv6_prefix, 32, 128),
 	UINT_KEY("limits", chat_rate, 1, 100000),
 	UINT_KEY("limits", max_failed_joins, 1, 100000),
 	UINT_KEY("limits", failed_join_window_s, 1, 86400),
@@ -81,6 +85,10 @@ config_defaults(struct config *c)
 	c->keepalive_s = 10;
 	c->handshake_timeout_s = 10;
 	c->max_handshakes = 1000;
+	c->max_handshakes_per_address = 100;
+	c->max_rooms_per_address = 500;
+	c->max_members_per_address = 2000;
+	c->ipv6_prefix = 64;
 	c->chat_rate = 20;
 	c->max_failed_joins = 10;
 	c->failed_join_window_s = 120;

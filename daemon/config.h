@@ -42,6 +42,10 @@ struct config {
 	uint32_t keepalive_s;
 	uint32_t handshake_timeout_s;
 	uint32_t max_handshakes;
+	uint32_t max_handshakes_per_address;	/* per IPv4 address or IPv6 prefix */
+	uint32_t max_rooms_per_address;
+	uint32_t max_members_per_address;
+	uint32_t ipv6_prefix;		/* bits of an IPv6 address that name a host */
 	uint32_t chat_rate;
 	uint32_t max_failed_joins;
 	uint32_t failed_join_window_s;

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -29,6 +30,8 @@
 #define LINGER_MS		2000
 #define ACCEPT_RETRY_MS		100	/* after EMFILE */
 #define ACCEPT_BURST		64
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
 
 enum conn_state {
 	CONN_HANDSHAKE,
@@ -50,6 +53,7 @@ struct conn {
 	uint8_t *out;
 	size_t out_len, out_off;
 	struct serve_peer peer;
+	struct quota_entry *quota;	/* its address's count of connections */
 	bool timed_out;		/* while CONN_HOME: fail when the answer comes */
 };
 
@@ -71,6 +75,7 @@ conn_free(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	srv->n_conns--;
+	c->quota->handshakes--;
 	free(c);
 	/* A slot is free again: resume accepting if the cap had paused it. */
 	if (srv->accept_paused && !ev_timer_active(&srv->accept_timer))
@@ -310,31 +315,64 @@ socket_port(int fd)
 	return 0;
 }
 
+/*
+ * The address's connections in progress, counted; NULL when it already
+ * has max_handshakes_per_address, so that one host cannot fill the
+ * daemon-wide max_handshakes and lock everybody else out.
+ */
+static struct quota_entry *
+conn_admit(struct server *srv, const struct peer_ip *ip, const char *addr)
+{
+	struct quota_entry *q = quota_get(&srv->quota, ip, srv->cfg.ipv6_prefix);
+
+	if (q == NULL)
+		return NULL;
+	if (q->handshakes >= srv->cfg.max_handshakes_per_address) {
+		char detail[96];
+		srv->stats.handshakes_failed[HS_FAIL_ADDRESS]++;
+		snprintf(detail, sizeof(detail), "%u in progress, max_handshakes_per_address",
+		    q->handshakes);
+		server_refusal(srv, ip, addr, REFUSAL_HANDSHAKES, detail);
+		return NULL;
+	}
+	q->handshakes++;
+	return q;
+}
+
 static void
 conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct peer_ip ip;
+	char addr[sizeof(((struct serve_peer *)0)->addr)];
 
+	peer_ip_from_sockaddr(&ip, (const struct sockaddr *)ss);
+	peer_ip_str(&ip, addr, sizeof(addr));
+	struct quota_entry *q = conn_admit(srv, &ip, addr);
+	struct conn *c = q != NULL ? calloc(1, sizeof(*c)) : NULL;
 	if (c == NULL || (c->ssl = SSL_new(srv->tls)) == NULL || SSL_set_fd(c->ssl, fd) != 1) {
 		if (c != NULL)
 			SSL_free(c->ssl);
+		if (q != NULL)
+			q->handshakes--;
 		free(c);
 		close(fd);
 		return;
 	}
 	c->srv = srv;
+	c->quota = q;
 	/* The reply and close_notify are separate small writes; Nagle would
 	 * hold the second for the client's delayed ACK. */
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	peer_ip_from_sockaddr(&c->peer.ip, (const struct sockaddr *)ss);
-	peer_ip_str(&c->peer.ip, c->peer.addr, sizeof(c->peer.addr));
+	c->peer.ip = ip;
+	memcpy(c->peer.addr, addr, sizeof(addr));
 	c->peer.ssl = c->ssl;
 	c->peer.udp_port = socket_port(fd);
 	SSL_set_accept_state(c->ssl);
 	tcrp_reader_init(&c->rd, TCRP_MAX_PAYLOAD);
 	if (ev_io_start(srv->loop, &c->io, fd, EPOLLIN, conn_io_cb) < 0) {
 		SSL_free(c->ssl);
+		q->handshakes--;
 		free(c);
 		close(fd);
 		return;
@@ -368,6 +406,41 @@ accept_resume_cb(struct ev_timer *t)
 		ev_io_set(srv->loop, &srv->tcp[i].io, EPOLLIN);
 }
 
+/* At most one warning every 10 s, whatever the rate of failures. */
+static void
+accept_warn(struct server *srv, const struct listener *l, int e, const char *what)
+{
+	uint64_t now = ev_now(srv->loop);
+
+	if (now - srv->accept_warned_ms < 10000)
+		return;
+	srv->accept_warned_ms = now;
+	log_warnx("accept on %s: %s (%s); raise LimitNOFILE or lower max_handshakes",
+	    l->text, strerror(e), what);
+}
+
+/*
+ * Out of descriptors: the reserve one is given up for long enough to take
+ * the waiting connection and close it, so that the client hears at once
+ * (rather than waiting in the backlog for a timeout) and ocmd does not
+ * spin on a listener that stays readable.  0, or -1 when it could not.
+ */
+static int
+accept_refuse(struct server *srv, int listen_fd)
+{
+	if (srv->reserve_fd < 0)
+		return -1;
+	close(srv->reserve_fd);
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	srv->stats.handshakes_failed[HS_FAIL_NO_FDS]++;
+	return 0;
+}
+
 static void
 accept_cb(struct ev_io *io, uint32_t revents)
 {
@@ -393,15 +466,18 @@ accept_cb(struct ev_io *io, uint32_t revents)
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			/* Out of descriptors: the pending connection stays
-			 * readable, so retrying at once would spin. */
-			uint64_t now = ev_now(srv->loop);
-			if (now - srv->accept_warned_ms >= 10000) {
-				log_warn("accept on %s (pausing %d ms; raise LimitNOFILE or lower "
-				    "max_handshakes)", l->text, ACCEPT_RETRY_MS);
-				srv->accept_warned_ms = now;
+		if (errno == EMFILE || errno == ENFILE) {
+			int e = errno;
+			if (accept_refuse(srv, io->fd) == 0) {
+				accept_warn(srv, l, e, "refusing new connections");
+				continue;
 			}
+			errno = e;
+		}
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* The pending connection stays readable, so retrying
+			 * at once would spin. */
+			accept_warn(srv, l, errno, "pausing " STR(ACCEPT_RETRY_MS) " ms");
 			accept_pause(srv, ACCEPT_RETRY_MS);
 		}
 		return;
@@ -416,8 +492,10 @@ conn_listen_fd(struct server *srv, int fd, const char *text)
 	struct listener *l = &srv->tcp[srv->n_tcp];
 	l->srv = srv;
 	snprintf(l->text, sizeof(l->text), "%s", text);
-	if (srv->n_tcp == 0)
+	if (srv->n_tcp == 0) {
 		ev_timer_init(&srv->accept_timer, accept_resume_cb);
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
 	int r = ev_io_start(srv->loop, &l->io, fd, EPOLLIN, accept_cb);
 	if (r < 0)
 		return r;
@@ -471,8 +549,12 @@ conn_close_all(struct server *srv)
 		ev_io_stop(srv->loop, &srv->tcp[i].io);
 		close(srv->tcp[i].io.fd);
 	}
-	if (srv->n_tcp > 0)
+	if (srv->n_tcp > 0) {
 		ev_timer_stop(srv->loop, &srv->accept_timer);
+		if (srv->reserve_fd >= 0)
+			close(srv->reserve_fd);
+		srv->reserve_fd = -1;
+	}
 	srv->n_tcp = 0;
 	while (srv->conns != NULL)
 		conn_free(srv->conns);

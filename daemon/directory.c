@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/quota.h"
 #include "daemon/registry.h"
 
 #define INITIAL_BUCKETS	64
@@ -113,6 +114,8 @@ directory_remove(struct directory *d, struct dir_room *e)
 	*pp = e->next;
 	d->n--;
 	d->per_worker[e->worker]--;
+	if (e->quota != NULL)
+		e->quota->rooms--;
 	free(e);
 }
 

@@ -24,6 +24,7 @@ struct dir_room {
 	bool ready;			/* the home has made it (not a CREATE in flight) */
 	bool password;
 	_Atomic uint32_t members;	/* written by the home worker */
+	struct quota_entry *quota;	/* its creator's address: one room less when it goes */
 	uint8_t name_len;
 	char name[OCM_NAME_MAX + 1];
 };

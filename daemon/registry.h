@@ -73,6 +73,7 @@ struct member {
 	double bucket;			/* chat_rate token bucket */
 	uint64_t bucket_ms;
 	uint64_t msgs_in, msgs_out;
+	_Atomic uint32_t *addr_members;	/* its address's member count (quota.h) */
 	uint32_t id;
 	char name[];			/* name_len bytes and a NUL, allocated to fit */
 };

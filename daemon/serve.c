@@ -119,7 +119,7 @@ least_loaded(const struct server *srv)
  */
 static struct handoff *
 handoff_new(const struct serve_peer *peer, const struct tcrp_request *req,
-    struct worker *home, struct reply *rp)
+    struct worker *home, struct quota_entry *q, struct reply *rp)
 {
 	struct handoff *h = calloc(1, sizeof(*h));
 
@@ -136,11 +136,56 @@ handoff_new(const struct serve_peer *peer, const struct tcrp_request *req,
 		return NULL;
 	}
 	h->home = home;
+	/* The member counts for its address from now on; the home takes it
+	 * over, or the reply gives it back (handoff_settle). */
+	quota_add_member(q);
+	h->addr_members = &q->members;
 	h->req = *req;
 	h->ip = peer->ip;
 	memcpy(h->addr, peer->addr, sizeof(h->addr));
 	h->udp_port = peer->udp_port;
 	return h;
+}
+
+/*
+ * The requester's address's entry, or NULL with rp set (rate_limited) when
+ * it already holds max_members_per_address members or, for a CREATE,
+ * max_rooms_per_address rooms.
+ */
+static struct quota_entry *
+request_quota(struct server *srv, const struct serve_peer *peer,
+    const struct tcrp_request *req, struct reply *rp)
+{
+	struct quota_entry *q = quota_get(&srv->quota, &peer->ip, srv->cfg.ipv6_prefix);
+	enum refusal why = REFUSAL_NONE;
+	uint32_t held = 0, max = 0;
+	const char *key = NULL;
+
+	if (q == NULL) {
+		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
+		return NULL;
+	}
+	if (quota_members(q) >= srv->cfg.max_members_per_address) {
+		why = REFUSAL_MEMBERS;
+		held = quota_members(q);
+		max = srv->cfg.max_members_per_address;
+		key = "max_members_per_address";
+	} else if (req->operation == TCRP_OP_CREATE_ROOM &&
+	    q->rooms >= srv->cfg.max_rooms_per_address) {
+		why = REFUSAL_ROOMS;
+		held = q->rooms;
+		max = srv->cfg.max_rooms_per_address;
+		key = "max_rooms_per_address";
+	}
+	if (why == REFUSAL_NONE)
+		return q;
+	reply_error(rp, TCRP_CODE_RATE_LIMITED,
+	    "%s from %s: %u of at most %u; leave some before making more",
+	    refusal_names[why], peer->addr, held, max);
+	char detail[64];
+	snprintf(detail, sizeof(detail), "%u held, %s", held, key);
+	server_refusal(srv, &peer->ip, peer->addr, why, detail);
+	return NULL;
 }
 
 static struct handoff *
@@ -157,18 +202,24 @@ request_create(struct server *srv, const struct serve_peer *peer,
 		    "the server has as many rooms as it allows");
 		return NULL;
 	}
+	struct quota_entry *q = request_quota(srv, peer, req, rp);
+	if (q == NULL)
+		return NULL;
 	struct worker *home = least_loaded(srv);
-	struct handoff *h = handoff_new(peer, req, home, rp);
+	struct handoff *h = handoff_new(peer, req, home, q, rp);
 	if (h == NULL)
 		return NULL;
 	/* Reserved now, so that a second CREATE of the name is refused while
 	 * this one is on its way; JOINs wait until it is ready. */
 	h->dir = directory_add(&srv->dir, req->room, req->room_len, home->index);
 	if (h->dir == NULL) {
+		h->code = TCRP_CODE_INTERNAL;	/* gives the member count back */
 		serve_handoff_discard(h);
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 		return NULL;
 	}
+	h->dir->quota = q;
+	q->rooms++;
 	return h;
 }
 
@@ -183,7 +234,10 @@ request_join(struct server *srv, const struct serve_peer *peer,
 		    "room '%s' does not exist (create it with -c)", req->room);
 		return NULL;
 	}
-	return handoff_new(peer, req, srv->workers[d->worker], rp);
+	struct quota_entry *q = request_quota(srv, peer, req, rp);
+	if (q == NULL)
+		return NULL;
+	return handoff_new(peer, req, srv->workers[d->worker], q, rp);
 }
 
 static int
@@ -272,6 +326,7 @@ serve_decide(struct server *srv, const struct serve_peer *peer,
 	const char *why = "malformed request";
 
 	if (ratelimit_banned(&srv->rl, &peer->ip, ev_now(srv->loop))) {
+		ratelimit_refused(&srv->rl, &peer->ip, REFUSAL_BANNED, ev_now(srv->loop));
 		rp->code = TCRP_CODE_RATE_LIMITED;
 		snprintf(rp->message, sizeof(rp->message),
 		    "too many failed requests from %s; try again in a few minutes", peer->addr);
@@ -316,14 +371,19 @@ serve_account(struct server *srv, const struct peer_ip *ip, const char *addr, ui
 	    op_verbs[op] : "request";
 
 	srv->stats.requests[rp->code]++;
-	if (rp->code == TCRP_CODE_OK)
+	/* An address already refused is counted in its episode, not logged
+	 * again (ratelimit.h). */
+	if (rp->code == TCRP_CODE_OK || rp->code == TCRP_CODE_RATE_LIMITED)
 		return;
 	log_info("refused %s from %s: %s: %s", verb, addr, tcrp_code_str(rp->code),
 	    rp->message);
 	if (code_counts_as_failure(rp->code) &&
-	    ratelimit_fail(&srv->rl, ip, ev_now(srv->loop)))
-		log_warnx("rate limiting %s for %u s after %u failed requests", addr,
-		    srv->cfg.rate_limit_s, srv->cfg.max_failed_joins);
+	    ratelimit_fail(&srv->rl, ip, ev_now(srv->loop))) {
+		log_warnx("rate limiting %s for %u s after %u failed requests; further "
+		    "refusals are counted, not logged", addr, srv->cfg.rate_limit_s,
+		    srv->cfg.max_failed_joins);
+		server_refusal_watch(srv);
+	}
 }
 
 /* RESPONSE, then COMPLETE when there is one, into one buffer. */
@@ -421,6 +481,8 @@ handoff_settle(struct server *srv, struct handoff *h)
 {
 	size_t members = atomic_load_explicit(&srv->n_members, memory_order_relaxed);
 
+	if (h->code != TCRP_CODE_OK)
+		quota_drop_member(h->addr_members);
 	if (h->req.operation == TCRP_OP_CREATE_ROOM && h->dir != NULL) {
 		if (h->code == TCRP_CODE_OK) {
 			h->dir->ready = true;

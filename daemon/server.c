@@ -38,13 +38,44 @@ const char *const handshake_fail_names[HS_FAIL_MAX_] = {
 	[HS_FAIL_TLS] = "tls_error",
 	[HS_FAIL_BUSY] = "busy",
 	[HS_FAIL_CLOSED] = "closed_early",
+	[HS_FAIL_ADDRESS] = "per_address",
+	[HS_FAIL_NO_FDS] = "no_descriptors",
 };
+
+#define REFUSAL_SWEEP_MS	1000
+
+static void
+refusal_cb(struct ev_timer *t)
+{
+	struct server *srv = container_of(t, struct server, refusal_timer);
+
+	if (ratelimit_sweep(&srv->rl, ev_now(srv->loop)) > 0)
+		ev_timer_start(srv->loop, t, REFUSAL_SWEEP_MS);
+}
+
+void
+server_refusal_watch(struct server *srv)
+{
+	if (!ev_timer_active(&srv->refusal_timer))
+		ev_timer_start(srv->loop, &srv->refusal_timer, REFUSAL_SWEEP_MS);
+}
+
+void
+server_refusal(struct server *srv, const struct peer_ip *ip, const char *addr,
+    enum refusal why, const char *detail)
+{
+	if (!ratelimit_refused(&srv->rl, ip, why, ev_now(srv->loop)))
+		return;
+	log_warnx("refusing %s: %s (%s); further refusals are counted, not logged", addr,
+	    refusal_names[why], detail);
+	server_refusal_watch(srv);
+}
 
 static void
 server_apply_limits(struct server *srv)
 {
 	ratelimit_configure(&srv->rl, srv->cfg.max_failed_joins, srv->cfg.failed_join_window_s,
-	    srv->cfg.rate_limit_s);
+	    srv->cfg.rate_limit_s, srv->cfg.ipv6_prefix);
 	if (srv->n_workers > 0)
 		workers_call(srv, worker_set_config, &srv->cfg);
 }
@@ -242,11 +273,12 @@ server_init(struct server *srv, const struct config *cfg, char *err, size_t err_
 	srv->started_ms = ev_now(srv->loop);
 	if (server_tls(srv, err, err_len) < 0)
 		return -1;
-	if (directory_init(&srv->dir) < 0 || mailbox_init(&srv->mail, srv->loop, srv) < 0) {
+	if (directory_init(&srv->dir) < 0 || mailbox_init(&srv->mail, srv->loop, srv) < 0 ||
+	    quota_init(&srv->quota) < 0 || ratelimit_init(&srv->rl, 1, 1, 1, 128) < 0) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	ratelimit_init(&srv->rl, 1, 1, 1);
+	ev_timer_init(&srv->refusal_timer, refusal_cb);
 	if (workers_create(srv, workers_wanted(cfg), err, err_len) < 0)
 		return -1;
 	server_apply_limits(srv);
@@ -437,6 +469,7 @@ server_shutdown(struct server *srv)
 	if (srv->loop != NULL) {
 		conn_close_all(srv);
 		ev_timer_stop(srv->loop, &srv->sample_timer);
+		ev_timer_stop(srv->loop, &srv->refusal_timer);
 	}
 	for (unsigned i = 0; i < srv->n_workers; i++)
 		worker_stop(srv->workers[i]);
@@ -466,6 +499,7 @@ server_free(struct server *srv)
 	free(srv->samples);
 	mailbox_fini(&srv->mail);
 	directory_fini(&srv->dir);
+	quota_fini(&srv->quota);
 	SSL_CTX_free(srv->tls);
 	ev_loop_free(srv->loop);
 	memset(srv, 0, sizeof(*srv));

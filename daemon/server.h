@@ -19,6 +19,7 @@
 #include "daemon/directory.h"
 #include "daemon/ev.h"
 #include "daemon/mailbox.h"
+#include "daemon/quota.h"
 #include "daemon/ratelimit.h"
 #include "daemon/registry.h"
 #include "lib/keys.h"
@@ -41,6 +42,8 @@ enum handshake_fail {
 	HS_FAIL_TLS,		/* TLS handshake error (incl. no ALPN) */
 	HS_FAIL_BUSY,		/* max_handshakes in flight */
 	HS_FAIL_CLOSED,		/* peer closed before a request */
+	HS_FAIL_ADDRESS,	/* max_handshakes_per_address from its address */
+	HS_FAIL_NO_FDS,		/* no descriptor for it (RLIMIT_NOFILE) */
 	HS_FAIL_MAX_
 };
 
@@ -106,6 +109,9 @@ struct server {
 	_Atomic size_t n_members;	/* every worker's members: max_members */
 	struct control *control;
 	struct ratelimit rl;
+	struct quota quota;		/* what each address holds */
+	struct ev_timer refusal_timer;	/* ends refusal episodes */
+	int reserve_fd;			/* given up to refuse at EMFILE */
 	struct conn *conns;		/* TCRP connections in flight */
 	size_t n_conns;
 	bool accept_paused;		/* EMFILE: wait for a free descriptor */
@@ -145,6 +151,12 @@ void server_counters(struct server *srv, struct counters *sum, size_t *peak_room
 void server_log_stats(struct server *srv);
 /* Takes a fresh per-worker sample into srv->samples. */
 void server_sample(struct server *srv);
+/* Counts a refusal of ip for why, logging the first of an episode (with
+ * detail); ratelimit.h says when the episode ends. */
+void server_refusal(struct server *srv, const struct peer_ip *ip, const char *addr,
+    enum refusal why, const char *detail);
+/* The refusal timer after a ban starts. */
+void server_refusal_watch(struct server *srv);
 /* The worker that homes a room, or NULL. */
 struct worker *server_room_home(const struct server *srv, const char *name);
 

@@ -216,6 +216,7 @@ handoff_admit(struct mail *mail, void *owner)
 		} else {
 			if (h->req.operation == TCRP_OP_CREATE_ROOM)
 				m->room->data = h->dir;
+			m->addr_members = h->addr_members;
 			relay_member_added(w->relay, m);
 			worker_members_changed(w, m->room);
 		}

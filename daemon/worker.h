@@ -58,6 +58,7 @@ struct handoff {
 	struct worker *home;
 	void *conn;			/* the main thread's connection */
 	struct dir_room *dir;		/* the room's directory entry */
+	_Atomic uint32_t *addr_members;	/* the requester's address's member count */
 	struct tcrp_request req;
 	struct peer_ip ip;
 	char addr[64];			/* for log lines */

@@ -12,6 +12,8 @@
  *                                                 room <hex> ("-" when empty) | closed
  *   garbage N                                     sent N bytes of junk over TCP
  *   stall MS                                      closed after <ms> | open
+ *   conns N MS                                    N plain TCP connections held
+ *                                                 open MS ms: "open K closed J"
  *   bind ADDR                                     source address of the UDP socket
  *   ping | who | leave | chat TEXT | send HEX     one sealed datagram
  *   resend | tamper                               the last datagram again, as is
@@ -244,7 +246,11 @@ tcp_plain(struct peer *p)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p->o.port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	struct sockaddr_in src = { .sin_family = AF_INET };
+
 	if (inet_pton(AF_INET, p->o.host, &sin.sin_addr) != 1 || fd < 0 ||
+	    (p->o.source != NULL && (inet_pton(AF_INET, p->o.source, &src.sin_addr) != 1 ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)) ||
 	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		die("cannot connect to %s", p->o.host);
 	return fd;
@@ -285,6 +291,43 @@ cmd_stall(struct peer *p, char **argv)
 	else
 		printf("open\n");
 	close(fd);
+	return 0;
+}
+
+/* Silent connections: how many the server still holds after MS ms. */
+static int
+cmd_conns(struct peer *p, char **argv)
+{
+	int n = atoi(argv[0]), limit = atoi(argv[1]), open = 0;
+	int *fds = calloc(n > 0 ? (size_t)n : 1, sizeof(*fds));
+	struct pollfd *pf = calloc(n > 0 ? (size_t)n : 1, sizeof(*pf));
+	uint64_t start = now_ms();
+	char c;
+
+	if (fds == NULL || pf == NULL)
+		die("%s", "out of memory");
+	for (int k = 0; k < n; k++)
+		fds[k] = tcp_plain(p);
+	for (int left = limit; left > 0; left = limit - (int)(now_ms() - start)) {
+		for (int k = 0; k < n; k++)
+			pf[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN };
+		if (poll(pf, (nfds_t)n, left) <= 0)
+			break;
+		for (int k = 0; k < n; k++)
+			if (fds[k] >= 0 && (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    read(fds[k], &c, 1) <= 0) {
+				close(fds[k]);
+				fds[k] = -1;
+			}
+	}
+	for (int k = 0; k < n; k++)
+		if (fds[k] >= 0) {
+			open++;
+			close(fds[k]);
+		}
+	printf("open %d closed %d\n", open, n - open);
+	free(fds);
+	free(pf);
 	return 0;
 }
 
@@ -739,6 +782,7 @@ static const struct command commands[] = {
 	{ "create", 2, 1, cmd_create }, { "join", 2, 1, cmd_join },
 	{ "list", 0, 2, cmd_list }, { "raw", 1, 0, cmd_raw },
 	{ "garbage", 1, 0, cmd_garbage }, { "stall", 1, 0, cmd_stall },
+	{ "conns", 2, 0, cmd_conns },
 	{ "bind", 1, 0, cmd_bind }, { "ping", 0, 0, cmd_ping },
 	{ "who", 0, 0, cmd_who }, { "leave", 0, 0, cmd_leave },
 	{ "chat", 1, 0, cmd_chat }, { "send", 1, 0, cmd_send },
@@ -771,6 +815,8 @@ main(int argc, char **argv)
 			p.o.known_servers = argv[i + 1];
 		else if (strcmp(argv[i], "-c") == 0)
 			p.o.ca_file = argv[i + 1];
+		else if (strcmp(argv[i], "-b") == 0)
+			p.o.source = argv[i + 1];
 		else
 			die("unknown option %s", argv[i]);
 	}
