@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { KEY_UINT, KEY_BOOL, KEY_PATH, KEY_LISTEN, KEY_LOG_LEVEL, KEY_WORKERS };
+enum key_type {
+	KEY_UINT, KEY_BOOL, KEY_PATH, KEY_LISTEN, KEY_LOG_LEVEL, KEY_WORKERS, KEY_ADDR
+};
 
 struct config_key {
 	const char *section;
@@ -63,6 +65,7 @@ static const struct config_key config_keys[] = {
 	UINT_KEY("limits", rate_limit_s, 1, 86400),
 	{ "limits", "bind_token_to_ip", KEY_BOOL, offsetof(struct config, bind_token_to_ip),
 	  0, 0, 0 },
+	{ "metrics", "listen", KEY_ADDR, offsetof(struct config, metrics_listen), 0, 0, 0 },
 };
 
 #define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -277,6 +280,22 @@ set_workers(struct parse_state *ps, const struct config_key *k, const char *v)
 	return 1;
 }
 
+/* One ADDRESS:PORT, or empty for none. */
+static int
+set_addr(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	struct listen_addr *a = (struct listen_addr *)(void *)((char *)&ps->c + k->offset);
+
+	if (v[0] == '\0') {
+		memset(a, 0, sizeof(*a));
+		return 1;
+	}
+	if (config_parse_addr(v, a) < 0)
+		return parse_fail(ps, k->section, k->name,
+		    "'%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9760 or [::1]:9760), or empty", v);
+	return 1;
+}
+
 static int (*const key_setters[])(struct parse_state *, const struct config_key *,
     const char *) = {
 	[KEY_UINT] = set_uint,
@@ -285,6 +304,7 @@ static int (*const key_setters[])(struct parse_state *, const struct config_key 
 	[KEY_LISTEN] = set_listen,
 	[KEY_LOG_LEVEL] = set_log_level,
 	[KEY_WORKERS] = set_workers,
+	[KEY_ADDR] = set_addr,
 };
 
 static int
@@ -429,6 +449,10 @@ config_dump(const struct config *c, FILE *f)
 			break;
 		case KEY_PATH:
 			fprintf(f, "%s = %s\n", k->name, field);
+			break;
+		case KEY_ADDR:
+			fprintf(f, "%s = %s\n", k->name,
+			    ((const struct listen_addr *)(const void *)field)->text);
 			break;
 		}
 	}

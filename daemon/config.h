@@ -51,6 +51,7 @@ struct config {
 	uint32_t failed_join_window_s;
 	uint32_t rate_limit_s;
 	bool bind_token_to_ip;
+	struct listen_addr metrics_listen;	/* len 0: no metrics endpoint */
 };
 
 /* Every key at its documented default (listen: 0.0.0.0:7600 and [::]:7600). */

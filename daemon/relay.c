@@ -169,8 +169,10 @@ tx_flush(struct relay *r)
 			for (int q = 0; q < n; q++) {
 				const struct tx_slot *s = &r->tx[k + (size_t)q];
 				st->bytes_out += r->tx_msgs[k + (size_t)q].msg_len;
-				if (s->arrival_ns != 0)
+				if (s->arrival_ns != 0) {
 					st->latency[latency_bucket(now - s->arrival_ns)] += s->n_recs;
+					st->latency_sum_ns += (now - s->arrival_ns) * s->n_recs;
+				}
 			}
 			st->datagrams_out += (uint64_t)n;
 			k += (size_t)n;

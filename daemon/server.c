@@ -16,6 +16,7 @@
 #include "daemon/activate.h"
 #include "daemon/conn.h"
 #include "daemon/control.h"
+#include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/relay.h"
 #include "daemon/steer.h"
@@ -282,7 +283,12 @@ server_init(struct server *srv, const struct config *cfg, char *err, size_t err_
 	if (workers_create(srv, workers_wanted(cfg), err, err_len) < 0)
 		return -1;
 	server_apply_limits(srv);
-	return server_sockets(srv, err, err_len);
+	if (server_sockets(srv, err, err_len) < 0)
+		return -1;
+	if (srv->cfg.metrics_listen.len != 0 &&
+	    (srv->metrics = metrics_start(srv, err, err_len)) == NULL)
+		return -1;
+	return 0;
 }
 
 static void sample_cb(struct ev_timer *t);
@@ -325,10 +331,12 @@ server_reload(struct server *srv)
 	}
 	if (listen_changed(&srv->cfg, &cfg) || strcmp(cfg.state_dir, srv->cfg.state_dir) != 0 ||
 	    strcmp(cfg.control_socket, srv->cfg.control_socket) != 0 ||
-	    cfg.workers != srv->cfg.workers)
-		log_warnx("reload: listen, workers, state_dir and control_socket changes need a "
-		    "restart, ignoring them");
+	    cfg.workers != srv->cfg.workers ||
+	    strcmp(cfg.metrics_listen.text, srv->cfg.metrics_listen.text) != 0)
+		log_warnx("reload: listen, workers, state_dir, control_socket and [metrics] "
+		    "listen changes need a restart, ignoring them");
 	cfg.workers = srv->cfg.workers;
+	cfg.metrics_listen = srv->cfg.metrics_listen;
 	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
 	cfg.n_listen = srv->cfg.n_listen;
 	memcpy(cfg.state_dir, srv->cfg.state_dir, sizeof(cfg.state_dir));
@@ -468,6 +476,8 @@ server_shutdown(struct server *srv)
 	notify_stop(srv);
 	if (srv->loop != NULL) {
 		conn_close_all(srv);
+		metrics_stop(srv->metrics);
+		srv->metrics = NULL;
 		ev_timer_stop(srv->loop, &srv->sample_timer);
 		ev_timer_stop(srv->loop, &srv->refusal_timer);
 	}
@@ -493,6 +503,7 @@ void
 server_free(struct server *srv)
 {
 	control_free(srv->control);
+	metrics_stop(srv->metrics);
 	for (unsigned i = 0; i < srv->n_workers; i++)
 		worker_free(srv->workers[i]);
 	free(srv->workers);

@@ -70,6 +70,7 @@ struct counters {
 	uint64_t members_timed_out;
 	uint64_t handoffs;		/* CREATE/JOIN passed to a room's home */
 	uint64_t latency[LATENCY_BUCKETS];	/* records, by arrival-to-send time */
+	uint64_t latency_sum_ns;		/* their times added up */
 };
 
 #define SERVER_MAX_SOCKETS	CONFIG_MAX_LISTEN
@@ -108,6 +109,7 @@ struct server {
 	struct mailbox mail;		/* hand-off replies and room closes */
 	_Atomic size_t n_members;	/* every worker's members: max_members */
 	struct control *control;
+	struct metrics *metrics;	/* NULL unless [metrics] listen is set */
 	struct ratelimit rl;
 	struct quota quota;		/* what each address holds */
 	struct ev_timer refusal_timer;	/* ends refusal episodes */

@@ -86,7 +86,8 @@ fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # write_conf WORKERS: the default configuration but for the flood limit
-# and the caps, which the load would otherwise hit.
+# and the caps (daemon-wide and per address), which the load would
+# otherwise hit.
 write_conf() {
 	cat > "$OUT/ocmd.conf" <<EOF
 [server]
@@ -99,6 +100,10 @@ chat_rate = 100000
 max_members = 200000
 max_rooms = 100000
 max_members_per_room = 1000
+# The load generator is one address with every member and room.
+max_handshakes_per_address = 100000
+max_rooms_per_address = 1000000
+max_members_per_address = 10000000
 EOF
 }
 write_conf 1
