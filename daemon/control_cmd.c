@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/journal.h"
 #include "daemon/relay.h"
 #include "daemon/worker.h"
 #include "lib/datagram.h"
@@ -227,7 +228,8 @@ kill_room_fn(struct worker *w, void *arg)
 		return;
 	x->result = json_pack("{s:s, s:I, s:i}", "room", r->name, "members",
 	    (json_int_t)r->n_members, "worker", (int)w->index);
-	log_info("control: kill-room '%s' by uid %u pid %d%s%s", r->name, x->peer->uid,
+	log_ocm(LOG_LEVEL_INFO, OCM_EV_CONTROL, r->name, NULL, NULL,
+	    "control: kill-room '%s' by uid %u pid %d%s%s", r->name, x->peer->uid,
 	    x->peer->pid, reason ? ": " : "", reason ? reason : "");
 	relay_room_close_text(w->relay, r, CLOSED_ROOM_KILLED, reason);
 }
@@ -258,7 +260,8 @@ kick_fn(struct worker *w, void *arg)
 	}
 	x->result = json_pack("{s:s, s:s, s:i}", "room", r->name, "user", m->name, "worker",
 	    (int)w->index);
-	log_info("control: kick '%s' from '%s' by uid %u pid %d%s%s", m->name, r->name,
+	log_ocm(LOG_LEVEL_INFO, OCM_EV_CONTROL, r->name, m->name, NULL,
+	    "control: kick '%s' from '%s' by uid %u pid %d%s%s", m->name, r->name,
 	    x->peer->uid, x->peer->pid, reason ? ": " : "", reason ? reason : "");
 	relay_member_remove_text(w->relay, m, CLOSED_KICKED, reason);
 }

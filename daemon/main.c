@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "daemon/journal.h"
 #include "daemon/notify.h"
 #include "daemon/server.h"
 #include "lib/log.h"
@@ -45,7 +46,8 @@ signal_cb(struct ev_loop *loop, int signo)
 		server_reload_notify(&srv);
 		return;
 	}
-	log_info("%s: closing %zu rooms and exiting", strsignal(signo), srv.dir.n);
+	log_ocm(LOG_LEVEL_INFO, OCM_EV_STOPPING, NULL, NULL, NULL,
+	    "%s: closing %zu rooms and exiting", strsignal(signo), srv.dir.n);
 	notify_stopping();
 	srv.stopping = true;
 	ev_break(loop);
@@ -103,7 +105,8 @@ log_listening(const struct server *s)
 		log_info("listening on %s (TLS/TCP and UDP)", s->tcp[i].text);
 	log_info("%u worker%s%s", s->n_workers, s->n_workers == 1 ? "" : "s",
 	    s->steering ? ", datagrams steered to each room's worker" : "");
-	log_info("ocmd %s ready; server fingerprint %s", PACKAGE_VERSION, s->fingerprint);
+	log_ocm(LOG_LEVEL_INFO, OCM_EV_READY, NULL, NULL, NULL,
+	    "ocmd %s ready; server fingerprint %s", PACKAGE_VERSION, s->fingerprint);
 }
 
 int
@@ -123,6 +126,7 @@ main(int argc, char **argv)
 	int c;
 
 	log_init("ocmd", LOG_LEVEL_INFO);
+	journal_init();
 	while ((c = getopt_long(argc, argv, "c:ftdVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

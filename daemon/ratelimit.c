@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "daemon/journal.h"
 #include "daemon/quota.h"
 #include "lib/log.h"
 
@@ -72,8 +73,9 @@ episode_end(struct ratelimit *rl, struct ratelimit_entry *e, uint64_t now_ms)
 
 	if (e->refusing == REFUSAL_NONE)
 		return;
-	log_info("no longer refusing %s (%s): %llu more refused in %llu s",
-	    key_str(rl, e, addr, sizeof(addr)), refusal_names[e->refusing],
+	key_str(rl, e, addr, sizeof(addr));
+	log_ocm(LOG_LEVEL_INFO, OCM_EV_REFUSING_ENDED, NULL, NULL, addr,
+	    "no longer refusing %s (%s): %llu more refused in %llu s", addr, refusal_names[e->refusing],
 	    (unsigned long long)e->refused,
 	    (unsigned long long)((now_ms - e->refusing_since_ms + 999) / 1000));
 	e->refusing = REFUSAL_NONE;

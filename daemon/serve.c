@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/directory.h"
+#include "daemon/journal.h"
 #include "daemon/steer.h"
 #include "daemon/worker.h"
 #include "lib/log.h"
@@ -317,12 +318,12 @@ static const char *const op_verbs[] = {
 	[TCRP_OP_LIST_ROOMS] = "list",
 };
 
-/* Decides the reply, or hands the request to its home. */
+/* Decides the reply, or hands the request to its home; req is the
+ * request once parsed (zeroed until then). */
 static struct handoff *
 serve_decide(struct server *srv, const struct serve_peer *peer,
-    const struct tcrp_reader *rd, struct reply *rp)
+    const struct tcrp_reader *rd, struct tcrp_request *req, struct reply *rp)
 {
-	struct tcrp_request req;
 	const char *why = "malformed request";
 
 	if (ratelimit_banned(&srv->rl, &peer->ip, ev_now(srv->loop))) {
@@ -340,17 +341,16 @@ serve_decide(struct server *srv, const struct serve_peer *peer,
 		return NULL;
 	}
 	int r = tcrp_request_parse(rd->h.operation, rd->h.state, tcrp_reader_room(rd),
-	    rd->h.room_len, tcrp_reader_payload(rd), (size_t)rd->h.payload_len, &req, &why);
+	    rd->h.room_len, tcrp_reader_payload(rd), (size_t)rd->h.payload_len, req, &why);
 	if (r < 0) {
+		memset(req, 0, sizeof(*req));
 		rp->code = tcrp_code_from_error(r);
 		snprintf(rp->message, sizeof(rp->message), "%s: %s",
 		    rp->code == TCRP_CODE_UNSUPPORTED_VERSION ? "unsupported version" :
 		    "bad request", why);
 		return NULL;
 	}
-	struct handoff *h = request_handlers[req.operation](srv, peer, &req, rp);
-	OPENSSL_cleanse(req.password, sizeof(req.password));
-	return h;
+	return request_handlers[req->operation](srv, peer, req, rp);
 }
 
 /* Failures that say something about the requester count towards its
@@ -365,7 +365,7 @@ code_counts_as_failure(enum tcrp_code code)
 
 static void
 serve_account(struct server *srv, const struct peer_ip *ip, const char *addr, uint8_t op,
-    const struct reply *rp)
+    struct reply *rp, const char *room, const char *user)
 {
 	const char *verb = op >= TCRP_OP_CREATE_ROOM && op <= TCRP_OP_LIST_ROOMS ?
 	    op_verbs[op] : "request";
@@ -375,12 +375,13 @@ serve_account(struct server *srv, const struct peer_ip *ip, const char *addr, ui
 	 * again (ratelimit.h). */
 	if (rp->code == TCRP_CODE_OK || rp->code == TCRP_CODE_RATE_LIMITED)
 		return;
-	log_info("refused %s from %s: %s: %s", verb, addr, tcrp_code_str(rp->code),
-	    rp->message);
+	log_ocm(LOG_LEVEL_INFO, OCM_EV_REQUEST_REFUSED, room, user, addr,
+	    "refused %s from %s: %s: %s", verb, addr, tcrp_code_str(rp->code), rp->message);
 	if (code_counts_as_failure(rp->code) &&
 	    ratelimit_fail(&srv->rl, ip, ev_now(srv->loop))) {
-		log_warnx("rate limiting %s for %u s after %u failed requests; further "
-		    "refusals are counted, not logged", addr, srv->cfg.rate_limit_s,
+		log_ocm(LOG_LEVEL_WARN, OCM_EV_RATE_LIMITED, NULL, NULL, addr,
+		    "rate limiting %s for %u s after %u failed requests; further refusals "
+		    "are counted, not logged", addr, srv->cfg.rate_limit_s,
 		    srv->cfg.max_failed_joins);
 		server_refusal_watch(srv);
 	}
@@ -423,15 +424,20 @@ serve_request(struct server *srv, const struct serve_peer *peer, void *conn,
     size_t *out_len)
 {
 	struct reply rp;
+	struct tcrp_request req;
 
 	memset(&rp, 0, sizeof(rp));
-	struct handoff *h = serve_decide(srv, peer, rd, &rp);
+	memset(&req, 0, sizeof(req));
+	struct handoff *h = serve_decide(srv, peer, rd, &req, &rp);
+	OPENSSL_cleanse(req.password, sizeof(req.password));
 	if (h != NULL) {
 		h->conn = conn;
 		worker_handoff(h, done);
 		return 1;
 	}
-	serve_account(srv, &peer->ip, peer->addr, rd->h.operation, &rp);
+	serve_account(srv, &peer->ip, peer->addr, rd->h.operation, &rp,
+	    req.room_len > 0 ? req.room : NULL, req.user_len > 0 ? req.user : NULL);
+	OPENSSL_cleanse(req.password, sizeof(req.password));
 	/* Every reply repeats the request's Operation and RoomName, whatever
 	 * was wrong with them (PROTOCOL.md 3); the reader has the name unless
 	 * it stopped inside the header. */
@@ -528,13 +534,15 @@ serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out, size_t
 		rp.complete_len = h->complete_len;
 		h->complete = NULL;
 		if (req->operation == TCRP_OP_CREATE_ROOM)
-			log_info("created from %s: room '%s' by '%s'%s", h->addr, req->room,
+			log_ocm(LOG_LEVEL_INFO, OCM_EV_ROOM_CREATED, req->room, req->user, h->addr,
+			    "created from %s: room '%s' by '%s'%s", h->addr, req->room,
 			    req->user, h->password ? " (password)" : "");
 		else
-			log_info("joined from %s: '%s' in room '%s'", h->addr, req->user,
+			log_ocm(LOG_LEVEL_INFO, OCM_EV_MEMBER_JOINED, req->room, req->user,
+			    h->addr, "joined from %s: '%s' in room '%s'", h->addr, req->user,
 			    req->room);
 	}
-	serve_account(srv, &h->ip, h->addr, req->operation, &rp);
+	serve_account(srv, &h->ip, h->addr, req->operation, &rp, req->room, req->user);
 	int rc = reply_encode(req->operation, (const uint8_t *)req->room, req->room_len, &rp,
 	    out, out_len);
 	handoff_free(h);

@@ -16,6 +16,7 @@
 #include "daemon/activate.h"
 #include "daemon/conn.h"
 #include "daemon/control.h"
+#include "daemon/journal.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/relay.h"
@@ -67,7 +68,8 @@ server_refusal(struct server *srv, const struct peer_ip *ip, const char *addr,
 {
 	if (!ratelimit_refused(&srv->rl, ip, why, ev_now(srv->loop)))
 		return;
-	log_warnx("refusing %s: %s (%s); further refusals are counted, not logged", addr,
+	log_ocm(LOG_LEVEL_WARN, OCM_EV_REFUSING, NULL, NULL, addr,
+	    "refusing %s: %s (%s); further refusals are counted, not logged", addr,
 	    refusal_names[why], detail);
 	server_refusal_watch(srv);
 }
@@ -354,7 +356,8 @@ server_reload(struct server *srv)
 	log_set_level(cfg.log_level);
 	server_apply_limits(srv);
 	control_reload(srv->control);
-	log_info("configuration reloaded from %s; %zu rooms kept, fingerprint %s",
+	log_ocm(LOG_LEVEL_INFO, OCM_EV_RELOADED, NULL, NULL, NULL,
+	    "configuration reloaded from %s; %zu rooms kept, fingerprint %s",
 	    srv->config_path, srv->dir.n, srv->fingerprint);
 	return 0;
 }

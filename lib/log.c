@@ -28,6 +28,7 @@ struct log_state {
 	_Atomic int level;
 	FILE *out;		/* NULL: stderr, looked up at each write */
 	bool journal;		/* "<N>message", not "progname: message" */
+	log_sink_fn *sink;	/* whole events, instead of out */
 };
 
 static struct log_state log_state = {
@@ -150,6 +151,18 @@ log_set_output(FILE *f, bool journal)
 	log_state.journal = journal;
 }
 
+bool
+log_to_journal(void)
+{
+	return log_state.journal;
+}
+
+void
+log_set_sink(log_sink_fn *fn)
+{
+	log_state.sink = fn;
+}
+
 /*
  * Appends to line (len bytes used, size bytes in all, NUL kept).  Returns
  * false when the text did not fit; then line is full.
@@ -261,18 +274,21 @@ log_sanitise(const char *in, size_t len, char *out, size_t size)
 }
 
 /* Formats and writes one line; keeps errno as the caller left it. */
-static void OCM_PRINTF(3, 0)
-log_emit(enum log_level level, bool with_errno, const char *fmt, va_list ap)
+static void OCM_PRINTF(4, 0)
+log_emit(enum log_level level, const struct log_event *ev, bool with_errno, const char *fmt,
+    va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	size_t len = 0, start;
 	int saved = errno;
 	FILE *out = log_state.out != NULL ? log_state.out : stderr;
-	bool fit;
+	bool fit, sink = log_state.sink != NULL;
 
 	if ((int)level > atomic_load_explicit(&log_state.level, memory_order_relaxed))
 		return;
-	if (log_state.journal)
+	if (sink)
+		line[0] = '\0';
+	else if (log_state.journal)
 		log_append(line, sizeof(line), &len, "<%d>", (int)level);
 	else
 		log_append(line, sizeof(line), &len, "%s: %s",
@@ -286,6 +302,20 @@ log_emit(enum log_level level, bool with_errno, const char *fmt, va_list ap)
 		len = log_truncate(line, len, start);
 	char clean[LOG_LINE_MAX + 64];
 	len = log_sanitise(line, len, clean, sizeof(clean) - 1);
+	clean[len] = '\0';
+	if (sink && log_state.sink(level, ev, clean, len) == 0) {
+		errno = saved;
+		return;
+	}
+	if (sink) {
+		/* The sink failed: the plain line, prefix and all. */
+		char again[LOG_LINE_MAX + 128];
+		len = (size_t)snprintf(again, sizeof(again) - 1, "%s: %s%s", log_state.progname,
+		    log_level_tag(level), clean);
+		if (len > sizeof(again) - 2)
+			len = sizeof(again) - 2;
+		memcpy(clean, again, len);
+	}
 	clean[len++] = '\n';
 	fwrite(clean, 1, len, out);
 	fflush(out);
@@ -295,7 +325,17 @@ log_emit(enum log_level level, bool with_errno, const char *fmt, va_list ap)
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	log_emit(level, false, fmt, ap);
+	log_emit(level, NULL, false, fmt, ap);
+}
+
+void
+log_event(enum log_level level, const struct log_event *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(level, ev, false, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -304,7 +344,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(level, false, fmt, ap);
+	log_emit(level, NULL, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -314,7 +354,7 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_WARN, true, fmt, ap);
+	log_emit(LOG_LEVEL_WARN, NULL, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -324,7 +364,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_WARN, false, fmt, ap);
+	log_emit(LOG_LEVEL_WARN, NULL, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -334,7 +374,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_INFO, false, fmt, ap);
+	log_emit(LOG_LEVEL_INFO, NULL, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -344,7 +384,7 @@ log_debug(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_DEBUG, false, fmt, ap);
+	log_emit(LOG_LEVEL_DEBUG, NULL, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -354,7 +394,7 @@ log_errx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_ERR, false, fmt, ap);
+	log_emit(LOG_LEVEL_ERR, NULL, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -365,7 +405,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_ERR, true, fmt, ap);
+	log_emit(LOG_LEVEL_ERR, NULL, true, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -376,7 +416,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_ERR, false, fmt, ap);
+	log_emit(LOG_LEVEL_ERR, NULL, false, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -239,6 +239,43 @@ check "bob got alice's message" bounded 10 has "$W/bob.out" '"from":"alice","tex
 say bob "hello from bob"
 check "alice got bob's message" bounded 10 has "$W/alice.out" '"from":"bob","text":"hello from bob"'
 
+echo "== the journal: fields per event, the catalog, no forged fields"
+# in_journal WHAT MATCHES...: some entry of ocmd.service matches every
+# FIELD=VALUE given and its message contains WHAT.
+in_journal() {
+	local what=$1
+	shift
+	journalctl --sync 2>/dev/null
+	journalctl --no-pager -o cat -u ocmd.service "$@" 2>/dev/null | grep -qF -- "$what"
+}
+check "journalctl OCM_ROOM=lobby OCM_EVENT=room_created finds alice's room" \
+	bounded 5 in_journal "room 'lobby' by 'alice'" OCM_ROOM=lobby OCM_EVENT=room_created \
+	OCM_USER=alice OCM_ADDRESS=127.0.0.1
+check "journalctl MESSAGE_ID=69b184ef9b5f4d17ba99bc2fdf37c3e1 finds bob joining" \
+	bounded 5 in_journal "'bob' in room 'lobby'" MESSAGE_ID=69b184ef9b5f4d17ba99bc2fdf37c3e1
+if journalctl --update-catalog 2>/dev/null &&
+	journalctl --no-pager -x -u ocmd.service MESSAGE_ID=71499c20590b450fae22759ee6bd8832 2>/dev/null |
+	grep -q "Room lobby created"; then
+	ok "the installed catalog explains the events (journalctl -x: Room lobby created)"
+else
+	bad "journalctl -x shows no catalog text for room_created"
+fi
+forged="evil OCM_ROOM=forged OCM_ADDRESS=10.9.8.7"
+client mallory -u "$forged" -c "x OCM_ROOM=forged"
+if bounded 10 has "$W/mallory.out" '"type":"online"'; then
+	check "a room named 'x OCM_ROOM=forged' is its own OCM_ROOM" \
+		bounded 5 in_journal "created from" "OCM_ROOM=x OCM_ROOM=forged" "OCM_USER=$forged"
+	if in_journal "" OCM_ROOM=forged || in_journal "" OCM_ADDRESS=10.9.8.7; then
+		bad "a peer-chosen name forged a journal field"
+	else
+		ok "no peer-chosen name forges OCM_ROOM or OCM_ADDRESS"
+	fi
+else
+	bad "mallory did not get online"; show_client mallory
+fi
+say mallory "/quit"
+client_exit mallory 10
+
 if [ -z "$CTL" ]; then
 	check "ocmctl list-rooms (root) shows lobby" ctl_lists root lobby
 	check "ocmctl list-rooms as ocmadm (group ocmd, no sudo) shows lobby" ctl_lists ocmadm lobby

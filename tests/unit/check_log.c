@@ -502,6 +502,66 @@ START_TEST(test_fatalx_exits_1)
 }
 END_TEST
 
+/* A sink in place of the journal: what it was given. */
+static char sunk[LINE_MAX_BYTES + 64];
+static struct log_event sunk_ev;
+static bool sunk_has_ev;
+static int sink_result;
+
+static int
+capture_sink(enum log_level level, const struct log_event *ev, const char *msg, size_t len)
+{
+	(void)level;
+	ck_assert_uint_eq(strlen(msg), len);
+	snprintf(sunk, sizeof(sunk), "%s", msg);
+	sunk_has_ev = ev != NULL;
+	if (ev != NULL)
+		sunk_ev = *ev;
+	return sink_result;
+}
+
+START_TEST(test_sink_gets_events_with_fields)
+{
+	struct log_event ev = { .id = "0123456789abcdef0123456789abcdef", .name = "joined",
+		.room = "lob\nby", .user = "al\xe2\x80\xaeice", .address = "192.0.2.7" };
+
+	sink_result = 0;
+	log_set_sink(capture_sink);
+	log_event(LOG_LEVEL_INFO, &ev, "joined from %s: '%s' in room '%s'", ev.address,
+	    ev.user, ev.room);
+	log_info("plain %d", 1);
+	ck_assert(!sunk_has_ev);
+	ck_assert_str_eq(sunk, "plain 1");
+	log_event(LOG_LEVEL_INFO, &ev, "joined from %s: '%s' in room '%s'", ev.address,
+	    ev.user, ev.room);
+	/* The message is sanitised as on stderr, with neither prefix nor
+	 * newline; the fields are passed as they are, for the sink to send
+	 * length-prefixed. */
+	ck_assert_str_eq(sunk, "joined from 192.0.2.7: 'al\\u202Eice' in room 'lob?by'");
+	ck_assert(sunk_has_ev);
+	ck_assert_str_eq(sunk_ev.room, "lob\nby");
+	ck_assert_str_eq(sunk_ev.address, "192.0.2.7");
+	ck_assert_str_eq(sunk_ev.id, ev.id);
+	/* Below the level: the sink is not called. */
+	log_set_level(LOG_LEVEL_WARN);
+	log_event(LOG_LEVEL_INFO, &ev, "quiet");
+	ck_assert_str_ne(sunk, "quiet");
+	log_set_level(LOG_LEVEL_DEBUG);
+	ck_assert_str_eq(cap_text() != NULL ? cap_text() : "", "");
+	log_set_sink(NULL);
+}
+END_TEST
+
+START_TEST(test_sink_failure_falls_back)
+{
+	sink_result = -1;
+	log_set_sink(capture_sink);
+	log_warnx("journal gone");
+	log_set_sink(NULL);
+	ck_assert_str_eq(cap_text(), "ocmtest: warning: journal gone\n");
+}
+END_TEST
+
 static Suite *
 log_suite(void)
 {
@@ -537,6 +597,8 @@ log_suite(void)
 	tcase_add_checked_fixture(tc, stderr_setup, stderr_teardown);
 	tcase_add_test(tc, test_journal_stream_matches);
 	tcase_add_test(tc, test_journal_stream_unset);
+	tcase_add_test(tc, test_sink_gets_events_with_fields);
+	tcase_add_test(tc, test_sink_failure_falls_back);
 	tcase_add_loop_test(tc, test_journal_stream_rejected, 0,
 	    sizeof(journal_bad) / sizeof(journal_bad[0]));
 	tcase_add_test(tc, test_set_output_null_restores_stderr);
