@@ -373,6 +373,7 @@ registry_member_free(struct registry *reg, struct member *m)
 	room->n_members--;
 	if (room->host == m)
 		room->host = NULL;
+	free(m->cand);
 	OPENSSL_cleanse(m, sizeof(*m) + m->name_len + 1);
 	free(m);
 }
