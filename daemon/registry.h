@@ -50,6 +50,19 @@ union member_addr {
 };
 
 /*
+ * The local address a datagram was sent to, learnt on a socket bound to a
+ * wildcard address (IP_PKTINFO, IPV6_PKTINFO), so that what goes back
+ * leaves from it: a client's connected socket drops replies from any
+ * other.  family 0: not known, or not needed (a socket bound to one
+ * address sends from it anyway).
+ */
+struct local_addr {
+	uint8_t family;			/* AF_INET, AF_INET6 or 0 */
+	uint32_t ifindex;		/* IPv6 link-local addresses only; else 0 */
+	uint8_t addr[16];		/* 4 bytes for AF_INET */
+};
+
+/*
  * An address a member's datagrams came from that is not proven to reach
  * the member: not on the IP of its TCRP exchange, and not (yet) echoing
  * the challenge sent there (doc/address-proof.md).  Possible only with
@@ -60,6 +73,7 @@ struct member_candidate {
 	union member_addr addr;
 	socklen_t addr_len;
 	int sock;			/* the relay socket it came in on */
+	struct local_addr local;	/* where it was sent to */
 	uint64_t counter;		/* of its newest datagram */
 	uint8_t challenge[MSG_CHALLENGE_LEN];	/* random */
 };
@@ -79,6 +93,7 @@ struct member {
 	union member_addr udp;
 	socklen_t udp_len;
 	int udp_sock;			/* the relay socket it came in on */
+	struct local_addr udp_local;	/* the address it was sent to */
 	struct member_candidate *cand;	/* NULL: none; owned, freed with the member */
 	bool keyed;			/* keys installed */
 	uint8_t key_rx[OCM_KEY_LEN];	/* client-to-server key */

@@ -15,6 +15,11 @@
  * candidate that hears nothing but a PONG no larger than the PING it
  * answers, carrying a challenge the address must echo to become the
  * member's (doc/address-proof.md).
+ *
+ * On a socket bound to a wildcard address each datagram's destination is
+ * read with it (IP_PKTINFO, IPV6_PKTINFO) and the member's datagrams leave
+ * from that address: the kernel would pick a source by route, which a
+ * client's connected socket drops when the host has several addresses.
  */
 #include "daemon/relay.h"
 
@@ -53,13 +58,22 @@ struct udp_sock {
 	struct ev_io io;
 	struct relay *relay;
 	int index;
+	bool pktinfo;		/* wildcard: learn and set local addresses */
 	char text[64];
+};
+
+/* Room for the one control message of a datagram: IP_PKTINFO or
+ * IPV6_PKTINFO (twice that on receive, in case both come). */
+union pktinfo_ctl {
+	struct cmsghdr align;
+	uint8_t buf[2 * CMSG_SPACE(sizeof(struct in6_pktinfo))];
 };
 
 struct tx_slot {
 	struct sockaddr_storage to;
 	socklen_t to_len;
 	int sock;
+	struct local_addr from;	/* family 0: the kernel picks */
 	uint32_t n_recs;	/* records in it */
 	uint64_t arrival_ns;	/* when the oldest came in; 0: not from a datagram */
 	size_t len;
@@ -87,6 +101,7 @@ struct relay {
 	struct mmsghdr rx_msgs[RX_BATCH];
 	struct iovec rx_iov[RX_BATCH];
 	struct sockaddr_storage rx_from[RX_BATCH];
+	union pktinfo_ctl rx_ctl[RX_BATCH];		/* wildcard sockets only */
 	uint8_t rx_buf[RX_BATCH][OCM_MAX_DATAGRAM + 1];	/* +1 shows oversize */
 	size_t n_tx;
 	struct tx_slot tx[TX_BATCH];
@@ -97,6 +112,7 @@ struct relay {
 	uint64_t hold_due;		/* until then */
 	struct mmsghdr tx_msgs[TX_BATCH];
 	struct iovec tx_iov[TX_BATCH];
+	union pktinfo_ctl tx_ctl[TX_BATCH];		/* wildcard sockets only */
 	uint8_t pt[OCM_MAX_DATAGRAM];	/* plaintext being built */
 };
 
@@ -142,6 +158,70 @@ latency_bucket(uint64_t ns)
 	return b;
 }
 
+/* The source address of one datagram from a wildcard socket. */
+static void
+pktinfo_set(struct msghdr *h, const struct local_addr *a, union pktinfo_ctl *ctl)
+{
+	struct cmsghdr *c = (struct cmsghdr *)(void *)ctl->buf;
+
+	if (a->family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_ifindex = 0 };
+		memcpy(&pi.ipi_spec_dst, a->addr, 4);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		h->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else if (a->family == AF_INET6) {
+		struct in6_pktinfo pi = { .ipi6_ifindex = a->ifindex };
+		memcpy(&pi.ipi6_addr, a->addr, 16);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		h->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		return;
+	}
+	h->msg_control = ctl->buf;
+}
+
+/*
+ * The address a datagram on a wildcard socket was sent to.  For IPv4 that
+ * is ipi_spec_dst, the kernel's choice of local address for the reply
+ * (the destination itself, unless that was a broadcast).  A multicast
+ * destination is no source: then it stays unknown.
+ */
+static void
+pktinfo_get(struct msghdr *h, struct local_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			a->family = AF_INET;
+			memcpy(a->addr, &pi.ipi_spec_dst, 4);
+			return;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
+				return;
+			a->family = AF_INET6;
+			memcpy(a->addr, &pi.ipi6_addr, 16);
+			/* A link-local address means something only on its
+			 * link; any other may leave by whatever route. */
+			if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+				a->ifindex = (uint32_t)pi.ipi6_ifindex;
+			return;
+		}
+	}
+}
+
 /* Sends the sealed datagrams queued so far. */
 static void
 tx_flush(struct relay *r)
@@ -162,6 +242,9 @@ tx_flush(struct relay *r)
 			r->tx_msgs[k].msg_hdr.msg_namelen = r->tx[k].to_len;
 			r->tx_msgs[k].msg_hdr.msg_iov = &r->tx_iov[k];
 			r->tx_msgs[k].msg_hdr.msg_iovlen = 1;
+			if (r->socks[r->tx[k].sock].pktinfo)
+				pktinfo_set(&r->tx_msgs[k].msg_hdr, &r->tx[k].from,
+				    &r->tx_ctl[k]);
 		}
 		int fd = r->socks[r->tx[i].sock].io.fd;
 		size_t k = i;
@@ -215,10 +298,12 @@ seal_one(struct relay *r, struct member *m, const struct member_candidate *cand,
 		memcpy(&s->to, &cand->addr, cand->addr_len);
 		s->to_len = cand->addr_len;
 		s->sock = cand->sock;
+		s->from = cand->local;
 	} else {
 		memcpy(&s->to, &m->udp, m->udp_len);
 		s->to_len = m->udp_len;
 		s->sock = m->udp_sock;
+		s->from = m->udp_local;
 	}
 	s->n_recs = n_recs;
 	s->arrival_ns = arrival_ns;
@@ -747,6 +832,7 @@ struct rx_info {
 	const struct sockaddr *from;
 	socklen_t from_len;
 	int sock;			/* the relay socket's index */
+	struct local_addr to;		/* where it was sent; family 0: not known */
 	size_t len;			/* of the whole datagram */
 	uint64_t counter;
 };
@@ -794,6 +880,7 @@ addr_adopt(struct member *m, const struct rx_info *rx)
 	memcpy(&m->udp, rx->from, rx->from_len);
 	m->udp_len = rx->from_len;
 	m->udp_sock = rx->sock;
+	m->udp_local = rx->to;
 	free(m->cand);
 	m->cand = NULL;
 }
@@ -832,6 +919,7 @@ candidate_new(struct member *m, const struct rx_info *rx)
 	memcpy(&c->addr, rx->from, rx->from_len);
 	c->addr_len = rx->from_len;
 	c->sock = rx->sock;
+	c->local = rx->to;
 	c->counter = rx->counter;
 	return c;
 }
@@ -906,6 +994,7 @@ candidate_input(struct relay *r, struct member *m, const struct rx_info *rx,
 		if (rx->counter > c->counter) {
 			c->counter = rx->counter;
 			c->sock = rx->sock;
+			c->local = rx->to;
 		}
 	} else if (rx->counter == m->replay.top) {
 		c = candidate_new(m, rx);
@@ -971,6 +1060,10 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 			h->msg_namelen = sizeof(r->rx_from[i]);
 			h->msg_iov = &r->rx_iov[i];
 			h->msg_iovlen = 1;
+			if (us->pktinfo) {
+				h->msg_control = r->rx_ctl[i].buf;
+				h->msg_controllen = sizeof(r->rx_ctl[i].buf);
+			}
 		}
 		int n = recvmmsg(io->fd, r->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -993,6 +1086,8 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 				drop(r, DROP_MALFORMED);
 				continue;
 			}
+			if (us->pktinfo)
+				pktinfo_get(h, &rx.to);
 			relay_input(r, r->rx_buf[i], &rx);
 		}
 		hold_check(r);
@@ -1017,6 +1112,41 @@ relay_has_port(const struct relay *r, uint16_t port)
 	return false;
 }
 
+/*
+ * On a socket bound to a wildcard address, asks for each datagram's
+ * destination, so that what goes back can leave from it.  Sockets bound
+ * to one address need none of it, and skip it on every datagram.
+ */
+static bool
+pktinfo_enable(int fd, const char *text)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	bool wildcard = false;
+	int one = 1, rc = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)&ss;
+		wildcard = in->sin_addr.s_addr == htonl(INADDR_ANY);
+		if (wildcard)
+			rc = setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&ss;
+		wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+		if (wildcard)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
+	if (rc < 0) {
+		log_warn("udp %s: cannot learn the address each datagram was sent to, so "
+		    "replies leave from the address the routing picks; clients of a host "
+		    "with several addresses may drop them", text);
+		return false;
+	}
+	return wildcard;
+}
+
 int
 relay_add_socket(struct relay *r, int fd, const char *text)
 {
@@ -1031,6 +1161,7 @@ relay_add_socket(struct relay *r, int fd, const char *text)
 	struct udp_sock *us = &r->socks[r->n_socks];
 	us->relay = r;
 	us->index = (int)r->n_socks;
+	us->pktinfo = pktinfo_enable(fd, text);
 	snprintf(us->text, sizeof(us->text), "%s", text);
 	int rc = ev_io_start(r->w->loop, &us->io, fd, EPOLLIN, udp_read_cb);
 	if (rc < 0)
