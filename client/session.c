@@ -692,8 +692,65 @@ int
 udp_send_empty(struct udp_session *u, uint8_t type)
 {
 	uint8_t pt[1];
+
+	if (type == MSG_C_PING)
+		return udp_send_ping(u, NULL);
 	long n = msg_encode_empty(type, pt, sizeof(pt));
 	return n < 0 ? -1 : udp_send(u, pt, (size_t)n);
+}
+
+int
+udp_send_ping(struct udp_session *u, const uint8_t *challenge)
+{
+	uint8_t pt[1 + MSG_CHALLENGE_LEN];
+	long n = msg_encode_ping(challenge, MSG_CHALLENGE_LEN, pt, sizeof(pt));
+
+	return n < 0 ? -1 : udp_send(u, pt, (size_t)n);
+}
+
+/* The challenge of a PONG, if pt is one or a BATCH holding one. */
+static bool
+challenge_find(const uint8_t *pt, size_t len, const uint8_t **challenge)
+{
+	struct msg m, rec;
+	struct msg_iter it;
+	const uint8_t *p;
+	size_t n;
+	bool found = false;
+
+	if (msg_parse(pt, len, &m) < 0)
+		return false;
+	if (m.type == MSG_S_PONG && m.body_len == MSG_CHALLENGE_LEN) {
+		*challenge = m.body;
+		return true;
+	}
+	if (m.type != MSG_S_BATCH)
+		return false;
+	msg_iter_init(&it, &m);
+	while (msg_batch_next(&it, &p, &n) == 1) {
+		if (msg_parse(p, n, &rec) == 0 && rec.type == MSG_S_PONG &&
+		    rec.body_len == MSG_CHALLENGE_LEN) {
+			*challenge = rec.body;	/* the last one is the newest */
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* Echoed from this socket, at once: the address the server saw it from is
+ * the one the echo must come from.  A lost echo costs nothing: the next
+ * PING brings another PONG. */
+static void
+challenge_answer(struct udp_session *u, const uint8_t *pt, size_t len)
+{
+	const uint8_t *c;
+
+	if (!challenge_find(pt, len, &c))
+		return;
+	memcpy(u->challenge, c, MSG_CHALLENGE_LEN);
+	u->have_challenge = true;
+	if (!u->hold_challenges)
+		(void)udp_send_ping(u, u->challenge);
 }
 
 long
@@ -715,6 +772,7 @@ udp_recv(struct udp_session *u, uint8_t *buf, uint8_t **pt)
 			continue;
 		}
 		replay_update(&u->replay, h.counter);
+		challenge_answer(u, *pt, pt_len);
 		return (long)pt_len;
 	}
 }

@@ -102,6 +102,11 @@ struct udp_session {
 	size_t max_text;		/* the longest CHAT text this member may send */
 	uint32_t keepalive_s, timeout_s;
 	uint64_t drops;			/* datagrams that did not authenticate */
+	/* The newest challenge a PONG brought (doc/address-proof.md), and
+	 * whether udp_recv() leaves it unanswered (tests only). */
+	bool have_challenge;
+	bool hold_challenges;
+	uint8_t challenge[MSG_CHALLENGE_LEN];
 };
 
 /* Opens the socket and keys (wiped from res).  Returns 0 or -1 with err. */
@@ -112,12 +117,23 @@ void udp_session_close(struct udp_session *u);
 /* Seals and sends one plaintext.  Returns 0 or -1 (errno set). */
 int udp_send(struct udp_session *u, const uint8_t *pt, size_t len);
 int udp_send_chat(struct udp_session *u, const char *text, size_t len);
+/* PING, LEAVE or WHO.  A PING goes as udp_send_ping(u, NULL) does. */
 int udp_send_empty(struct udp_session *u, uint8_t type);
+/*
+ * A PING whose body is the challenge given, or MSG_CHALLENGE_LEN bytes of
+ * padding when challenge is NULL: padded, it is as large as the PONG with
+ * a challenge that the server may answer it with, which it sends only
+ * when that is no larger than the PING (doc/address-proof.md).
+ */
+int udp_send_ping(struct udp_session *u, const uint8_t *challenge);
 
 /*
  * Receives one datagram without blocking and authenticates it into buf
  * (OCM_MAX_DATAGRAM bytes).  Returns the plaintext length with *pt set, 0
- * when nothing (valid) is waiting, -1 on a socket error.
+ * when nothing (valid) is waiting, -1 on a socket error.  A PONG with a
+ * challenge (alone or in a BATCH) is answered at once, before it is
+ * returned, by a PING echoing it: the server heard this socket from an
+ * address it sends nothing else to until the echo proves it ours.
  */
 long udp_recv(struct udp_session *u, uint8_t *buf, uint8_t **pt);
 

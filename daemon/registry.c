@@ -376,6 +376,7 @@ registry_member_free(struct registry *reg, struct member *m)
 	/* Release: the main thread frees the count once it reads zero. */
 	if (m->addr_members != NULL)
 		atomic_fetch_sub_explicit(m->addr_members, 1, memory_order_release);
+	free(m->cand);
 	OPENSSL_cleanse(m, sizeof(*m) + m->name_len + 1);
 	free(m);
 }

@@ -22,6 +22,7 @@
 
 #include "daemon/ev.h"
 #include "lib/aead.h"
+#include "lib/datagram.h"
 #include "lib/keys.h"
 #include "lib/ocm.h"
 #include "lib/payload.h"
@@ -48,6 +49,35 @@ union member_addr {
 	struct sockaddr_in6 in6;
 };
 
+/*
+ * The local address a datagram was sent to, learnt on a socket bound to a
+ * wildcard address (IP_PKTINFO, IPV6_PKTINFO), so that what goes back
+ * leaves from it: a client's connected socket drops replies from any
+ * other.  family 0: not known, or not needed (a socket bound to one
+ * address sends from it anyway).
+ */
+struct local_addr {
+	uint8_t family;			/* AF_INET, AF_INET6 or 0 */
+	uint32_t ifindex;		/* IPv6 link-local addresses only; else 0 */
+	uint8_t addr[16];		/* 4 bytes for AF_INET */
+};
+
+/*
+ * An address a member's datagrams came from that is not proven to reach
+ * the member: not on the IP of its TCRP exchange, and not (yet) echoing
+ * the challenge sent there (doc/address-proof.md).  Possible only with
+ * bind_token_to_ip = no.  At most one per member, the one of the highest
+ * counter; it hears nothing but a PONG answering a PING.
+ */
+struct member_candidate {
+	union member_addr addr;
+	socklen_t addr_len;
+	int sock;			/* the relay socket it came in on */
+	struct local_addr local;	/* where it was sent to */
+	uint64_t counter;		/* of its newest datagram */
+	uint8_t challenge[MSG_CHALLENGE_LEN];	/* random */
+};
+
 struct member {
 	struct member *token_next;	/* token hash chain */
 	struct member *next, *prev;	/* the room's members, oldest first */
@@ -58,9 +88,13 @@ struct member {
 	bool closing;			/* being removed: send nothing more */
 	uint8_t name_len;
 	struct peer_ip ip;		/* the address of the TCRP exchange */
-	union member_addr udp;		/* source of the newest authenticated datagram */
+	/* Where its datagrams go: the source of the newest authenticated
+	 * datagram from a proven address (relay.c). */
+	union member_addr udp;
 	socklen_t udp_len;
 	int udp_sock;			/* the relay socket it came in on */
+	struct local_addr udp_local;	/* the address it was sent to */
+	struct member_candidate *cand;	/* NULL: none; owned, freed with the member */
 	bool keyed;			/* keys installed */
 	uint8_t key_rx[OCM_KEY_LEN];	/* client-to-server key */
 	uint8_t key_tx[OCM_KEY_LEN];	/* server-to-client key */

@@ -6,11 +6,27 @@
  * (read only), the tag.  Only an authenticated datagram moves the window,
  * refreshes the member's address and deadline, or causes any output: the
  * server never answers what it could not authenticate.
+ *
+ * Nor does it answer an authenticated datagram at an address it cannot
+ * tell is the member's: keys are no proof of where a datagram came from,
+ * so a member could name a victim's address as its source.  The IP of the
+ * TCRP exchange is proven (the TCP handshake showed that it receives);
+ * any other address, possible only with bind_token_to_ip = no, is a
+ * candidate that hears nothing but a PONG no larger than the PING it
+ * answers, carrying a challenge the address must echo to become the
+ * member's (doc/address-proof.md).
+ *
+ * On a socket bound to a wildcard address each datagram's destination is
+ * read with it (IP_PKTINFO, IPV6_PKTINFO) and the member's datagrams leave
+ * from that address: the kernel would pick a source by route, which a
+ * client's connected socket drops when the host has several addresses.
  */
 #include "daemon/relay.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +58,22 @@ struct udp_sock {
 	struct ev_io io;
 	struct relay *relay;
 	int index;
+	bool pktinfo;		/* wildcard: learn and set local addresses */
 	char text[64];
+};
+
+/* Room for the one control message of a datagram: IP_PKTINFO or
+ * IPV6_PKTINFO (twice that on receive, in case both come). */
+union pktinfo_ctl {
+	struct cmsghdr align;
+	uint8_t buf[2 * CMSG_SPACE(sizeof(struct in6_pktinfo))];
 };
 
 struct tx_slot {
 	struct sockaddr_storage to;
 	socklen_t to_len;
 	int sock;
+	struct local_addr from;	/* family 0: the kernel picks */
 	uint32_t n_recs;	/* records in it */
 	uint64_t arrival_ns;	/* when the oldest came in; 0: not from a datagram */
 	size_t len;
@@ -76,6 +101,7 @@ struct relay {
 	struct mmsghdr rx_msgs[RX_BATCH];
 	struct iovec rx_iov[RX_BATCH];
 	struct sockaddr_storage rx_from[RX_BATCH];
+	union pktinfo_ctl rx_ctl[RX_BATCH];		/* wildcard sockets only */
 	uint8_t rx_buf[RX_BATCH][OCM_MAX_DATAGRAM + 1];	/* +1 shows oversize */
 	size_t n_tx;
 	struct tx_slot tx[TX_BATCH];
@@ -86,6 +112,7 @@ struct relay {
 	uint64_t hold_due;		/* until then */
 	struct mmsghdr tx_msgs[TX_BATCH];
 	struct iovec tx_iov[TX_BATCH];
+	union pktinfo_ctl tx_ctl[TX_BATCH];		/* wildcard sockets only */
 	uint8_t pt[OCM_MAX_DATAGRAM];	/* plaintext being built */
 };
 
@@ -131,6 +158,70 @@ latency_bucket(uint64_t ns)
 	return b;
 }
 
+/* The source address of one datagram from a wildcard socket. */
+static void
+pktinfo_set(struct msghdr *h, const struct local_addr *a, union pktinfo_ctl *ctl)
+{
+	struct cmsghdr *c = (struct cmsghdr *)(void *)ctl->buf;
+
+	if (a->family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_ifindex = 0 };
+		memcpy(&pi.ipi_spec_dst, a->addr, 4);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		h->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else if (a->family == AF_INET6) {
+		struct in6_pktinfo pi = { .ipi6_ifindex = a->ifindex };
+		memcpy(&pi.ipi6_addr, a->addr, 16);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		h->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		return;
+	}
+	h->msg_control = ctl->buf;
+}
+
+/*
+ * The address a datagram on a wildcard socket was sent to.  For IPv4 that
+ * is ipi_spec_dst, the kernel's choice of local address for the reply
+ * (the destination itself, unless that was a broadcast).  A multicast
+ * destination is no source: then it stays unknown.
+ */
+static void
+pktinfo_get(struct msghdr *h, struct local_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			a->family = AF_INET;
+			memcpy(a->addr, &pi.ipi_spec_dst, 4);
+			return;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
+				return;
+			a->family = AF_INET6;
+			memcpy(a->addr, &pi.ipi6_addr, 16);
+			/* A link-local address means something only on its
+			 * link; any other may leave by whatever route. */
+			if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+				a->ifindex = (uint32_t)pi.ipi6_ifindex;
+			return;
+		}
+	}
+}
+
 /* Sends the sealed datagrams queued so far. */
 static void
 tx_flush(struct relay *r)
@@ -151,6 +242,9 @@ tx_flush(struct relay *r)
 			r->tx_msgs[k].msg_hdr.msg_namelen = r->tx[k].to_len;
 			r->tx_msgs[k].msg_hdr.msg_iov = &r->tx_iov[k];
 			r->tx_msgs[k].msg_hdr.msg_iovlen = 1;
+			if (r->socks[r->tx[k].sock].pktinfo)
+				pktinfo_set(&r->tx_msgs[k].msg_hdr, &r->tx[k].from,
+				    &r->tx_ctl[k]);
 		}
 		int fd = r->socks[r->tx[i].sock].io.fd;
 		size_t k = i;
@@ -182,10 +276,11 @@ tx_flush(struct relay *r)
 	r->n_tx = 0;
 }
 
-/* Seals pt for m into the send queue. */
+/* Seals pt for m into the send queue, to its address, or to its
+ * candidate address when cand is not NULL. */
 static void
-seal_one(struct relay *r, struct member *m, const uint8_t *pt, size_t len,
-    uint32_t n_recs, uint64_t arrival_ns)
+seal_one(struct relay *r, struct member *m, const struct member_candidate *cand,
+    const uint8_t *pt, size_t len, uint32_t n_recs, uint64_t arrival_ns)
 {
 	struct room *room = m->room;
 
@@ -201,9 +296,17 @@ seal_one(struct relay *r, struct member *m, const uint8_t *pt, size_t len,
 		return;
 	}
 	m->tx_counter++;
-	memcpy(&s->to, &m->udp, m->udp_len);
-	s->to_len = m->udp_len;
-	s->sock = m->udp_sock;
+	if (cand != NULL) {
+		memcpy(&s->to, &cand->addr, cand->addr_len);
+		s->to_len = cand->addr_len;
+		s->sock = cand->sock;
+		s->from = cand->local;
+	} else {
+		memcpy(&s->to, &m->udp, m->udp_len);
+		s->to_len = m->udp_len;
+		s->sock = m->udp_sock;
+		s->from = m->udp_local;
+	}
 	s->n_recs = n_recs;
 	s->arrival_ns = arrival_ns;
 	s->len = (size_t)n;
@@ -216,9 +319,9 @@ static void
 batch_seal(struct relay *r, struct batch_buf *b)
 {
 	if (b->n_recs == 1)
-		seal_one(r, b->m, b->buf + 3, b->len - 3, 1, b->arrival_ns);
+		seal_one(r, b->m, NULL, b->buf + 3, b->len - 3, 1, b->arrival_ns);
 	else if (b->n_recs > 1)
-		seal_one(r, b->m, b->buf, b->len, (uint32_t)b->n_recs, b->arrival_ns);
+		seal_one(r, b->m, NULL, b->buf, b->len, (uint32_t)b->n_recs, b->arrival_ns);
 	b->len = 1;
 	b->n_recs = 0;
 }
@@ -368,7 +471,7 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 	if (len + 3 > cap) {
 		/* Too big to share a datagram: keep its place in the order. */
 		batch_release(r, m);
-		seal_one(r, m, pt, len, 1, r->arrival_ns);
+		seal_one(r, m, NULL, pt, len, 1, r->arrival_ns);
 		return;
 	}
 	if (m->batch == 0) {
@@ -726,37 +829,211 @@ authenticate(struct relay *r, uint8_t *buf, size_t len, const struct sockaddr *f
 	return m;
 }
 
+/* One datagram as it came in. */
+struct rx_info {
+	const struct sockaddr *from;
+	socklen_t from_len;
+	int sock;			/* the relay socket's index */
+	struct local_addr to;		/* where it was sent; family 0: not known */
+	size_t len;			/* of the whole datagram */
+	uint64_t counter;
+};
+
+static bool
+addr_same(const union member_addr *a, socklen_t a_len, const struct sockaddr *b)
+{
+	if (a_len == 0 || a->sa.sa_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)b;
+		return a->in.sin_port == in->sin_port &&
+		    a->in.sin_addr.s_addr == in->sin_addr.s_addr;
+	}
+	if (b->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)b;
+		return a->in6.sin6_port == in6->sin6_port &&
+		    a->in6.sin6_scope_id == in6->sin6_scope_id &&
+		    IN6_ARE_ADDR_EQUAL(&a->in6.sin6_addr, &in6->sin6_addr);
+	}
+	return false;
+}
+
+/*
+ * Proven: on the IP of the TCRP exchange, whose TCP handshake showed that
+ * it receives (with bind_token_to_ip, authenticate() let in no other), or
+ * the member's current address, which proved itself.
+ */
+static bool
+addr_proven(const struct relay *r, const struct member *m, const struct rx_info *rx)
+{
+	struct peer_ip ip;
+
+	if (r->w->cfg.bind_token_to_ip)
+		return true;
+	peer_ip_from_sockaddr(&ip, rx->from);
+	return peer_ip_equal(&ip, &m->ip) || addr_same(&m->udp, m->udp_len, rx->from);
+}
+
+/* The member's datagrams go where this one came from; a candidate, if
+ * any, is forgotten: the member is where its newest datagram is. */
 static void
-relay_input(struct relay *r, int sock, uint8_t *buf, size_t len,
-    const struct sockaddr_storage *from, socklen_t from_len)
+addr_adopt(struct member *m, const struct rx_info *rx)
+{
+	memcpy(&m->udp, rx->from, rx->from_len);
+	m->udp_len = rx->from_len;
+	m->udp_sock = rx->sock;
+	m->udp_local = rx->to;
+	free(m->cand);
+	m->cand = NULL;
+}
+
+/* A datagram from a proven address: the member is alive, and online from
+ * the first. */
+static void
+member_heard(struct relay *r, struct member *m)
 {
 	struct worker *w = r->w;
-	uint8_t *pt;
-	size_t pt_len;
-	uint64_t counter;
-	struct msg msg;
 
-	struct member *m = authenticate(r, buf, len, (const struct sockaddr *)from, &pt,
-	    &pt_len, &counter);
-	if (m == NULL)
-		return;
-	if (from_len > sizeof(m->udp))
-		return;
-	/* NAT rebinding: replies go where the newest authentic datagram came
-	 * from, newest by its counter, not by its arrival, so that an old
-	 * datagram arriving late cannot point the member back to where it
-	 * was. */
-	if (counter == m->replay.top) {
-		memcpy(&m->udp, from, from_len);
-		m->udp_len = from_len;
-		m->udp_sock = sock;
-	}
 	m->last_seen_ms = ev_now(w->loop);
 	if (registry_member_online(w->reg, m)) {
 		log_info("'%s' is online in room '%s'", m->name, m->room->name);
 		notice_others(r, m, NOTICE_JOINED);
 	}
-	if (msg_parse(pt, pt_len, &msg) < 0 || client_handlers[msg.type] == NULL) {
+}
+
+/* The datagram's source becomes the member's candidate, under a fresh
+ * challenge: one sent to another address must not prove this one.  NULL
+ * when memory or randomness is short (then nothing is sent there). */
+static struct member_candidate *
+candidate_new(struct member *m, const struct rx_info *rx)
+{
+	struct member_candidate *c = m->cand;
+
+	if (c == NULL && (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	m->cand = c;
+	memset(c, 0, sizeof(*c));
+	if (RAND_bytes(c->challenge, sizeof(c->challenge)) != 1) {
+		free(c);
+		m->cand = NULL;
+		return NULL;
+	}
+	memcpy(&c->addr, rx->from, rx->from_len);
+	c->addr_len = rx->from_len;
+	c->sock = rx->sock;
+	c->local = rx->to;
+	c->counter = rx->counter;
+	return c;
+}
+
+static bool
+challenge_echoed(const struct member_candidate *c, const struct msg *msg)
+{
+	return msg->body_len == sizeof(c->challenge) &&
+	    CRYPTO_memcmp(msg->body, c->challenge, sizeof(c->challenge)) == 0;
+}
+
+/* The PONG with the challenge, sealed for m, is no larger than the
+ * datagram it would answer: no one gains bytes by pointing it elsewhere. */
+static bool
+challenge_fits(const struct member *m, size_t len)
+{
+	return DGRAM_OVERHEAD(m->room->name_len) + 1 + MSG_CHALLENGE_LEN <= len;
+}
+
+static void
+challenge_send(struct relay *r, struct member *m, const struct member_candidate *c)
+{
+	long n = msg_encode_pong(c->challenge, r->pt, sizeof(r->pt));
+
+	if (n <= 0)
+		return;
+	seal_one(r, m, c, r->pt, (size_t)n, 1, r->arrival_ns);
+	r->w->stats.address_challenges++;
+}
+
+static void
+address_proven(struct relay *r, struct member *m, const struct rx_info *rx)
+{
+	char ip_text[INET6_ADDRSTRLEN];
+	struct peer_ip ip;
+
+	addr_adopt(m, rx);
+	r->w->stats.addresses_proven++;
+	member_heard(r, m);
+	if (log_get_level() >= LOG_LEVEL_DEBUG) {
+		peer_ip_from_sockaddr(&ip, rx->from);
+		log_debug("'%s' in room '%s' proved its new address %s port %u", m->name,
+		    m->room->name, peer_ip_str(&ip, ip_text, sizeof(ip_text)),
+		    ntohs(m->udp.sa.sa_family == AF_INET ? m->udp.in.sin_port :
+		    m->udp.in6.sin6_port));
+	}
+}
+
+/*
+ * A valid message from an address not proven to be the member's (only
+ * with bind_token_to_ip = no).  The source of the newest such datagram is
+ * the candidate: a PING from it is answered there by a PONG with the
+ * challenge, if that is no larger than the PING, and a PING echoing the
+ * challenge proves it.  Nothing else goes there, and the member's
+ * deadline stays, so that a client that cannot prove where it is times
+ * out and joins again instead of hearing nothing for ever.  Returns true
+ * when the message is to be handled as usual, answers going to the proven
+ * address.
+ */
+static bool
+candidate_input(struct relay *r, struct member *m, const struct rx_info *rx,
+    const struct msg *msg)
+{
+	struct member_candidate *c = m->cand;
+	bool ping = msg->type == MSG_C_PING;
+
+	if (c != NULL && addr_same(&c->addr, c->addr_len, rx->from)) {
+		if (ping && challenge_echoed(c, msg)) {
+			address_proven(r, m, rx);
+			return true;
+		}
+		if (rx->counter > c->counter) {
+			c->counter = rx->counter;
+			c->sock = rx->sock;
+			c->local = rx->to;
+		}
+	} else if (rx->counter == m->replay.top) {
+		c = candidate_new(m, rx);
+	} else {
+		c = NULL;	/* an older datagram from elsewhere */
+	}
+	if (c != NULL && ping && challenge_fits(m, rx->len)) {
+		challenge_send(r, m, c);
+		return false;
+	}
+	drop(r, DROP_UNPROVEN_ADDRESS);
+	return m->online;
+}
+
+static void
+relay_input(struct relay *r, uint8_t *buf, struct rx_info *rx)
+{
+	uint8_t *pt;
+	size_t pt_len;
+	struct msg msg;
+
+	struct member *m = authenticate(r, buf, rx->len, rx->from, &pt, &pt_len, &rx->counter);
+	if (m == NULL || rx->from_len > sizeof(m->udp))
+		return;
+	bool valid = msg_parse(pt, pt_len, &msg) == 0 && client_handlers[msg.type] != NULL;
+	if (addr_proven(r, m, rx)) {
+		/* NAT rebinding: replies go where the newest authentic
+		 * datagram came from, newest by its counter, not by its
+		 * arrival, so that an old datagram arriving late cannot
+		 * point the member back to where it was. */
+		if (rx->counter == m->replay.top)
+			addr_adopt(m, rx);
+		member_heard(r, m);
+	} else if (valid && !candidate_input(r, m, rx, &msg)) {
+		return;
+	}
+	if (!valid) {
 		/* An empty CHAT is an invalid one: its sender hears why. */
 		if (pt_len == 1 && pt[0] == MSG_C_CHAT)
 			reject(r, m, "not relayed: empty message");
@@ -777,13 +1054,18 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		for (int i = 0; i < RX_BATCH; i++) {
+			struct msghdr *h = &r->rx_msgs[i].msg_hdr;
 			r->rx_iov[i].iov_base = r->rx_buf[i];
 			r->rx_iov[i].iov_len = sizeof(r->rx_buf[i]);
-			memset(&r->rx_msgs[i].msg_hdr, 0, sizeof(r->rx_msgs[i].msg_hdr));
-			r->rx_msgs[i].msg_hdr.msg_name = &r->rx_from[i];
-			r->rx_msgs[i].msg_hdr.msg_namelen = sizeof(r->rx_from[i]);
-			r->rx_msgs[i].msg_hdr.msg_iov = &r->rx_iov[i];
-			r->rx_msgs[i].msg_hdr.msg_iovlen = 1;
+			memset(h, 0, sizeof(*h));
+			h->msg_name = &r->rx_from[i];
+			h->msg_namelen = sizeof(r->rx_from[i]);
+			h->msg_iov = &r->rx_iov[i];
+			h->msg_iovlen = 1;
+			if (us->pktinfo) {
+				h->msg_control = r->rx_ctl[i].buf;
+				h->msg_controllen = sizeof(r->rx_ctl[i].buf);
+			}
 		}
 		int n = recvmmsg(io->fd, r->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -793,16 +1075,22 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 		if (round == 0)
 			r->pass_ns = r->arrival_ns;
 		for (int i = 0; i < n; i++) {
-			size_t len = r->rx_msgs[i].msg_len;
+			struct msghdr *h = &r->rx_msgs[i].msg_hdr;
+			struct rx_info rx = {
+				.from = (const struct sockaddr *)&r->rx_from[i],
+				.from_len = h->msg_namelen,
+				.sock = us->index,
+				.len = r->rx_msgs[i].msg_len,
+			};
 			st->datagrams_in++;
-			st->bytes_in += len;
-			if ((r->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-			    len > OCM_MAX_DATAGRAM) {
+			st->bytes_in += rx.len;
+			if ((h->msg_flags & MSG_TRUNC) || rx.len > OCM_MAX_DATAGRAM) {
 				drop(r, DROP_MALFORMED);
 				continue;
 			}
-			relay_input(r, us->index, r->rx_buf[i], len, &r->rx_from[i],
-			    r->rx_msgs[i].msg_hdr.msg_namelen);
+			if (us->pktinfo)
+				pktinfo_get(h, &rx.to);
+			relay_input(r, r->rx_buf[i], &rx);
 		}
 		hold_check(r);
 		if (n < RX_BATCH)
@@ -826,6 +1114,41 @@ relay_has_port(const struct relay *r, uint16_t port)
 	return false;
 }
 
+/*
+ * On a socket bound to a wildcard address, asks for each datagram's
+ * destination, so that what goes back can leave from it.  Sockets bound
+ * to one address need none of it, and skip it on every datagram.
+ */
+static bool
+pktinfo_enable(int fd, const char *text)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	bool wildcard = false;
+	int one = 1, rc = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)&ss;
+		wildcard = in->sin_addr.s_addr == htonl(INADDR_ANY);
+		if (wildcard)
+			rc = setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&ss;
+		wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+		if (wildcard)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
+	if (rc < 0) {
+		log_warn("udp %s: cannot learn the address each datagram was sent to, so "
+		    "replies leave from the address the routing picks; clients of a host "
+		    "with several addresses may drop them", text);
+		return false;
+	}
+	return wildcard;
+}
+
 int
 relay_add_socket(struct relay *r, int fd, const char *text)
 {
@@ -840,6 +1163,7 @@ relay_add_socket(struct relay *r, int fd, const char *text)
 	struct udp_sock *us = &r->socks[r->n_socks];
 	us->relay = r;
 	us->index = (int)r->n_socks;
+	us->pktinfo = pktinfo_enable(fd, text);
 	snprintf(us->text, sizeof(us->text), "%s", text);
 	int rc = ev_io_start(r->w->loop, &us->io, fd, EPOLLIN, udp_read_cb);
 	if (rc < 0)

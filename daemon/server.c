@@ -33,6 +33,7 @@ const char *const drop_reason_names[DROP_MAX_] = {
 	[DROP_BAD_TAG] = "bad_tag",
 	[DROP_BAD_PLAINTEXT] = "bad_plaintext",
 	[DROP_WRONG_WORKER] = "wrong_worker",
+	[DROP_UNPROVEN_ADDRESS] = "unproven_address",
 };
 
 const char *const handshake_fail_names[HS_FAIL_MAX_] = {
@@ -403,7 +404,7 @@ server_log_stats(struct server *srv)
 {
 	struct counters st;
 	size_t peak_rooms, peak_members;
-	char drops[256], hs[160];
+	char drops[512], hs[160];
 	size_t n = 0, m = 0;
 
 	server_counters(srv, &st, &peak_rooms, &peak_members);
@@ -415,12 +416,14 @@ server_log_stats(struct server *srv)
 		    handshake_fail_names[i], (unsigned long long)st.handshakes_failed[i]);
 	log_info("stats: handshakes ok=%llu%s; datagrams in=%llu out=%llu bytes_in=%llu "
 	    "bytes_out=%llu send_errors=%llu; chats relayed=%llu rejected=%llu; "
+	    "address_challenges=%llu addresses_proven=%llu; "
 	    "tokens_expired=%llu timed_out=%llu; drops%s; handoffs=%llu; "
 	    "peak rooms=%zu members=%zu",
 	    (unsigned long long)st.handshakes_ok, hs, (unsigned long long)st.datagrams_in,
 	    (unsigned long long)st.datagrams_out, (unsigned long long)st.bytes_in,
 	    (unsigned long long)st.bytes_out, (unsigned long long)st.send_errors,
 	    (unsigned long long)st.chats_relayed, (unsigned long long)st.chats_rejected,
+	    (unsigned long long)st.address_challenges, (unsigned long long)st.addresses_proven,
 	    (unsigned long long)st.tokens_expired, (unsigned long long)st.members_timed_out,
 	    drops, (unsigned long long)st.handoffs, peak_rooms, peak_members);
 }

@@ -34,6 +34,8 @@ enum drop_reason {
 	DROP_BAD_TAG,		/* AEAD did not verify */
 	DROP_BAD_PLAINTEXT,	/* authenticated but not a client message */
 	DROP_WRONG_WORKER,	/* its token names another worker (not steered) */
+	DROP_UNPROVEN_ADDRESS,	/* authenticated, from an address not proven to
+				 * be the member's: nothing answered there */
 	DROP_MAX_
 };
 
@@ -66,6 +68,8 @@ struct counters {
 	uint64_t send_errors;
 	uint64_t chats_relayed;
 	uint64_t chats_rejected;
+	uint64_t address_challenges;	/* PONGs with a challenge sent */
+	uint64_t addresses_proven;	/* challenges echoed: the member moved */
 	uint64_t tokens_expired;
 	uint64_t members_timed_out;
 	uint64_t handoffs;		/* CREATE/JOIN passed to a room's home */

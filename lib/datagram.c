@@ -128,6 +128,29 @@ parse_empty(const uint8_t *b, size_t len, struct msg *m)
 	return len == 0 ? 0 : -OCM_E_MALFORMED;
 }
 
+/* Padding, or a challenge echoed back; the relay judges which. */
+static int
+parse_ping(const uint8_t *b, size_t len, struct msg *m)
+{
+	if (len > MSG_PING_BODY_MAX)
+		return -OCM_E_MALFORMED;
+	m->body = len > 0 ? b : NULL;
+	m->body_len = len;
+	return 0;
+}
+
+/* Empty, or a challenge: nothing else, so that a client never has to
+ * guess what a body means. */
+static int
+parse_pong(const uint8_t *b, size_t len, struct msg *m)
+{
+	if (len != 0 && len != MSG_CHALLENGE_LEN)
+		return -OCM_E_MALFORMED;
+	m->body = len > 0 ? b : NULL;
+	m->body_len = len;
+	return 0;
+}
+
 static int
 parse_c_chat(const uint8_t *b, size_t len, struct msg *m)
 {
@@ -203,17 +226,18 @@ static int parse_batch(const uint8_t *b, size_t len, struct msg *m);
 static const struct msg_kind {
 	const char *name;
 	int (*parse)(const uint8_t *b, size_t len, struct msg *m);
+	bool may_be_empty;	/* msg_encode_empty() may build it */
 } msg_kinds[256] = {
-	[MSG_C_CHAT] = { "CHAT", parse_c_chat },
-	[MSG_C_PING] = { "PING", parse_empty },
-	[MSG_C_LEAVE] = { "LEAVE", parse_empty },
-	[MSG_C_WHO] = { "WHO", parse_empty },
-	[MSG_S_CHAT] = { "CHAT", parse_s_chat },
-	[MSG_S_PONG] = { "PONG", parse_empty },
-	[MSG_S_NOTICE] = { "NOTICE", parse_notice },
-	[MSG_S_MEMBERS] = { "MEMBERS", parse_members },
-	[MSG_S_CLOSED] = { "CLOSED", parse_closed },
-	[MSG_S_BATCH] = { "BATCH", parse_batch },
+	[MSG_C_CHAT] = { "CHAT", parse_c_chat, false },
+	[MSG_C_PING] = { "PING", parse_ping, true },
+	[MSG_C_LEAVE] = { "LEAVE", parse_empty, true },
+	[MSG_C_WHO] = { "WHO", parse_empty, true },
+	[MSG_S_CHAT] = { "CHAT", parse_s_chat, false },
+	[MSG_S_PONG] = { "PONG", parse_pong, true },
+	[MSG_S_NOTICE] = { "NOTICE", parse_notice, false },
+	[MSG_S_MEMBERS] = { "MEMBERS", parse_members, false },
+	[MSG_S_CLOSED] = { "CLOSED", parse_closed, false },
+	[MSG_S_BATCH] = { "BATCH", parse_batch, false },
 };
 
 /* A BATCH record: a whole server-to-client plaintext other than a BATCH,
@@ -376,12 +400,40 @@ msg_max_text(size_t max_datagram, size_t room_len, size_t name_len)
 long
 msg_encode_empty(uint8_t type, uint8_t *out, size_t cap)
 {
-	if (msg_kinds[type].parse != parse_empty)
+	if (!msg_kinds[type].may_be_empty)
 		return -OCM_E_BAD_TYPE;
 	if (cap < 1)
 		return -OCM_E_NOSPC;
 	out[0] = type;
 	return 1;
+}
+
+long
+msg_encode_ping(const uint8_t *body, size_t body_len, uint8_t *out, size_t cap)
+{
+	if (body_len > MSG_PING_BODY_MAX)
+		return -OCM_E_TOO_LARGE;
+	if (cap < 1 + body_len)
+		return -OCM_E_NOSPC;
+	out[0] = MSG_C_PING;
+	if (body != NULL)
+		memcpy(out + 1, body, body_len);
+	else
+		memset(out + 1, 0, body_len);
+	return (long)(1 + body_len);
+}
+
+long
+msg_encode_pong(const uint8_t *challenge, uint8_t *out, size_t cap)
+{
+	size_t len = challenge != NULL ? MSG_CHALLENGE_LEN : 0;
+
+	if (cap < 1 + len)
+		return -OCM_E_NOSPC;
+	out[0] = MSG_S_PONG;
+	if (len > 0)
+		memcpy(out + 1, challenge, len);
+	return (long)(1 + len);
 }
 
 long

@@ -89,6 +89,14 @@ enum closed_reason {
 	CLOSED_SERVER_SHUTDOWN = 0x07,
 };
 
+/*
+ * Address proof (doc/address-proof.md): a PONG may carry a challenge, which
+ * the client echoes as the body of a PING; a PING may also carry padding,
+ * so that the PONG answering it, challenge included, is no larger than it.
+ */
+#define MSG_CHALLENGE_LEN	8
+#define MSG_PING_BODY_MAX	64
+
 #define MEMBERS_FLAG_MORE	0x01
 #define MEMBERS_ENTRY_HOST	0x01
 
@@ -112,14 +120,16 @@ struct msg {
 	size_t name_len;
 	const uint8_t *text;	/* chat text, notice text, closed text */
 	size_t text_len;
-	const uint8_t *body;	/* MEMBERS entries / BATCH records, raw */
+	const uint8_t *body;	/* MEMBERS entries / BATCH records, raw; PING and
+				 * PONG bodies (NULL when empty) */
 	size_t body_len;
 };
 
 /*
  * Structural parse of one plaintext of either direction.  Returns 0 or
  * -OCM_E_TRUNCATED (empty), -OCM_E_BAD_TYPE, -OCM_E_MALFORMED (body does
- * not match the Type: non-empty PING, a name running past the end,
+ * not match the Type: a PING body above MSG_PING_BODY_MAX, a PONG body
+ * other than none or MSG_CHALLENGE_LEN bytes, a name running past the end,
  * a zero-length S_CHAT name, MEMBERS entries or BATCH records that do not
  * tile the body, a BATCH record that is not a valid server-to-client
  * plaintext or is itself a BATCH).  Text is not checked for UTF-8 here: see
@@ -142,9 +152,15 @@ int msg_batch_next(struct msg_iter *it, const uint8_t **rec, size_t *rec_len);
  * Encoders write one plaintext into out (cap bytes) and return its length,
  * or -OCM_E_NOSPC, or -OCM_E_BAD_NAME for a name outside 1..255 bytes
  * (0..255 for NOTICE), or -OCM_E_BAD_TEXT for an empty chat text, or
- * -OCM_E_BAD_TYPE for msg_encode_empty() of a Type that has a body.
+ * -OCM_E_BAD_TYPE for msg_encode_empty() of a Type whose body cannot be
+ * empty.
  */
 long msg_encode_empty(uint8_t type, uint8_t *out, size_t cap);	/* PING LEAVE WHO PONG */
+/* PING with body_len (0..MSG_PING_BODY_MAX) bytes of body: those of body,
+ * or zeros (padding) when body is NULL; -OCM_E_TOO_LARGE above the most. */
+long msg_encode_ping(const uint8_t *body, size_t body_len, uint8_t *out, size_t cap);
+/* PONG with the MSG_CHALLENGE_LEN bytes of challenge, or empty when NULL. */
+long msg_encode_pong(const uint8_t *challenge, uint8_t *out, size_t cap);
 long msg_encode_c_chat(const uint8_t *text, size_t text_len, uint8_t *out, size_t cap);
 long msg_encode_s_chat(const uint8_t *name, size_t name_len, const uint8_t *text,
     size_t text_len, uint8_t *out, size_t cap);

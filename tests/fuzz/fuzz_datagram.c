@@ -96,6 +96,10 @@ msg_rebuild(const struct msg *m, uint8_t *out, size_t cap)
 		return members_rebuild(m, out, cap);
 	case MSG_S_BATCH:
 		return batch_rebuild(m, out, cap);
+	case MSG_C_PING:
+		return msg_encode_ping(m->body, m->body_len, out, cap);
+	case MSG_S_PONG:
+		return msg_encode_pong(m->body, out, cap);
 	default:
 		return msg_encode_empty(m->type, out, cap);
 	}

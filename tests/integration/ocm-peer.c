@@ -15,6 +15,8 @@
  *   conns N MS                                    N plain TCP connections held
  *                                                 open MS ms: "open K closed J"
  *   bind ADDR                                     source address of the UDP socket
+ *   udp-to ADDR                                   send UDP to ADDR (the server's port)
+ *                                                 instead of the TCP address
  *   ping | who | leave | chat TEXT | send HEX     one sealed datagram
  *   resend | tamper                               the last datagram again, as is
  *                                                 or with a flipped tag bit
@@ -36,6 +38,20 @@
  *                                                 the server's port
  *   notify-listen PATH MS                         an sd_notify socket at PATH: prints
  *                                                 "notify: A | B" per message for MS
+ *   alt ADDR                                      a second UDP socket of the session,
+ *                                                 bound to ADDR
+ *   swap                                          it and the session's socket trade
+ *                                                 places: "on ADDR"
+ *   pping N                                       a PING with N bytes of padding:
+ *                                                 "sent S bytes"
+ *   client-ping                                   a PING as ocm-client sends it
+ *   no-echo                                       PONG challenges are kept, not echoed
+ *   echo                                          a PING echoing the newest challenge
+ *   drain MS                                      every datagram for MS: "got S bytes",
+ *                                                 then its records
+ *
+ * A PONG with a challenge prints as "recv pong challenge"; unless no-echo,
+ * the client library echoes it at once (doc/address-proof.md).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,6 +80,8 @@ struct peer {
 	uint8_t held[OCM_MAX_DATAGRAM];	/* sealed by hold, sent by release */
 	size_t held_len;
 	const char *bind_addr;
+	const char *udp_to;		/* udp-to */
+	int alt_fd;			/* alt; -1: none */
 };
 
 static uint64_t
@@ -116,21 +134,71 @@ fill_request(struct tcrp_request *r, int op, const char *room, const char *user,
 	memcpy(r->password, pw, r->password_len);
 }
 
-/* Rebinds the session's UDP socket to a chosen source address. */
+/* A numeric IPv4 or IPv6 address and a port (network order). */
+static socklen_t
+addr_parse(const char *text, uint16_t port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = port;
+		return sizeof(*in);
+	}
+	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = port;
+		return sizeof(*in6);
+	}
+	die("bad address '%s'", text);
+}
+
+/* A UDP socket bound to src (NULL: the kernel's choice), connected to dst. */
+static int
+udp_socket(const char *src, const struct sockaddr_storage *dst, socklen_t dl)
+{
+	struct sockaddr_storage ss;
+	int fd = socket(dst->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	if (src != NULL) {
+		socklen_t sl = addr_parse(src, 0, &ss);
+		if (ss.ss_family != dst->ss_family ||
+		    bind(fd, (struct sockaddr *)&ss, sl) < 0)
+			die("cannot bind UDP to %s", src);
+	}
+	if (connect(fd, (const struct sockaddr *)dst, dl) < 0)
+		die("cannot connect UDP: %s", strerror(errno));
+	return fd;
+}
+
+/* Where the session's datagrams go: udp-to's address, or where they went. */
+static socklen_t
+udp_dest(struct peer *p, struct sockaddr_storage *dst)
+{
+	socklen_t dl = sizeof(*dst);
+
+	if (getpeername(p->u.fd, (struct sockaddr *)dst, &dl) < 0)
+		die("getpeername: %s", strerror(errno));
+	if (p->udp_to == NULL)
+		return dl;
+	uint16_t port = dst->ss_family == AF_INET ?
+	    ((struct sockaddr_in *)(void *)dst)->sin_port :
+	    ((struct sockaddr_in6 *)(void *)dst)->sin6_port;
+	return addr_parse(p->udp_to, port, dst);
+}
+
+/* A new UDP socket for the session, from bind's address to udp-to's. */
 static void
 udp_rebind(struct peer *p)
 {
-	struct sockaddr_in src = { .sin_family = AF_INET };
 	struct sockaddr_storage dst;
-	socklen_t dl = sizeof(dst);
+	socklen_t dl = udp_dest(p, &dst);
+	int fd = udp_socket(p->bind_addr, &dst, dl);
 
-	if (inet_pton(AF_INET, p->bind_addr, &src.sin_addr) != 1)
-		die("bad bind address '%s'", p->bind_addr);
-	getpeername(p->u.fd, (struct sockaddr *)&dst, &dl);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
-	    connect(fd, (struct sockaddr *)&dst, dl) < 0)
-		die("cannot bind UDP to %s", p->bind_addr);
 	close(p->u.fd);
 	p->u.fd = fd;
 }
@@ -151,7 +219,7 @@ cmd_session(struct peer *p, int op, char **argv)
 		if (udp_session_open(&p->u, &p->o, &p->req, &res, err) < 0)
 			die("%s", err);
 		p->have_session = true;
-		if (p->bind_addr != NULL)
+		if (p->bind_addr != NULL || p->udp_to != NULL)
 			udp_rebind(p);
 	}
 	tcrp_result_clear(&res);
@@ -457,7 +525,7 @@ print_msg(const uint8_t *pt, size_t len)
 		    (int)m.text_len, (const char *)m.text);
 		return "chat";
 	case MSG_S_PONG:
-		printf("recv pong\n");
+		printf("recv pong%s\n", m.body_len > 0 ? " challenge" : "");
 		return "pong";
 	case MSG_S_NOTICE:
 		printf("recv notice %s %.*s%s%.*s\n", notice_code_name(m.code) ?
@@ -771,6 +839,132 @@ cmd_notify_listen(struct peer *p, char **argv)
 	return 0;
 }
 
+/* Address proof (doc/address-proof.md): a second socket of the same
+ * session, on another address, and what it hears. */
+
+static int
+cmd_udp_to(struct peer *p, char **argv)
+{
+	p->udp_to = argv[0];
+	if (p->have_session)
+		udp_rebind(p);
+	return 0;
+}
+
+static int
+cmd_alt(struct peer *p, char **argv)
+{
+	struct sockaddr_storage dst;
+	socklen_t dl;
+
+	need_session(p);
+	dl = udp_dest(p, &dst);
+	if (p->alt_fd >= 0)
+		close(p->alt_fd);
+	p->alt_fd = udp_socket(argv[0], &dst, dl);
+	return 0;
+}
+
+static int
+cmd_swap(struct peer *p, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char text[INET6_ADDRSTRLEN] = "?";
+	int fd = p->alt_fd;
+	(void)argv;
+
+	need_session(p);
+	if (fd < 0)
+		die("%s", "swap without alt");
+	/* Records the old socket received but no command consumed yet are
+	 * printed, so that none seems to come from the new one. */
+	while (rq.next < rq.n) {
+		print_msg(rq.data + rq.off[rq.next], rq.len[rq.next]);
+		rq.next++;
+	}
+	p->alt_fd = p->u.fd;
+	p->u.fd = fd;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		inet_ntop(ss.ss_family, ss.ss_family == AF_INET ?
+		    (void *)&((struct sockaddr_in *)(void *)&ss)->sin_addr :
+		    (void *)&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr, text, sizeof(text));
+	printf("on %s\n", text);
+	return 0;
+}
+
+static int
+cmd_pping(struct peer *p, char **argv)
+{
+	uint8_t pt[1 + MSG_PING_BODY_MAX];
+	long n = msg_encode_ping(NULL, (size_t)atoi(argv[0]), pt, sizeof(pt));
+
+	if (n < 0)
+		die("at most %d bytes of padding", MSG_PING_BODY_MAX);
+	send_sealed(p, pt, (size_t)n);
+	printf("sent %zu bytes\n", p->last_len);
+	return 0;
+}
+
+/* Through the client library, padding and all. */
+static int
+cmd_client_ping(struct peer *p, char **argv)
+{
+	(void)argv;
+	need_session(p);
+	if (udp_send_empty(&p->u, MSG_C_PING) < 0)
+		die("send: %s", strerror(errno));
+	return 0;
+}
+
+static int
+cmd_no_echo(struct peer *p, char **argv)
+{
+	(void)argv;
+	need_session(p);
+	p->u.hold_challenges = true;
+	return 0;
+}
+
+static int
+cmd_echo(struct peer *p, char **argv)
+{
+	uint8_t pt[1 + MSG_CHALLENGE_LEN];
+	(void)argv;
+
+	need_session(p);
+	if (!p->u.have_challenge) {
+		printf("no challenge to echo\n");
+		return 1;
+	}
+	long n = msg_encode_ping(p->u.challenge, MSG_CHALLENGE_LEN, pt, sizeof(pt));
+	send_sealed(p, pt, (size_t)n);
+	return 0;
+}
+
+static int
+cmd_drain(struct peer *p, char **argv)
+{
+	uint8_t buf[OCM_MAX_DATAGRAM];
+	uint8_t *pt;
+	uint64_t end = now_ms() + (uint64_t)atoi(argv[0]);
+
+	need_session(p);
+	for (uint64_t now; (now = now_ms()) < end;) {
+		long n = udp_recv(&p->u, buf, &pt);
+		if (n < 0)
+			die("recv: %s", strerror(errno));
+		if (n == 0) {
+			struct pollfd pf = { .fd = p->u.fd, .events = POLLIN };
+			poll(&pf, 1, (int)(end - now));
+			continue;
+		}
+		printf("got %zu bytes\n", (size_t)n + DGRAM_OVERHEAD(p->u.room_len));
+		print_msg(pt, (size_t)n);
+	}
+	return 0;
+}
+
 struct command {
 	const char *name;
 	int nargs;		/* required */
@@ -792,6 +986,10 @@ static const struct command commands[] = {
 	{ "sleep", 1, 0, cmd_sleep }, { "ports", 1, 0, cmd_ports }, { "free-port", 0, 0, cmd_free_port },
 	{ "notify-listen", 2, 0, cmd_notify_listen }, { "udp-junk", 0, 0, cmd_udp_junk },
 	{ "ctl-send", 2, 0, cmd_ctl_send }, { "ctl-flood", 2, 0, cmd_ctl_flood },
+	{ "udp-to", 1, 0, cmd_udp_to }, { "alt", 1, 0, cmd_alt }, { "swap", 0, 0, cmd_swap },
+	{ "pping", 1, 0, cmd_pping }, { "no-echo", 0, 0, cmd_no_echo },
+	{ "echo", 0, 0, cmd_echo }, { "drain", 1, 0, cmd_drain },
+	{ "client-ping", 0, 0, cmd_client_ping },
 };
 
 int
@@ -802,6 +1000,7 @@ main(int argc, char **argv)
 
 	memset(&p, 0, sizeof(p));
 	p.u.fd = -1;
+	p.alt_fd = -1;
 	p.o.host = "127.0.0.1";
 	p.o.port = OCM_DEFAULT_PORT;
 	p.o.timeout_ms = 5000;
@@ -846,5 +1045,7 @@ main(int argc, char **argv)
 	}
 	if (p.have_session)
 		udp_session_close(&p.u);
+	if (p.alt_fd >= 0)
+		close(p.alt_fd);
 	return rc;
 }

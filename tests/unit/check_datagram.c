@@ -113,6 +113,17 @@ START_TEST(test_roundtrip_client)
 		ck_assert_uint_eq(m.text_len, 0);
 		ck_assert_uint_eq(m.body_len, 0);
 	}
+
+	/* A PING padded with zeros, and one echoing a challenge. */
+	n = msg_encode_ping(NULL, MSG_CHALLENGE_LEN, pt, sizeof(pt));
+	ck_assert_int_eq(n, 1 + MSG_CHALLENGE_LEN);
+	trip_and_parse(c2s_seal, c2s_open, pt, n, dg, &m);
+	ck_assert_int_eq(m.type, MSG_C_PING);
+	ck_assert_uint_eq(m.body_len, MSG_CHALLENGE_LEN);
+	ck_assert_mem_eq(m.body, "\0\0\0\0\0\0\0\0", MSG_CHALLENGE_LEN);
+	n = msg_encode_ping(S("challnge"), pt, sizeof(pt));
+	trip_and_parse(c2s_seal, c2s_open, pt, n, dg, &m);
+	ck_assert_mem_eq(m.body, "challnge", MSG_CHALLENGE_LEN);
 }
 END_TEST
 
@@ -133,6 +144,13 @@ START_TEST(test_roundtrip_server_simple)
 	ck_assert_int_eq(msg_encode_empty(MSG_S_PONG, pt, sizeof(pt)), 1);
 	trip_and_parse(s2c_seal, s2c_open, pt, 1, dg, &m);
 	ck_assert_int_eq(m.type, MSG_S_PONG);
+	ck_assert_ptr_null(m.body);
+	n = msg_encode_pong((const uint8_t *)"12345678", pt, sizeof(pt));
+	ck_assert_int_eq(n, 1 + MSG_CHALLENGE_LEN);
+	trip_and_parse(s2c_seal, s2c_open, pt, n, dg, &m);
+	ck_assert_int_eq(m.type, MSG_S_PONG);
+	ck_assert_uint_eq(m.body_len, MSG_CHALLENGE_LEN);
+	ck_assert_mem_eq(m.body, "12345678", MSG_CHALLENGE_LEN);
 
 	n = msg_encode_notice(NOTICE_JOINED, S("bob"), NULL, 0, pt, sizeof(pt));
 	ck_assert_int_eq(n, 3 + 3);
@@ -491,10 +509,13 @@ static const struct {
 	{ "type 0x80", "80", -OCM_E_BAD_TYPE },
 	{ "type 0x87", "87 00", -OCM_E_BAD_TYPE },
 	{ "type 0xff", "ff", -OCM_E_BAD_TYPE },
-	{ "PING with a body", "02 00", -OCM_E_MALFORMED },
+	{ "PING body of 65 bytes", "02 00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000 00", -OCM_E_MALFORMED },
 	{ "LEAVE with a body", "03 41", -OCM_E_MALFORMED },
 	{ "WHO with a body", "04 0000", -OCM_E_MALFORMED },
-	{ "PONG with a body", "82 01", -OCM_E_MALFORMED },
+	{ "PONG with a 1-byte body", "82 01", -OCM_E_MALFORMED },
+	{ "PONG with a 7-byte body", "82 01020304050607", -OCM_E_MALFORMED },
+	{ "PONG with a 9-byte body", "82 010203040506070809", -OCM_E_MALFORMED },
+	{ "BATCH record PONG with a 1-byte body", "86 0002 8201", -OCM_E_MALFORMED },
 	{ "C_CHAT without text", "01", -OCM_E_MALFORMED },
 	{ "S_CHAT without NameLen", "81", -OCM_E_MALFORMED },
 	{ "S_CHAT name past the end", "81 05 616263", -OCM_E_MALFORMED },
@@ -531,7 +552,7 @@ static const struct {
  * past the end is an error, not a lucky zero. */
 START_TEST(test_malformed)
 {
-	uint8_t buf[64];
+	uint8_t buf[128];
 	struct msg m;
 	size_t len = test_unhex(bad_msgs[_i].hex, buf, sizeof(buf));
 
@@ -564,11 +585,15 @@ static const struct {
 	{ "86 0001 82", MSG_S_BATCH, 0, 0, 3 },
 	{ "86 0001 82 0002 8500", MSG_S_BATCH, 0, 0, 7 },
 	{ "01 00", MSG_C_CHAT, 0, 1, 0 },	/* text is judged later */
+	{ "02 00", MSG_C_PING, 0, 0, 1 },	/* padding */
+	{ "02 abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab", MSG_C_PING, 0, 0, 64 },
+	{ "82 0102030405060708", MSG_S_PONG, 0, 0, 8 },	/* a challenge */
+	{ "86 0009 82 0102030405060708", MSG_S_BATCH, 0, 0, 11 },
 };
 
 START_TEST(test_good_edges)
 {
-	uint8_t buf[64];
+	uint8_t buf[128];
 	struct msg m;
 	size_t len = test_unhex(good_msgs[_i].hex, buf, sizeof(buf));
 	uint8_t *exact = malloc(len);
@@ -625,6 +650,14 @@ START_TEST(test_encoders_nospc)
 	uint8_t out[32];
 
 	ck_assert_int_eq(msg_encode_empty(MSG_C_PING, out, 0), -OCM_E_NOSPC);
+	ck_assert_int_eq(msg_encode_ping(NULL, 8, out, 8), -OCM_E_NOSPC);
+	ck_assert_int_eq(msg_encode_ping(NULL, 8, out, 9), 9);
+	ck_assert_int_eq(msg_encode_ping(NULL, MSG_PING_BODY_MAX + 1, out, sizeof(out)),
+	    -OCM_E_TOO_LARGE);
+	ck_assert_int_eq(msg_encode_ping(NULL, SIZE_MAX, out, sizeof(out)), -OCM_E_TOO_LARGE);
+	ck_assert_int_eq(msg_encode_pong(out, out, MSG_CHALLENGE_LEN), -OCM_E_NOSPC);
+	ck_assert_int_eq(msg_encode_pong(NULL, out, 0), -OCM_E_NOSPC);
+	ck_assert_int_eq(msg_encode_pong(NULL, out, 1), 1);
 	ck_assert_int_eq(msg_encode_empty(MSG_C_CHAT, out, 1), -OCM_E_BAD_TYPE);
 	ck_assert_int_eq(msg_encode_empty(MSG_S_BATCH, out, 1), -OCM_E_BAD_TYPE);
 	ck_assert_int_eq(msg_encode_c_chat(S("abc"), out, 3), -OCM_E_NOSPC);
