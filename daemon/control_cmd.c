@@ -368,6 +368,10 @@ cmd_stats(struct cmd_ctx *x)
 		json_object_set_new(json_object_get(x->result, "handshakes"), "ok",
 		    json_integer((json_int_t)st.handshakes_ok));
 		json_object_set_new(x->result, "latency_us", latency_json(st.latency));
+		json_object_set_new(x->result, "address_challenges",
+		    json_integer((json_int_t)st.address_challenges));
+		json_object_set_new(x->result, "addresses_proven",
+		    json_integer((json_int_t)st.addresses_proven));
 	}
 	return 0;
 }

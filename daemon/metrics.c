@@ -64,6 +64,11 @@ static const struct {
 	  offsetof(struct counters, members_timed_out) },
 	{ "ocm_handoffs_total", "CREATE and JOIN requests passed to a room's worker.",
 	  offsetof(struct counters, handoffs) },
+	{ "ocm_address_challenges_total",
+	  "PONGs with a challenge sent to an address not proven to be a member's.",
+	  offsetof(struct counters, address_challenges) },
+	{ "ocm_addresses_proven_total", "Challenges echoed: members that moved to a new address.",
+	  offsetof(struct counters, addresses_proven) },
 };
 
 static void

@@ -65,7 +65,7 @@ struct local_addr {
 /*
  * An address a member's datagrams came from that is not proven to reach
  * the member: not on the IP of its TCRP exchange, and not (yet) echoing
- * the challenge sent there (doc/address-proof.md).  Possible only with
+ * the challenge sent there (doc/protocol.md 8.6).  Possible only with
  * bind_token_to_ip = no.  At most one per member, the one of the highest
  * counter; it hears nothing but a PONG answering a PING.
  */

@@ -14,7 +14,7 @@
  * any other address, possible only with bind_token_to_ip = no, is a
  * candidate that hears nothing but a PONG no larger than the PING it
  * answers, carrying a challenge the address must echo to become the
- * member's (doc/address-proof.md).
+ * member's (doc/protocol.md 8.6).
  *
  * On a socket bound to a wildcard address each datagram's destination is
  * read with it (IP_PKTINFO, IPV6_PKTINFO) and the member's datagrams leave
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "daemon/conn.h"
+#include "daemon/journal.h"
 #include "daemon/steer.h"
 #include "daemon/worker.h"
 #include "lib/log.h"
@@ -559,7 +560,8 @@ void
 relay_room_close_text(struct relay *r, struct room *room, uint8_t reason, const char *text)
 {
 	if (reason != 0)
-		log_info("room '%s' closed: %s", room->name, closed_texts[reason]);
+		log_ocm(LOG_LEVEL_INFO, OCM_EV_ROOM_CLOSED, room->name, NULL, NULL,
+		    "room '%s' closed: %s", room->name, closed_texts[reason]);
 	for (struct member *m = room->first; m != NULL; m = m->next) {
 		if (reason != 0 && !m->closing)
 			send_closed_text(r, m, reason, text);
@@ -592,7 +594,8 @@ relay_member_remove_text(struct relay *r, struct member *m, uint8_t reason,
 		send_closed_text(r, m, reason, text);
 		if (m->online && reason < sizeof(leave_notices) && leave_notices[reason] != 0)
 			notice_others(r, m, leave_notices[reason]);
-		log_info("'%s' left room '%s' (%s)", m->name, room->name,
+		log_ocm(LOG_LEVEL_INFO, OCM_EV_MEMBER_LEFT, room->name, m->name, NULL,
+		    "'%s' left room '%s' (%s)", m->name, room->name,
 		    closed_reason_name(reason));
 	}
 	member_drop(r, m);
@@ -637,7 +640,8 @@ member_timer_cb(struct ev_timer *t)
 		w->stats.members_timed_out++;
 	} else {
 		w->stats.tokens_expired++;
-		log_info("session of '%s' in room '%s' expired unused", m->name, m->room->name);
+		log_ocm(LOG_LEVEL_INFO, OCM_EV_SESSION_EXPIRED, m->room->name, m->name, NULL,
+		    "session of '%s' in room '%s' expired unused", m->name, m->room->name);
 	}
 	relay_member_remove(w->relay, m, CLOSED_TIMED_OUT);
 }
@@ -896,7 +900,8 @@ member_heard(struct relay *r, struct member *m)
 
 	m->last_seen_ms = ev_now(w->loop);
 	if (registry_member_online(w->reg, m)) {
-		log_info("'%s' is online in room '%s'", m->name, m->room->name);
+		log_ocm(LOG_LEVEL_INFO, OCM_EV_MEMBER_ONLINE, m->room->name, m->name, NULL,
+		    "'%s' is online in room '%s'", m->name, m->room->name);
 		notice_others(r, m, NOTICE_JOINED);
 	}
 }

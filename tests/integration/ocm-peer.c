@@ -51,7 +51,7 @@
  *                                                 then its records
  *
  * A PONG with a challenge prints as "recv pong challenge"; unless no-echo,
- * the client library echoes it at once (doc/address-proof.md).
+ * the client library echoes it at once (doc/protocol.md 8.6).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -839,7 +839,7 @@ cmd_notify_listen(struct peer *p, char **argv)
 	return 0;
 }
 
-/* Address proof (doc/address-proof.md): a second socket of the same
+/* Address proof (doc/protocol.md 8.6): a second socket of the same
  * session, on another address, and what it hears. */
 
 static int
