@@ -2,7 +2,9 @@
  * main.c: ocmctl, the administrator's client of ocmd's control socket
  * (DESIGN.md, "Control protocol and ocmctl").  It turns argv into one
  * request through the command table of lib/ctl.c, sends it, reads the one
- * reply line and hands the result to output.c.  The same table gives
+ * reply line and hands the result to output.c.  A paged list (lib/ctl.h)
+ * is fetched page after page over the same connection and printed as one,
+ * unless --limit or --after ask for a single page.  The same table gives
  * --help (read and write commands apart, as ocmd tells them apart), each
  * command's usage, and --commands, which shell completion reads, so
  * ocmctl cannot drift from what ocmd dispatches.
@@ -26,11 +28,12 @@
 #include "ctl/output.h"
 #include "lib/ctl.h"
 #include "lib/log.h"
+#include "lib/text.h"
 
 #define DEFAULT_SOCKET		RUNSTATEDIR "/ocmd/control.sock"
 #define SOCKET_ENV		"OCMCTL_SOCKET"
-#define REPLY_MAX		((size_t)CTL_LINE_MAX * 16)
-#define REPLY_TIMEOUT_S		10
+#define REPLY_MAX		((size_t)CTL_REPLY_MAX)
+#define REPLY_TIMEOUT_S		10	/* for each reply */
 #define MESSAGE_MAX		1024	/* the daemon's error message, bytes */
 
 enum {
@@ -49,8 +52,10 @@ struct options {
 	bool quiet;
 	const struct ctl_command *cmd;
 	const struct view *view;
+	const struct ctl_list *list;	/* the command's paged list, or NULL */
 	const char *args[CTL_MAX_ARGS];	/* the positional arguments, in table order */
 	int nargs;
+	const char *limit, *after;	/* --limit, --after: one page only */
 };
 
 /* What connect() failing usually means here, and what to do about it. */
@@ -64,15 +69,19 @@ static const struct {
 	{ EAGAIN, "ocmd has too many connections waiting: try again" },
 };
 
-/* Options that may follow the command; -q only where the view has a table. */
-enum cmd_opt { CO_HELP, CO_JSON, CO_QUIET };
+/* Options that may follow the command; -q only where the view has a
+ * table, --limit and --after only where the result is paged. */
+enum cmd_opt { CO_HELP, CO_JSON, CO_QUIET, CO_LIMIT, CO_AFTER };
 static const struct {
 	const char *short_name, *long_name;
 	enum cmd_opt id;
+	bool value;			/* takes the next word, or "=VALUE" */
 } cmd_options[] = {
-	{ "-h", "--help", CO_HELP },
-	{ "-j", "--json", CO_JSON },
-	{ "-q", "--quiet", CO_QUIET },
+	{ "-h", "--help", CO_HELP, false },
+	{ "-j", "--json", CO_JSON, false },
+	{ "-q", "--quiet", CO_QUIET, false },
+	{ NULL, "--limit", CO_LIMIT, true },
+	{ NULL, "--after", CO_AFTER, true },
 };
 
 /* ---- The command table as help text ------------------------------------- */
@@ -100,13 +109,18 @@ arg_upper(const struct ctl_arg *a, char *buf, size_t len)
 	return buf;
 }
 
-/* "kick ROOM USER [REASON]", "list-rooms [-q]". */
+/* "kick ROOM USER [REASON]", "list-rooms [-q] [--limit N] [--after ROOM]". */
 static void
 command_synopsis(const struct ctl_command *c, char *buf, size_t len)
 {
+	const struct ctl_list *l = ctl_list_find(c->name);
 	size_t n = (size_t)snprintf(buf, len, "%s%s", c->name,
 	    view_quiet_help(view_find(c->name)) != NULL ? " [-q]" : "");
 	char arg[64];
+
+	if (l != NULL && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " [--limit N] [--after %s]",
+		    l->after_arg);
 
 	for (int i = 0; i < command_nargs(c, false) && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, c->args[i].required ? " %s" : " [%s]",
@@ -145,21 +159,38 @@ usage(void)
 	printf("\nExit status: 0 done, 1 refused by ocmd, 2 usage error, 3 ocmd unreachable.\n");
 }
 
+/* The paging options; without them every page is fetched. */
+static void
+page_help(const struct ctl_list *l)
+{
+	char opt[32];
+
+	printf("  %-14s at most N %s (1 to %u), in byte order of their names\n",
+	    "--limit N", l->key, l->limit_max);
+	snprintf(opt, sizeof(opt), "--after %s", l->after_arg);
+	printf("  %-14s only the %s whose names sort after %s\n", opt, l->key, l->after_arg);
+	printf("  %-14s Either prints one page and how to get the next; without them,\n"
+	    "  %-14s every page is fetched and printed as one list.\n", "", "");
+}
+
 static void
 command_help(const struct ctl_command *c)
 {
+	const struct ctl_list *l = ctl_list_find(c->name);
 	const char *quiet = view_quiet_help(view_find(c->name));
 	char syn[256], arg[64];
 
 	command_synopsis(c, syn, sizeof(syn));
 	printf("usage: ocmctl [-s SOCKET] [-j] %s\n%s\n\n", syn, c->summary);
 	for (int i = 0; i < command_nargs(c, false); i++)
-		printf("  %-12s %s%s\n", arg_upper(&c->args[i], arg, sizeof(arg)),
+		printf("  %-14s %s%s\n", arg_upper(&c->args[i], arg, sizeof(arg)),
 		    c->args[i].help, c->args[i].required ? "" : " (optional)");
 	if (quiet != NULL)
-		printf("  %-12s %s\n", "-q, --quiet", quiet);
-	printf("  %-12s %s\n", "-j, --json", "print the daemon's result as JSON");
-	printf("  %-12s %s\n", "-h, --help", "show this help and exit");
+		printf("  %-14s %s\n", "-q, --quiet", quiet);
+	if (l != NULL)
+		page_help(l);
+	printf("  %-14s %s\n", "-j, --json", "print the daemon's result as JSON");
+	printf("  %-14s %s\n", "-h, --help", "show this help and exit");
 	if (c->access == CTL_WRITE)
 		printf("\nThis command changes the daemon: it needs %s.\n"
 		    "ocmd logs it with your uid and pid.\n", ctl_access_who(c->access));
@@ -243,31 +274,83 @@ parse_global(int argc, char **argv, struct options *o)
 	return GO_ON;
 }
 
-/* One option after the command; returns GO_ON or an exit status. */
+/* --limit N or --after NAME, checked as ocmd would; GO_ON or EXIT_USAGE. */
 static int
-command_option(struct options *o, const char *a)
+page_option(struct options *o, enum cmd_opt id, const char *value)
 {
+	char why[256];
+	unsigned limit;
+	int r;
+
+	if (id == CO_LIMIT) {
+		o->limit = value;
+		r = ctl_limit_parse(o->list, value, &limit, why, sizeof(why));
+	} else {
+		o->after = value;
+		r = ctl_after_check(value, why, sizeof(why));
+	}
+	if (r < 0) {
+		usage_error(o->cmd, "%s: %s", o->cmd->name, why);
+		return EXIT_USAGE;
+	}
+	return GO_ON;
+}
+
+/* The entry of an option word; *value is what follows "=" in
+ * "--limit=5", else NULL. */
+static int
+option_find(const char *a, const char **value)
+{
+	*value = NULL;
 	for (size_t i = 0; i < sizeof(cmd_options) / sizeof(cmd_options[0]); i++) {
-		if (strcmp(a, cmd_options[i].short_name) != 0 &&
-		    strcmp(a, cmd_options[i].long_name) != 0)
-			continue;
-		switch (cmd_options[i].id) {
-		case CO_HELP:
-			command_help(o->cmd);
-			return EXIT_DONE;
-		case CO_JSON:
-			o->json = true;
-			return GO_ON;
-		case CO_QUIET:
-			if (view_quiet_help(o->view) == NULL)
-				break;
-			o->quiet = true;
-			return GO_ON;
+		const char *name = cmd_options[i].long_name;
+		size_t n = strlen(name);
+		if ((cmd_options[i].short_name != NULL &&
+		    strcmp(a, cmd_options[i].short_name) == 0) || strcmp(a, name) == 0)
+			return (int)i;
+		if (cmd_options[i].value && strncmp(a, name, n) == 0 && a[n] == '=') {
+			*value = a + n + 1;
+			return (int)i;
 		}
 	}
-	usage_error(o->cmd, "%s: unknown option '%s' (put -- before an argument that "
-	    "starts with '-')", o->cmd->name, a);
-	return EXIT_USAGE;
+	return -1;
+}
+
+/* One option after the command, and its value (argv[*i + 1] unless
+ * given with "="); returns GO_ON or an exit status. */
+static int
+command_option(struct options *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *value;
+	int k = option_find(a, &value);
+
+	if (k < 0 || (cmd_options[k].id == CO_QUIET && view_quiet_help(o->view) == NULL) ||
+	    (cmd_options[k].value && o->list == NULL)) {
+		usage_error(o->cmd, "%s: unknown option '%s' (put -- before an argument that "
+		    "starts with '-')", o->cmd->name, a);
+		return EXIT_USAGE;
+	}
+	switch (cmd_options[k].id) {
+	case CO_HELP:
+		command_help(o->cmd);
+		return EXIT_DONE;
+	case CO_JSON:
+		o->json = true;
+		return GO_ON;
+	case CO_QUIET:
+		o->quiet = true;
+		return GO_ON;
+	case CO_LIMIT:
+	case CO_AFTER:
+		break;
+	}
+	if (value != NULL)
+		return page_option(o, cmd_options[k].id, value);
+	if (*i + 1 == argc) {
+		usage_error(o->cmd, "%s: option '%s' needs an argument", o->cmd->name, a);
+		return EXIT_USAGE;
+	}
+	return page_option(o, cmd_options[k].id, argv[++*i]);
 }
 
 static int
@@ -281,7 +364,7 @@ parse_command(int argc, char **argv, struct options *o)
 		if (!options_done && strcmp(a, "--") == 0) {
 			options_done = true;
 		} else if (!options_done && a[0] == '-' && a[1] != '\0') {
-			if ((rc = command_option(o, a)) != GO_ON)
+			if ((rc = command_option(o, argc, argv, &i)) != GO_ON)
 				return rc;
 		} else if (o->nargs == command_nargs(o->cmd, false)) {
 			usage_error(o->cmd, "%s: unexpected argument '%s'", o->cmd->name, a);
@@ -324,12 +407,32 @@ parse_args(int argc, char **argv, struct options *o)
 		return EXIT_USAGE;
 	}
 	o->view = view_find(o->cmd->name);
+	o->list = ctl_list_find(o->cmd->name);
 	return parse_command(argc, argv, o);
 }
 
-/* The request line, or NULL after a usage error. */
+/* The paging arguments: the page asked for, or the one after `after`. */
+static int
+request_page(const struct options *o, json_t *args, const char *after)
+{
+	json_t *s;
+
+	if (o->limit != NULL)
+		json_object_set_new(args, "limit", json_string(o->limit));
+	if (after == NULL)
+		return 0;
+	if ((s = json_string(after)) == NULL) {
+		usage_error(o->cmd, "%s: --after is not valid UTF-8", o->cmd->name);
+		return -1;
+	}
+	json_object_set_new(args, "after", s);
+	return 0;
+}
+
+/* The request line for the page after `after` (NULL: the first), or
+ * NULL after a usage error. */
 static char *
-request_build(const struct options *o)
+request_build(const struct options *o, const char *after)
 {
 	json_t *args = json_object(), *s;
 	char *line, arg[64];
@@ -342,6 +445,10 @@ request_build(const struct options *o)
 			return NULL;
 		}
 		json_object_set_new(args, o->cmd->args[i].name, s);
+	}
+	if (request_page(o, args, after) < 0) {
+		json_decref(args);
+		return NULL;
 	}
 	line = ctl_request_build(o->cmd->name, args);
 	json_decref(args);
@@ -363,8 +470,15 @@ request_build(const struct options *o)
 struct conn {
 	int fd;
 	const char *path;
-	struct timespec deadline;	/* CLOCK_MONOTONIC */
+	struct timespec deadline;	/* CLOCK_MONOTONIC, of the reply awaited */
 };
+
+static void
+conn_arm(struct conn *c)
+{
+	clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+	c->deadline.tv_sec += REPLY_TIMEOUT_S;
+}
 
 /* Returns GO_ON with c->fd connected, or EXIT_UNREACHABLE (or EXIT_USAGE
  * for a path that cannot be a socket's) after saying why. */
@@ -389,11 +503,8 @@ conn_open(struct conn *c, const char *path)
 	/* Bounds connect() too: it waits while ocmd's backlog is full. */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
-	    fcntl(c->fd, F_SETFL, O_NONBLOCK) == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &c->deadline);
-		c->deadline.tv_sec += REPLY_TIMEOUT_S;
+	    fcntl(c->fd, F_SETFL, O_NONBLOCK) == 0)
 		return GO_ON;
-	}
 	why = strerror(errno);
 	for (size_t i = 0; i < sizeof(connect_hints) / sizeof(connect_hints[0]); i++)
 		if (connect_hints[i].err == errno)
@@ -512,53 +623,144 @@ conn_read_line(const struct conn *c, char **line, size_t *len)
 
 /* ---- The reply ---------------------------------------------------------- */
 
-static int
-reply_print(const struct options *o, const char *line, size_t len)
+static const struct output *
+output_of(const struct options *o)
 {
-	const struct output *out = o->json ? &output_json : o->quiet ? &output_quiet : &output_text;
+	return o->json ? &output_json : o->quiet ? &output_quiet : &output_text;
+}
+
+/* The result in a reply line: GO_ON with *result, or the exit status
+ * after saying what went wrong. */
+static int
+reply_result(const struct options *o, const char *line, size_t len, json_t **result)
+{
 	char message[MESSAGE_MAX];
 	enum ctl_error err;
-	json_t *result = NULL;
 	bool ok;
-	int rc = EXIT_DONE;
 
-	if (ctl_reply_parse(line, len, &ok, &result, &err, message, sizeof(message)) < 0) {
+	if (ctl_reply_parse(line, len, &ok, result, &err, message, sizeof(message)) < 0) {
 		fprintf(stderr, "ocmctl: ocmd sent something that is not a reply\n");
 		return EXIT_UNREACHABLE;
 	}
 	if (!ok) {
-		out->error(ctl_error_str(err), message);
+		output_of(o)->error(ctl_error_str(err), message);
 		return EXIT_REFUSED;
 	}
-	if (out->result(o->view, result) < 0) {
-		fprintf(stderr, "ocmctl: cannot write the output: %s\n", strerror(errno));
-		rc = EXIT_REFUSED;
-	}
-	json_decref(result);
+	return GO_ON;
+}
+
+/* One request and its reply on c: GO_ON with *result, or an exit status. */
+static int
+exchange(const struct options *o, struct conn *c, const char *request, json_t **result)
+{
+	char *reply = NULL;
+	size_t len = 0;
+	int rc;
+
+	conn_arm(c);
+	conn_send(c, request);
+	rc = conn_read_line(c, &reply, &len);
+	if (rc == GO_ON)
+		rc = reply_result(o, reply, len, result);
+	free(reply);
 	return rc;
+}
+
+/*
+ * The "next" of a page after `after` into *next, NULL when it is the
+ * last; GO_ON, or EXIT_UNREACHABLE for a page that says more follow but
+ * not where from (a next not after `after` would never end).
+ */
+static int
+page_next(json_t *page, const char *after, const char **next)
+{
+	*next = json_string_value(json_object_get(page, "next"));
+	if (!json_is_true(json_object_get(page, "more"))) {
+		*next = NULL;
+		return GO_ON;
+	}
+	if (*next == NULL || (after != NULL && name_cmp((const uint8_t *)*next,
+	    strlen(*next), (const uint8_t *)after, strlen(after)) <= 0)) {
+		fprintf(stderr, "ocmctl: ocmd said that more follow, but not after which "
+		    "name\n");
+		return EXIT_UNREACHABLE;
+	}
+	return GO_ON;
+}
+
+/*
+ * Every page of o->list, one request after the other on c, the rows of
+ * each appended to the first's; the result then says no more follow.
+ * A page that comes back refused (a room closed on the way, say) ends it.
+ */
+static int
+fetch_all(const struct options *o, struct conn *c, const char *request, json_t **result)
+{
+	json_t *page = NULL;
+	char *after = NULL, *line;
+	const char *next = NULL;
+	int rc = exchange(o, c, request, result);
+
+	while (rc == GO_ON && (rc = page_next(page != NULL ? page : *result, after,
+	    &next)) == GO_ON && next != NULL) {
+		free(after);
+		after = strdup(next);
+		json_decref(page);
+		page = NULL;
+		if (after == NULL || (line = request_build(o, after)) == NULL) {
+			fputs("ocmctl: out of memory\n", stderr);
+			exit(EXIT_REFUSED);
+		}
+		rc = exchange(o, c, line, &page);
+		free(line);
+		if (rc == GO_ON)
+			json_array_extend(json_object_get(*result, o->list->key),
+			    json_object_get(page, o->list->key));
+	}
+	json_decref(page);
+	free(after);
+	if (rc == GO_ON) {
+		json_object_set_new(*result, "more", json_false());
+		json_object_del(*result, "next");
+	}
+	return rc;
+}
+
+static int
+result_print(const struct options *o, json_t *result)
+{
+	const struct output *out = output_of(o);
+
+	if (out->result(o->view, result) < 0 ||
+	    (o->list != NULL && (o->limit != NULL || o->after != NULL) &&
+	    out->page(o->list, result) < 0)) {
+		fprintf(stderr, "ocmctl: cannot write the output: %s\n", strerror(errno));
+		return EXIT_REFUSED;
+	}
+	return EXIT_DONE;
 }
 
 static int
 run(const struct options *o)
 {
 	struct conn c = { .fd = -1 };
-	char *request, *reply = NULL;
-	size_t len = 0;
+	json_t *result = NULL;
+	char *request;
 	int rc;
 
-	if ((request = request_build(o)) == NULL)
+	if ((request = request_build(o, o->after)) == NULL)
 		return EXIT_USAGE;
 	rc = conn_open(&c, o->socket);
-	if (rc == GO_ON) {
-		conn_send(&c, request);
-		rc = conn_read_line(&c, &reply, &len);
-	}
+	if (rc == GO_ON && o->list != NULL && o->limit == NULL && o->after == NULL)
+		rc = fetch_all(o, &c, request, &result);
+	else if (rc == GO_ON)
+		rc = exchange(o, &c, request, &result);
 	if (rc == GO_ON)
-		rc = reply_print(o, reply, len);
+		rc = result_print(o, result);
 	if (c.fd >= 0)
 		close(c.fd);
+	json_decref(result);
 	free(request);
-	free(reply);
 	return rc;
 }
 

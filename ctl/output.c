@@ -20,6 +20,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "lib/ctl.h"
 #include "lib/text.h"
 
 enum kind {
@@ -131,8 +132,9 @@ static bool utf8_locale;
 
 /* ---- Strings ------------------------------------------------------------ */
 
-/* ocmctl is short-lived and every input it holds is capped (argv, a reply
- * of at most CTL_LINE_MAX * 16 bytes), so running out of memory ends it. */
+/* ocmctl is short-lived and every input it holds is capped (argv, replies
+ * of at most CTL_REPLY_MAX bytes, as many pages as the daemon has rooms
+ * or a room members), so running out of memory ends it. */
 static void *
 must(void *p)
 {
@@ -691,9 +693,66 @@ quiet_result(const struct view *v, json_t *result)
 	return output_done();
 }
 
-const struct output output_text = { text_result, text_error };
-const struct output output_json = { json_result, json_error };
-const struct output output_quiet = { quiet_result, text_error };
+/* name in single quotes for a shell, each ' as '\'' (after cleaning, so
+ * what a terminal shows is what a paste gives). */
+static void
+shell_quote(FILE *f, const char *name)
+{
+	char *s = output_clean(name);
+
+	fputc('\'', f);
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\'', f);
+	free(s);
+}
+
+/* "more rooms follow; continue with --after 'r42'", or "no more rooms". */
+static void
+page_say(FILE *f, const struct ctl_list *l, json_t *result)
+{
+	const char *next = json_string_value(json_object_get(result, "next"));
+
+	if (json_is_true(json_object_get(result, "more")) && next != NULL) {
+		fprintf(f, "more %s follow; continue with --after ", l->key);
+		shell_quote(f, next);
+		fputc('\n', f);
+	} else {
+		fprintf(f, "no more %s\n", l->key);
+	}
+}
+
+static int
+text_page(const struct ctl_list *l, json_t *result)
+{
+	page_say(stdout, l, result);
+	return output_done();
+}
+
+/* -q prints names alone on stdout, for scripts: the rest to stderr. */
+static int
+quiet_page(const struct ctl_list *l, json_t *result)
+{
+	page_say(stderr, l, result);
+	return 0;
+}
+
+/* The result has "more" and "next" for the script already. */
+static int
+json_page(const struct ctl_list *l, json_t *result)
+{
+	(void)l;
+	(void)result;
+	return 0;
+}
+
+const struct output output_text = { text_result, text_error, text_page };
+const struct output output_json = { json_result, json_error, json_page };
+const struct output output_quiet = { quiet_result, text_error, quiet_page };
 
 void
 output_init(void)

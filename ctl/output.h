@@ -2,13 +2,14 @@
  * output.h: how ocmctl prints what ocmd answered.  main.c picks one output
  * (text for people, JSON for scripts, quiet for completion) and hands it the
  * command's view, the format description in output.c; every command goes
- * through the same two calls, whatever the output.
+ * through the same calls, whatever the output.
  */
 #ifndef OCM_CTL_OUTPUT_H
 #define OCM_CTL_OUTPUT_H
 
 #include <jansson.h>
 
+struct ctl_list;
 struct view;
 
 struct output {
@@ -17,6 +18,9 @@ struct output {
 	int (*result)(const struct view *v, json_t *result);
 	/* A refusal: the wire code and the daemon's message. */
 	void (*error)(const char *code, const char *message);
+	/* After one page of a paged list: whether more follow and the
+	 * --after that gets them; returns as result. */
+	int (*page)(const struct ctl_list *l, json_t *result);
 };
 
 extern const struct output output_text;	/* aligned tables and lines */

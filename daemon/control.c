@@ -2,8 +2,10 @@
  * control.c: the control socket's transport (see control.h).  Requests
  * are newline-terminated JSON; each gets exactly one reply, in order.
  * Replies are written at once and EPOLLOUT is armed only when the socket
- * would block; a peer that does not read its replies is dropped once
- * CONTROL_MAX_OUTPUT bytes wait for it.  Who may run what (lib/ctl.h)
+ * would block.  No reply is above CTL_REPLY_MAX, what ocmctl reads (one
+ * that would be is a bug, answered too_large), so a peer that lets
+ * CONTROL_MAX_OUTPUT bytes wait has stopped reading and is dropped.
+ * Who may run what (lib/ctl.h)
  * is decided here, once per peer when it connects, and checked per
  * request against the command's access.
  */
@@ -105,8 +107,8 @@ conn_queue(struct ctl_conn *c, char *reply)
 	}
 	n = strlen(reply);
 	if (c->out_len - c->out_off + n > CONTROL_MAX_OUTPUT) {
-		log_warnx("control: uid %u pid %d does not read its replies, closing",
-		    c->cred.uid, c->cred.pid);
+		log_warnx("control: uid %u pid %d has not read %zu bytes of replies, closing",
+		    c->cred.uid, c->cred.pid, c->out_len - c->out_off);
 		free(reply);
 		conn_free(c);
 		return -1;
@@ -143,6 +145,25 @@ write_refused(struct ctl_conn *c, const struct ctl_command *cmd)
 	return ctl_reply_error(CTL_E_PERMISSION_DENIED, why);
 }
 
+/*
+ * Paged results are bounded to fit CTL_REPLY_MAX (lib/ctl.h); a reply
+ * above it all the same would not be read by ocmctl, so the peer gets
+ * too_large, and the log says which command broke the bound.
+ */
+static char *
+reply_fit(const struct ctl_conn *c, const struct ctl_command *cmd, char *reply)
+{
+	size_t n = reply != NULL ? strlen(reply) : 0;
+
+	if (n <= CTL_REPLY_MAX)
+		return reply;
+	log_warnx("control: the reply to %s by uid %u pid %d would be %zu bytes, above "
+	    "the limit of %d: replied too_large (a bug)", cmd->name, c->cred.uid,
+	    c->cred.pid, n, CTL_REPLY_MAX);
+	free(reply);
+	return ctl_reply_too_large(cmd->name, n);
+}
+
 static char *
 conn_reply(struct ctl_conn *c, const char *line, size_t len)
 {
@@ -168,7 +189,7 @@ conn_reply(struct ctl_conn *c, const char *line, size_t len)
 	}
 	char *reply = control_dispatch(c->ctl->srv, cmd, args, &c->cred);
 	json_decref(args);
-	return reply;
+	return reply_fit(c, cmd, reply);
 }
 
 /* Answers every whole line in the buffer; returns -1 when c was freed. */

@@ -11,7 +11,9 @@
 #define OCM_CONTROL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "daemon/server.h"
@@ -19,7 +21,8 @@
 
 #define CONTROL_MAX_CONNS	64
 #define CONTROL_MAX_PER_UID	16
-#define CONTROL_MAX_OUTPUT	(4 * 1024 * 1024)	/* queued reply bytes per peer */
+/* Queued reply bytes per peer: a few replies of CTL_REPLY_MAX at most. */
+#define CONTROL_MAX_OUTPUT	(4 * CTL_REPLY_MAX)
 
 struct control;
 
@@ -36,5 +39,20 @@ void control_reload(struct control *ctl);
 /* Runs one command for a permitted peer: the reply line, malloc'ed. */
 char *control_dispatch(struct server *srv, const struct ctl_command *cmd, json_t *args,
     const struct ucred *peer);
+
+/*
+ * The pieces of the paged results (lib/ctl.h), as the commands build
+ * them; check_ctl builds the worst page from them and measures it.
+ * A row of list-rooms, a row of show-room's members, show-room's
+ * fields about the room; control_page_end() adds the rows under key,
+ * "more", and "next" when more.
+ */
+struct room;
+struct member;
+json_t *control_room_row(const struct room *r, uint64_t age_s, unsigned worker);
+json_t *control_member_row(const struct member *m, uint64_t idle_s);
+json_t *control_room_head(const struct room *r, uint64_t age_s, unsigned worker);
+void control_page_end(json_t *result, const char *key, json_t *rows, bool more,
+    const char *next);
 
 #endif

@@ -2,9 +2,12 @@
  * control_cmd.c: what each control command does (the transport is
  * control.c, the table of commands and their arguments lib/ctl.c).  A
  * command about one room runs on the worker that homes it; a command
- * about the whole daemon asks every worker and adds up.  Each returns a
- * result object or an error; commands that change anything are logged
- * with the peer's uid and pid.
+ * about the whole daemon asks every worker and adds up.  The long lists
+ * come a page at a time (lib/ctl.h): list-rooms picks its page from the
+ * directory on the main thread, then each worker writes the rows of its
+ * own rooms; show-room picks among the members on the room's worker.
+ * Each returns a result object or an error; commands that change
+ * anything are logged with the peer's uid and pid.
  */
 #include "daemon/control.h"
 
@@ -76,44 +79,208 @@ cmd_status(struct cmd_ctx *x)
 	return 0;
 }
 
-/* Each worker lists its own rooms into its slot; the main thread joins
- * the lists once every worker is done. */
-static void
-list_rooms_fn(struct worker *w, void *arg)
-{
-	json_t **slots = arg;
-	json_t *rooms = json_array();
+/*
+ * One page of a list (lib/ctl.h): of the candidates offered in any
+ * order, the first `limit` names after `after` in name_cmp() order, the
+ * order LIST_ROOMS pages by.  A max-heap of `limit` picks keeps the
+ * smallest seen so far, so a page costs O(n log limit) for n candidates
+ * and memory for the page alone; page_sort() then sorts it in place.
+ */
+struct pick {
+	const char *name;
+	size_t len;
+	const void *item;
+};
 
-	for (struct room *r = registry_first_room(w->reg); r != NULL;
-	    r = registry_next_room(w->reg, r))
-		json_array_append_new(rooms, json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:I, s:i}",
-		    "name", r->name, "members", (json_int_t)r->n_members, "online",
-		    (json_int_t)r->n_online, "password", r->has_password, "host",
-		    r->host != NULL ? r->host->name : "", "age_s",
-		    (json_int_t)age_s(w, r->created_ms), "messages", (json_int_t)r->msgs,
-		    "worker", (int)w->index));
-	slots[w->index] = rooms;
+struct page {
+	struct pick *heap;
+	size_t n, limit;
+	size_t seen;		/* candidates after `after`, picked or not */
+	const char *after;	/* NULL: from the first name */
+	size_t after_len;
+};
+
+static int
+pick_cmp(const struct pick *a, const struct pick *b)
+{
+	return name_cmp((const uint8_t *)a->name, a->len, (const uint8_t *)b->name, b->len);
+}
+
+static void
+pick_swap(struct pick *a, struct pick *b)
+{
+	struct pick t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Restores the max-heap h[0..n) below i. */
+static void
+heap_down(struct pick *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t top = i, l = 2 * i + 1, r = l + 1;
+		if (l < n && pick_cmp(&h[l], &h[top]) > 0)
+			top = l;
+		if (r < n && pick_cmp(&h[r], &h[top]) > 0)
+			top = r;
+		if (top == i)
+			return;
+		pick_swap(&h[i], &h[top]);
+		i = top;
+	}
+}
+
+static void
+heap_up(struct pick *h, size_t i)
+{
+	while (i > 0 && pick_cmp(&h[i], &h[(i - 1) / 2]) > 0) {
+		pick_swap(&h[i], &h[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
 }
 
 static int
+page_init(struct page *p, unsigned limit, const char *after)
+{
+	memset(p, 0, sizeof(*p));
+	p->limit = limit;
+	p->after = after;
+	p->after_len = after != NULL ? strlen(after) : 0;
+	p->heap = calloc(limit, sizeof(*p->heap));
+	return p->heap != NULL ? 0 : -1;
+}
+
+static void
+page_offer(struct page *p, const char *name, size_t len, const void *item)
+{
+	struct pick k = { name, len, item };
+
+	if (p->after != NULL && name_cmp((const uint8_t *)name, len,
+	    (const uint8_t *)p->after, p->after_len) <= 0)
+		return;
+	p->seen++;
+	if (p->n < p->limit) {
+		p->heap[p->n] = k;
+		heap_up(p->heap, p->n++);
+	} else if (pick_cmp(&k, &p->heap[0]) < 0) {
+		p->heap[0] = k;
+		heap_down(p->heap, p->n, 0);
+	}
+}
+
+/* Sorts the page (the heap's own heapsort); true when names follow it. */
+static bool
+page_sort(struct page *p)
+{
+	for (size_t n = p->n; n > 1; n--) {
+		pick_swap(&p->heap[0], &p->heap[n - 1]);
+		heap_down(p->heap, n - 1, 0);
+	}
+	return p->seen > p->n;
+}
+
+void
+control_page_end(json_t *result, const char *key, json_t *rows, bool more,
+    const char *next)
+{
+	json_object_set_new(result, key, rows);
+	json_object_set_new(result, "more", json_boolean(more));
+	if (more)
+		json_object_set_new(result, "next", json_string(next));
+}
+
+json_t *
+control_room_row(const struct room *r, uint64_t age, unsigned worker)
+{
+	return json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:I, s:i}", "name", r->name,
+	    "members", (json_int_t)r->n_members, "online", (json_int_t)r->n_online,
+	    "password", r->has_password, "host", r->host != NULL ? r->host->name : "",
+	    "age_s", (json_int_t)age, "messages", (json_int_t)r->msgs, "worker", (int)worker);
+}
+
+/* A room of the page, named here on the main thread; its row is made on
+ * its home worker, which alone may read the room. */
+struct room_slot {
+	char name[OCM_NAME_MAX + 1];
+	size_t len;
+	unsigned worker;
+	json_t *row;		/* NULL: the room closed since the page was picked */
+};
+
+struct room_slots {
+	struct room_slot *slot;
+	size_t n;
+};
+
+/* Each worker fills the slots of its own rooms: fn writes only those. */
+static void
+list_rooms_fn(struct worker *w, void *arg)
+{
+	struct room_slots *rs = arg;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		struct room_slot *s = &rs->slot[i];
+		struct room *r;
+		if (s->worker == w->index && (r = registry_find_room(w->reg,
+		    (const uint8_t *)s->name, s->len)) != NULL)
+			s->row = control_room_row(r, age_s(w, r->created_ms), w->index);
+	}
+}
+
+/* The page's rooms as the directory (the main thread's) knows them. */
+static struct room_slots
+rooms_pick(const struct directory *dir, struct page *p, bool *more)
+{
+	struct room_slots rs = { NULL, 0 };
+
+	for (struct dir_room *d = directory_first(dir); d != NULL; d = directory_next(dir, d))
+		if (d->ready)	/* not a CREATE still on its way */
+			page_offer(p, d->name, d->name_len, d);
+	*more = page_sort(p);
+	rs.slot = calloc(p->n + 1, sizeof(*rs.slot));
+	for (size_t i = 0; rs.slot != NULL && i < p->n; i++) {
+		const struct dir_room *d = p->heap[i].item;
+		memcpy(rs.slot[i].name, d->name, d->name_len);
+		rs.slot[i].len = d->name_len;
+		rs.slot[i].worker = d->worker;
+	}
+	rs.n = rs.slot != NULL ? p->n : 0;
+	return rs;
+}
+
+/*
+ * One page of rooms: picked from the directory on the main thread (it
+ * knows every room), their rows made by the workers that home them, in
+ * parallel.  A room that closed in between is left out; "next" is still
+ * the last name picked, so the next page starts after it.
+ */
+static int
 cmd_list_rooms(struct cmd_ctx *x)
 {
-	struct server *srv = x->srv;
-	json_t **slots = calloc(srv->n_workers, sizeof(*slots));
-	json_t *rooms = json_array();
+	const struct ctl_list *l = &ctl_lists[CTL_LIST_ROOMS];
+	struct room_slots rs;
+	struct page p;
+	json_t *rows;
+	bool more;
 
-	if (slots == NULL || rooms == NULL) {
-		free(slots);
-		json_decref(rooms);
+	if (page_init(&p, ctl_page_limit(l, x->args), ctl_arg(x->args, "after")) < 0)
 		return 0;	/* NULL result: out of memory */
-	}
-	workers_call(srv, list_rooms_fn, slots);
-	for (unsigned i = 0; i < srv->n_workers; i++) {
-		json_array_extend(rooms, slots[i]);
-		json_decref(slots[i]);
-	}
-	free(slots);
-	x->result = json_pack("{s:o}", "rooms", rooms);
+	rs = rooms_pick(&x->srv->dir, &p, &more);
+	if (rs.slot != NULL && rs.n > 0)
+		workers_call(x->srv, list_rooms_fn, &rs);
+	rows = json_array();
+	for (size_t i = 0; rs.slot != NULL && i < rs.n; i++)
+		if (rs.slot[i].row != NULL)
+			json_array_append_new(rows, rs.slot[i].row);
+	if (rs.slot != NULL && rows != NULL && (x->result = json_object()) != NULL)
+		control_page_end(x->result, l->key, rows, more,
+		    rs.n > 0 ? rs.slot[rs.n - 1].name : "");
+	else
+		json_decref(rows);
+	free(rs.slot);
+	free(p.heap);
 	return 0;
 }
 
@@ -169,27 +336,54 @@ home_room(struct worker *w, struct cmd_ctx *x)
 	return r;
 }
 
+json_t *
+control_member_row(const struct member *m, uint64_t idle)
+{
+	char addr[INET6_ADDRSTRLEN + 16];
+
+	member_address(m, addr, sizeof(addr));
+	return json_pack("{s:s, s:b, s:b, s:s, s:I, s:I, s:I}", "name", m->name, "host",
+	    m->host, "online", m->online, "address", addr, "idle_s", (json_int_t)idle,
+	    "messages_in", (json_int_t)m->msgs_in, "messages_out", (json_int_t)m->msgs_out);
+}
+
+json_t *
+control_room_head(const struct room *r, uint64_t age, unsigned worker)
+{
+	return json_pack("{s:s, s:b, s:I, s:I, s:s, s:i}", "name", r->name, "password",
+	    r->has_password, "age_s", (json_int_t)age, "messages", (json_int_t)r->msgs,
+	    "host", r->host != NULL ? r->host->name : "", "worker", (int)worker);
+}
+
+/* The room's members are one list on its worker: the page is picked
+ * there, in the order of their names (not of their joining). */
 static void
 show_room_fn(struct worker *w, void *arg)
 {
 	struct cmd_ctx *x = arg;
+	const struct ctl_list *l = &ctl_lists[CTL_LIST_MEMBERS];
 	struct room *r = home_room(w, x);
-	char addr[INET6_ADDRSTRLEN + 16];
+	json_t *members;
+	struct page p;
+	bool more;
 
-	if (r == NULL)
-		return;
-	json_t *members = json_array();
-	for (struct member *m = r->first; m != NULL; m = m->next) {
-		member_address(m, addr, sizeof(addr));
-		json_array_append_new(members, json_pack("{s:s, s:b, s:b, s:s, s:I, s:I, s:I}",
-		    "name", m->name, "host", m->host, "online", m->online, "address", addr,
-		    "idle_s", (json_int_t)age_s(w, m->last_seen_ms), "messages_in",
-		    (json_int_t)m->msgs_in, "messages_out", (json_int_t)m->msgs_out));
+	if (r == NULL || page_init(&p, ctl_page_limit(l, x->args), ctl_arg(x->args, "after")) < 0)
+		return;		/* no_such_room, or a NULL result: out of memory */
+	for (struct member *m = r->first; m != NULL; m = m->next)
+		page_offer(&p, m->name, m->name_len, m);
+	more = page_sort(&p);
+	members = json_array();
+	for (size_t i = 0; i < p.n; i++) {
+		const struct member *m = p.heap[i].item;
+		json_array_append_new(members, control_member_row(m, age_s(w, m->last_seen_ms)));
 	}
-	x->result = json_pack("{s:s, s:b, s:I, s:I, s:s, s:i, s:o}", "name", r->name,
-	    "password", r->has_password, "age_s", (json_int_t)age_s(w, r->created_ms),
-	    "messages", (json_int_t)r->msgs, "host", r->host != NULL ? r->host->name : "",
-	    "worker", (int)w->index, "members", members);
+	x->result = control_room_head(r, age_s(w, r->created_ms), w->index);
+	if (x->result != NULL && members != NULL)
+		control_page_end(x->result, l->key, members, more,
+		    p.n > 0 ? p.heap[p.n - 1].name : "");
+	else
+		json_decref(members);
+	free(p.heap);
 }
 
 static int

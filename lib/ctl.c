@@ -51,6 +51,13 @@ const struct ctl_command ctl_commands[] = {
 
 const size_t ctl_n_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 
+const struct ctl_list ctl_lists[CTL_LIST_MAX_] = {
+	[CTL_LIST_ROOMS] = { "list-rooms", "rooms", "ROOM", CTL_ROOM_ROW_MAX,
+	    CTL_ROOMS_HEAD_MAX, CTL_ROOMS_LIMIT_MAX },
+	[CTL_LIST_MEMBERS] = { "show-room", "members", "USER", CTL_MEMBER_ROW_MAX,
+	    CTL_MEMBERS_HEAD_MAX, CTL_MEMBERS_LIMIT_MAX },
+};
+
 const char *
 ctl_error_str(enum ctl_error e)
 {
@@ -87,6 +94,76 @@ ctl_command_find(const char *name)
 	return NULL;
 }
 
+const struct ctl_list *
+ctl_list_find(const char *command)
+{
+	for (int i = 0; i < CTL_LIST_MAX_; i++)
+		if (strcmp(ctl_lists[i].command, command) == 0)
+			return &ctl_lists[i];
+	return NULL;
+}
+
+int
+ctl_limit_parse(const struct ctl_list *l, const char *s, unsigned *limit, char *why,
+    size_t why_len)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	/* Digits only: no sign, no spaces, no "0x"; short, so no overflow. */
+	for (i = 0; s[i] >= '0' && s[i] <= '9' && i < 7; i++)
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	if (i == 0 || s[i] != '\0' || v < 1 || v > l->limit_max) {
+		snprintf(why, why_len, "limit must be a whole number from 1 to %u, the %s "
+		    "in one page", l->limit_max, l->key);
+		return -CTL_E_BAD_ARGUMENTS;
+	}
+	*limit = (unsigned)v;
+	return 0;
+}
+
+int
+ctl_after_check(const char *after, char *why, size_t why_len)
+{
+	size_t n = strlen(after);
+
+	if (n < 1 || n > OCM_NAME_MAX) {
+		snprintf(why, why_len, "after must be a name of 1 to %d bytes", OCM_NAME_MAX);
+		return -CTL_E_BAD_ARGUMENTS;
+	}
+	return 0;
+}
+
+unsigned
+ctl_page_limit(const struct ctl_list *l, json_t *args)
+{
+	const char *s = ctl_arg(args, "limit");
+	unsigned limit = l->limit_max;	/* ctl_limit_parse leaves it on failure */
+	char why[128];
+
+	if (s != NULL)
+		ctl_limit_parse(l, s, &limit, why, sizeof(why));
+	return limit;
+}
+
+/* A paged command's own arguments, each a string (checked already). */
+static int
+page_arg_check(const struct ctl_list *l, const char *key, json_t *v, char *why,
+    size_t why_len)
+{
+	unsigned limit;
+
+	if (strcmp(key, "limit") == 0)
+		return ctl_limit_parse(l, json_string_value(v), &limit, why, why_len);
+	return ctl_after_check(json_string_value(v), why, why_len);
+}
+
+static bool
+page_arg(const struct ctl_list *l, const char *key)
+{
+	return l != NULL && (strcmp(key, "limit") == 0 || strcmp(key, "after") == 0);
+}
+
 static const struct ctl_arg *
 command_arg(const struct ctl_command *c, const char *name)
 {
@@ -100,11 +177,13 @@ command_arg(const struct ctl_command *c, const char *name)
 static int
 args_check(const struct ctl_command *c, json_t *args, char *why, size_t why_len)
 {
+	const struct ctl_list *l = ctl_list_find(c->name);
 	const char *key;
 	json_t *v;
+	int rc;
 
 	json_object_foreach(args, key, v) {
-		if (command_arg(c, key) == NULL) {
+		if (command_arg(c, key) == NULL && !page_arg(l, key)) {
 			snprintf(why, why_len, "%s takes no argument '%.64s'", c->name, key);
 			return -CTL_E_BAD_ARGUMENTS;
 		}
@@ -112,6 +191,8 @@ args_check(const struct ctl_command *c, json_t *args, char *why, size_t why_len)
 			snprintf(why, why_len, "argument '%s' must be a string", key);
 			return -CTL_E_BAD_ARGUMENTS;
 		}
+		if (page_arg(l, key) && (rc = page_arg_check(l, key, v, why, why_len)) < 0)
+			return rc;
 	}
 	for (int i = 0; i < CTL_MAX_ARGS && c->args[i].name != NULL; i++)
 		if (c->args[i].required && json_object_get(args, c->args[i].name) == NULL) {
@@ -213,6 +294,17 @@ ctl_reply_error(enum ctl_error e, const char *message)
 	utf8_sanitize((const uint8_t *)message, strlen(message), false, clean, sizeof(clean));
 	return dump_line(json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code",
 	    code != NULL ? code : "internal", "message", clean));
+}
+
+char *
+ctl_reply_too_large(const char *command, size_t size)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "the reply to %.64s would be %zu bytes, more than the %d "
+	    "a reply may have; this is a bug in ocmd, please report it", command, size,
+	    CTL_REPLY_MAX);
+	return ctl_reply_error(CTL_E_TOO_LARGE, why);
 }
 
 int

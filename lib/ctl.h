@@ -9,6 +9,8 @@
  * One table describes every command (its arguments, whether it changes
  * anything, a summary); the daemon dispatches with it and ocmctl parses
  * argv, prints --help and completes from it, so the two cannot drift.
+ * A second table, of the lists that come in pages, holds the sizes both
+ * ends keep to.
  */
 #ifndef OCM_CTL_H
 #define OCM_CTL_H
@@ -17,9 +19,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/ocm.h"
+
 #define CTL_PROTOCOL		1
 #define CTL_LINE_MAX		65536	/* bytes in one request line, newline included */
 #define CTL_MAX_ARGS		3
+
+/* Bytes in one reply line, newline included: ocmd replies too_large
+ * rather than send more, and ocmctl reads no more. */
+#define CTL_REPLY_MAX		(1024 * 1024)
 
 /* Errors start at 1 so that every one is a negative return value. */
 enum ctl_error {
@@ -30,7 +38,7 @@ enum ctl_error {
 	CTL_E_PERMISSION_DENIED,
 	CTL_E_NO_SUCH_ROOM,
 	CTL_E_NO_SUCH_MEMBER,
-	CTL_E_TOO_LARGE,		/* a request line above CTL_LINE_MAX */
+	CTL_E_TOO_LARGE,		/* a request above CTL_LINE_MAX, a reply above CTL_REPLY_MAX */
 	CTL_E_RELOAD_FAILED,
 	CTL_E_INTERNAL,
 	CTL_E_MAX_
@@ -77,11 +85,75 @@ extern const size_t ctl_n_commands;
 const struct ctl_command *ctl_command_find(const char *name);
 
 /*
+ * The lists that can outgrow one reply come in pages: in byte order of
+ * their names (name_cmp(), as LIST_ROOMS in PROTOCOL.md 3.3), the
+ * arguments "limit" (a decimal string, 1 to limit_max; limit_max when
+ * absent) and "after" (a name: only what sorts after it), and in the
+ * result "more" (true when names after the page's last exist) with
+ * "next" (that last name, the "after" of the next page) when it is true.
+ *
+ * limit_max is the largest page that, at its worst, fits CTL_REPLY_MAX:
+ * every name OCM_NAME_MAX bytes long and every byte of it escaped as
+ * \u00XX, every number as long as a JSON integer can be.  The row and
+ * head bounds say what each list holds; check_ctl builds the worst page
+ * with ocmd's own code and measures it.
+ */
+#define CTL_JSON_STRING_MAX(n)	(2 + 6 * (size_t)(n))	/* quoted, each byte \u00XX */
+#define CTL_JSON_INTEGER_MAX	20			/* "-9223372036854775808" */
+#define CTL_JSON_KEYS_MAX	128			/* keys, booleans, punctuation */
+
+/* list-rooms: a room's name and host's name, five numbers. */
+#define CTL_ROOM_ROW_MAX	(2 * CTL_JSON_STRING_MAX(OCM_NAME_MAX) + \
+				 5 * CTL_JSON_INTEGER_MAX + CTL_JSON_KEYS_MAX)
+#define CTL_ROOMS_HEAD_MAX	(CTL_JSON_STRING_MAX(OCM_NAME_MAX) + CTL_JSON_KEYS_MAX)
+#define CTL_ROOMS_LIMIT_MAX	300
+/* show-room: a member's name, "[IPv6]:port", three numbers; the head is
+ * the room's name, host's name, three numbers and "next". */
+#define CTL_ADDRESS_MAX		64
+#define CTL_MEMBER_ROW_MAX	(CTL_JSON_STRING_MAX(OCM_NAME_MAX) + CTL_ADDRESS_MAX + \
+				 3 * CTL_JSON_INTEGER_MAX + CTL_JSON_KEYS_MAX)
+#define CTL_MEMBERS_HEAD_MAX	(3 * CTL_JSON_STRING_MAX(OCM_NAME_MAX) + \
+				 3 * CTL_JSON_INTEGER_MAX + 2 * CTL_JSON_KEYS_MAX)
+#define CTL_MEMBERS_LIMIT_MAX	500
+
+_Static_assert(CTL_ROOMS_HEAD_MAX + CTL_ROOMS_LIMIT_MAX * CTL_ROOM_ROW_MAX <= CTL_REPLY_MAX,
+    "the largest page of list-rooms must fit one reply");
+_Static_assert(CTL_MEMBERS_HEAD_MAX + CTL_MEMBERS_LIMIT_MAX * CTL_MEMBER_ROW_MAX <=
+    CTL_REPLY_MAX, "the largest page of show-room must fit one reply");
+
+enum ctl_list_id { CTL_LIST_ROOMS, CTL_LIST_MEMBERS, CTL_LIST_MAX_ };
+
+struct ctl_list {
+	const char *command;		/* the command whose result is paged */
+	const char *key;		/* the result's array: "rooms" */
+	const char *after_arg;		/* what "after" names, for usage: "ROOM" */
+	size_t row_max, head_max;	/* bytes, worst case */
+	unsigned limit_max;		/* the default and the largest limit */
+};
+
+extern const struct ctl_list ctl_lists[CTL_LIST_MAX_];
+
+/* The list of a command, or NULL when its result is not paged. */
+const struct ctl_list *ctl_list_find(const char *command);
+
+/*
+ * A limit as given ("300"): 0 with *limit set, or -CTL_E_BAD_ARGUMENTS
+ * with a message in why.  ocmd and ocmctl both check with it.
+ */
+int ctl_limit_parse(const struct ctl_list *l, const char *s, unsigned *limit, char *why,
+    size_t why_len);
+/* An "after": a name of 1 to OCM_NAME_MAX bytes; returns as the above. */
+int ctl_after_check(const char *after, char *why, size_t why_len);
+/* The limit of checked arguments: limit_max when absent. */
+unsigned ctl_page_limit(const struct ctl_list *l, json_t *args);
+
+/*
  * Parses one request line (without its newline).  On success returns 0,
  * *cmd is the command and *args a new reference to its arguments (an
  * object; {} when absent), every one a string, each known to the command
- * and every required one present.  Otherwise returns a negative enum
- * ctl_error and writes a message for the reply into why.
+ * (a paged command's "limit" and "after" checked as above) and every
+ * required one present.  Otherwise returns a negative enum ctl_error and
+ * writes a message for the reply into why.
  */
 int ctl_request_parse(const char *line, size_t len, const struct ctl_command **cmd,
     json_t **args, char *why, size_t why_len);
@@ -94,6 +166,9 @@ char *ctl_request_build(const char *command, json_t *args);
 /* Reply lines ("...\n"), malloc'ed; ctl_reply_ok steals result. */
 char *ctl_reply_ok(json_t *result);
 char *ctl_reply_error(enum ctl_error e, const char *message);
+/* The too_large reply that takes the place of a reply of size bytes to
+ * command: ocmd never sends more than CTL_REPLY_MAX. */
+char *ctl_reply_too_large(const char *command, size_t size);
 
 /*
  * Parses a reply line.  Returns 0 with *ok set and either *result (a new

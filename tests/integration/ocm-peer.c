@@ -49,6 +49,14 @@
  *   echo                                          a PING echoing the newest challenge
  *   drain MS                                      every datagram for MS: "got S bytes",
  *                                                 then its records
+ *   create-many FILE [PROCS]                      CREATE each room named in FILE (one a
+ *                                                 line) with host "h", PROCS (1..16,
+ *                                                 default 4) connections at a time, no
+ *                                                 UDP: "code <code> <count>" per code
+ *   join-many ROOM FILE [PROCS]                   JOIN ROOM as each user named in FILE,
+ *                                                 the same way
+ *   ctl-stall PATH HEX MS                         as ctl-send, but reads nothing until
+ *                                                 the daemon hangs up, MS at most
  *
  * A PONG with a challenge prints as "recv pong challenge"; unless no-echo,
  * the client library echoes it at once (doc/protocol.md 8.6).
@@ -64,6 +72,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -727,6 +736,8 @@ cmd_free_port(struct peer *p, char **argv)
 }
 
 static uint8_t ctl_buf[1 << 20];
+static int ctl_stall_ms;	/* ctl-stall: how long ctl_exchange waits to read */
+static void ctl_stall(int fd);
 
 /* Writes n bytes of ctl_buf to the control socket at path; prints every
  * reply line, then "eof" or "open" (nothing more within a second). */
@@ -747,6 +758,8 @@ ctl_exchange(const char *path, size_t n)
 			break;
 		off += (size_t)w;
 	}
+	if (ctl_stall_ms > 0)
+		ctl_stall(fd);
 	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		if (poll(&pf, 1, 1000) <= 0) {
@@ -965,6 +978,164 @@ cmd_drain(struct peer *p, char **argv)
 	return 0;
 }
 
+/* ---- create-many: many rooms quickly, for the paging tests ---- */
+
+#define MANY_PROCS_MAX	16
+#define MANY_ROOMS_MAX	1000000
+
+/* The room names of FILE, one a line; exits on a bad file. */
+static char **
+many_names(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char line[OCM_NAME_MAX + 2], **names = NULL;
+	size_t cap = 0;
+
+	if (f == NULL)
+		die("cannot open %s: %s", path, strerror(errno));
+	for (*n = 0; fgets(line, sizeof(line), f) != NULL;) {
+		size_t len = strcspn(line, "\n");
+		if (len == 0 || len > OCM_NAME_MAX || *n == MANY_ROOMS_MAX)
+			die("%s: line %zu: a name of 1 to %d bytes, at most %d lines", path,
+			    *n + 1, OCM_NAME_MAX, MANY_ROOMS_MAX);
+		line[len] = '\0';
+		if (*n == cap && (names = realloc(names, (cap = cap * 2 + 1024) *
+		    sizeof(*names))) == NULL)
+			die("%s", "out of memory");
+		if ((names[(*n)++] = strdup(line)) == NULL)
+			die("%s", "out of memory");
+	}
+	fclose(f);
+	return names;
+}
+
+/* What create-many or join-many asks for. */
+struct many {
+	int op;
+	const char *room;	/* join-many: the room; create-many: NULL */
+	char **names;
+	size_t n;
+};
+
+/* Asks for names[first], names[first + step], ...; counts[code]++ for
+ * each answer, counts[TCRP_CODE_MAX_]++ for each failed exchange. */
+static void
+many_call(struct peer *p, const struct many *m, size_t n, size_t first, size_t step,
+    unsigned *counts)
+{
+	struct tcrp_result res;
+	char err[CLIENT_ERR_MAX];
+
+	for (size_t i = first; i < n; i += step) {
+		if (m->room != NULL)
+			fill_request(&p->req, m->op, m->room, m->names[i], "");
+		else
+			fill_request(&p->req, m->op, m->names[i], "h", "");
+		if (tcrp_call(&p->o, &p->req, &res, err) < 0) {
+			if (counts[TCRP_CODE_MAX_]++ == 0)
+				fprintf(stderr, "ocm-peer: %s: %s\n", m->names[i], err);
+			continue;
+		}
+		counts[res.code < TCRP_CODE_MAX_ ? res.code : TCRP_CODE_INTERNAL]++;
+		tcrp_result_clear(&res);
+	}
+}
+
+/* A child makes its share and writes its counts into the pipe *fd. */
+static pid_t
+many_child(struct peer *p, const struct many *m, size_t first, size_t step, int *fd)
+{
+	unsigned counts[TCRP_CODE_MAX_ + 1] = { 0 };
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe(pfd) < 0 || (pid = fork()) < 0)
+		die("cannot start a child: %s", strerror(errno));
+	if (pid > 0) {
+		close(pfd[1]);
+		*fd = pfd[0];
+		return pid;
+	}
+	close(pfd[0]);
+	many_call(p, m, m->n, first, step, counts);
+	_exit(write(pfd[1], counts, sizeof(counts)) == (ssize_t)sizeof(counts) ? 0 : 1);
+}
+
+/*
+ * TCRP is one request per connection, so the requests go PROCS at a time
+ * from as many children.  The first is made here before they start, so
+ * that the server's key is pinned in known_servers once, not raced for.
+ */
+static int
+many_run(struct peer *p, struct many *m, const char *path, const char *procs_arg)
+{
+	unsigned counts[TCRP_CODE_MAX_ + 1] = { 0 }, part[TCRP_CODE_MAX_ + 1];
+	int procs = procs_arg != NULL ? atoi(procs_arg) : 4, fds[MANY_PROCS_MAX], status, rc = 0;
+	pid_t pids[MANY_PROCS_MAX];
+
+	if (procs < 1 || procs > MANY_PROCS_MAX)
+		die("PROCS is 1 to %d", MANY_PROCS_MAX);
+	m->names = many_names(path, &m->n);
+	fflush(stdout);
+	many_call(p, m, m->n > 0 ? 1 : 0, 0, 1, counts);
+	for (int k = 0; k < procs; k++)
+		pids[k] = many_child(p, m, 1 + (size_t)k, (size_t)procs, &fds[k]);
+	for (int k = 0; k < procs; k++) {
+		bool got = read(fds[k], part, sizeof(part)) == (ssize_t)sizeof(part);
+		close(fds[k]);
+		if (waitpid(pids[k], &status, 0) < 0 || !got || status != 0)
+			rc = 1;
+		for (int c = 0; got && c <= TCRP_CODE_MAX_; c++)
+			counts[c] += part[c];
+	}
+	for (int c = 0; c < TCRP_CODE_MAX_; c++)
+		if (counts[c] > 0)
+			printf("code %s %u\n", tcrp_code_str((enum tcrp_code)c), counts[c]);
+	if (counts[TCRP_CODE_MAX_] > 0)
+		printf("failed %u\n", counts[TCRP_CODE_MAX_]);
+	for (size_t i = 0; i < m->n; i++)
+		free(m->names[i]);
+	free(m->names);
+	return rc;
+}
+
+static int
+cmd_create_many(struct peer *p, char **argv)
+{
+	struct many m = { .op = TCRP_OP_CREATE_ROOM };
+
+	return many_run(p, &m, argv[0], argv[1]);
+}
+
+static int
+cmd_join_many(struct peer *p, char **argv)
+{
+	struct many m = { .op = TCRP_OP_JOIN_ROOM, .room = argv[0] };
+
+	if (strlen(argv[0]) < 1 || strlen(argv[0]) > OCM_NAME_MAX)
+		die("join-many: a room name of 1 to %d bytes", OCM_NAME_MAX);
+	return many_run(p, &m, argv[1], argv[2]);
+}
+
+/* Reads nothing until the daemon hangs up, or for ctl_stall_ms at most. */
+static void
+ctl_stall(int fd)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLRDHUP };
+
+	while (poll(&pf, 1, ctl_stall_ms) < 0 && errno == EINTR)
+		continue;
+}
+
+/* A peer that lets its replies pile up before it reads them. */
+static int
+cmd_ctl_stall(struct peer *p, char **argv)
+{
+	(void)p;
+	ctl_stall_ms = atoi(argv[2]);
+	return ctl_exchange(argv[0], unhex(argv[1], ctl_buf, sizeof(ctl_buf)));
+}
+
 struct command {
 	const char *name;
 	int nargs;		/* required */
@@ -990,6 +1161,8 @@ static const struct command commands[] = {
 	{ "pping", 1, 0, cmd_pping }, { "no-echo", 0, 0, cmd_no_echo },
 	{ "echo", 0, 0, cmd_echo }, { "drain", 1, 0, cmd_drain },
 	{ "client-ping", 0, 0, cmd_client_ping },
+	{ "create-many", 1, 1, cmd_create_many }, { "join-many", 2, 1, cmd_join_many },
+	{ "ctl-stall", 3, 0, cmd_ctl_stall },
 };
 
 int

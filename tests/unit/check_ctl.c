@@ -1,12 +1,18 @@
 /*
  * check_ctl.c: the control protocol codec shared by ocmd and ocmctl:
  * every malformed request is an error (never mistaken for success), the
- * strict argument rules, replies round-trip, and the table is sane.
+ * strict argument rules, replies round-trip, and the table is sane.  The
+ * table of paged lists: its limits are checked alike on both ends, and
+ * the worst page ocmd can build (with its own code) fits one reply.
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/control.h"
+#include "daemon/registry.h"
 #include "lib/ctl.h"
 #include "tests/unit/util.h"
 
@@ -36,6 +42,23 @@ static const struct bad_request bad_requests[] = {
 	  "kick needs the argument 'user'" },
 	{ "{\"command\":\"kick\",\"args\":{\"room\":\"a\",\"user\":\"b\",\"usr\":\"c\"}}",
 	  CTL_E_BAD_ARGUMENTS, "kick takes no argument 'usr'" },
+	/* Paging: only where the result is paged, and only in range. */
+	{ "{\"command\":\"status\",\"args\":{\"limit\":\"5\"}}", CTL_E_BAD_ARGUMENTS,
+	  "status takes no argument 'limit'" },
+	{ "{\"command\":\"kick\",\"args\":{\"room\":\"a\",\"user\":\"b\",\"after\":\"c\"}}",
+	  CTL_E_BAD_ARGUMENTS, "kick takes no argument 'after'" },
+	{ "{\"command\":\"list-rooms\",\"args\":{\"limit\":\"0\"}}", CTL_E_BAD_ARGUMENTS,
+	  "limit must be a whole number from 1 to 300, the rooms in one page" },
+	{ "{\"command\":\"list-rooms\",\"args\":{\"limit\":\"301\"}}", CTL_E_BAD_ARGUMENTS,
+	  "from 1 to 300" },
+	{ "{\"command\":\"list-rooms\",\"args\":{\"limit\":5}}", CTL_E_BAD_ARGUMENTS,
+	  "argument 'limit' must be a string" },
+	{ "{\"command\":\"list-rooms\",\"args\":{\"after\":\"\"}}", CTL_E_BAD_ARGUMENTS,
+	  "after must be a name of 1 to 255 bytes" },
+	{ "{\"command\":\"show-room\",\"args\":{\"room\":\"a\",\"limit\":\"501\"}}",
+	  CTL_E_BAD_ARGUMENTS, "limit must be a whole number from 1 to 500, the members" },
+	{ "{\"command\":\"show-room\",\"args\":{\"limit\":\"5\"}}", CTL_E_BAD_ARGUMENTS,
+	  "show-room needs the argument 'room'" },
 };
 
 START_TEST(bad_request_is_an_error)
@@ -260,6 +283,189 @@ START_TEST(access_is_as_designed)
 }
 END_TEST
 
+/* Limits as ocmctl's --limit and ocmd's "limit" both take them. */
+static const struct {
+	const char *s;
+	int want;		/* the limit, or -1 for a refusal */
+} limits[] = {
+	{ "1", 1 }, { "300", 300 }, { "42", 42 }, { "007", 7 },
+	{ "0", -1 }, { "301", -1 }, { "", -1 }, { "-1", -1 }, { "+1", -1 }, { " 1", -1 },
+	{ "1 ", -1 }, { "abc", -1 }, { "1e2", -1 }, { "0x10", -1 }, { "99999999999999999999", -1 },
+	{ "4294967297", -1 },
+};
+
+START_TEST(limits_parse_alike)
+{
+	const struct ctl_list *l = ctl_list_find("list-rooms");
+	unsigned got = 12345;
+	char why[256] = "";
+	int rc = ctl_limit_parse(l, limits[_i].s, &got, why, sizeof(why));
+
+	if (limits[_i].want < 0) {
+		ck_assert_int_eq(rc, -CTL_E_BAD_ARGUMENTS);
+		ck_assert_uint_eq(got, 12345);
+		ck_assert_msg(strstr(why, "from 1 to 300") != NULL, "'%s': %s", limits[_i].s, why);
+	} else {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(got, (unsigned)limits[_i].want);
+	}
+}
+END_TEST
+
+START_TEST(list_table_is_sane)
+{
+	const struct ctl_list *rooms = ctl_list_find("list-rooms");
+	const struct ctl_list *members = ctl_list_find("show-room");
+
+	ck_assert_ptr_eq(rooms, &ctl_lists[CTL_LIST_ROOMS]);
+	ck_assert_ptr_eq(members, &ctl_lists[CTL_LIST_MEMBERS]);
+	ck_assert_ptr_null(ctl_list_find("status"));
+	ck_assert_ptr_null(ctl_list_find("kick"));
+	for (int i = 0; i < CTL_LIST_MAX_; i++) {
+		const struct ctl_list *l = &ctl_lists[i];
+		ck_assert_ptr_nonnull(ctl_command_find(l->command));
+		ck_assert_uint_ge(l->limit_max, 100);
+		ck_assert_uint_le(l->head_max + l->limit_max * l->row_max, CTL_REPLY_MAX);
+	}
+	ck_assert_uint_eq(rooms->limit_max, 300);
+	ck_assert_uint_eq(members->limit_max, 500);
+	ck_assert_str_eq(rooms->key, "rooms");
+	ck_assert_str_eq(members->key, "members");
+}
+END_TEST
+
+START_TEST(page_arguments_parse)
+{
+	const struct ctl_list *l = ctl_list_find("show-room");
+	const struct ctl_command *cmd;
+	json_t *args;
+	char why[256], after[OCM_NAME_MAX + 2];
+	const char *line = "{\"command\":\"show-room\",\"args\":{\"room\":\"a\",\"limit\":\"7\","
+	    "\"after\":\"bob\"}}";
+
+	ck_assert_int_eq(ctl_request_parse(line, strlen(line), &cmd, &args, why, sizeof(why)), 0);
+	ck_assert_uint_eq(ctl_page_limit(l, args), 7);
+	ck_assert_str_eq(ctl_arg(args, "after"), "bob");
+	json_decref(args);
+	line = "{\"command\":\"show-room\",\"args\":{\"room\":\"a\"}}";
+	ck_assert_int_eq(ctl_request_parse(line, strlen(line), &cmd, &args, why, sizeof(why)), 0);
+	ck_assert_uint_eq(ctl_page_limit(l, args), 500);
+	json_decref(args);
+
+	memset(after, 'x', sizeof(after));
+	after[OCM_NAME_MAX] = '\0';
+	ck_assert_int_eq(ctl_after_check(after, why, sizeof(why)), 0);
+	after[OCM_NAME_MAX] = 'x';
+	after[OCM_NAME_MAX + 1] = '\0';
+	ck_assert_int_eq(ctl_after_check(after, why, sizeof(why)), -CTL_E_BAD_ARGUMENTS);
+	ck_assert_ptr_nonnull(strstr(why, "1 to 255 bytes"));
+}
+END_TEST
+
+START_TEST(too_large_is_a_reply)
+{
+	char *line = ctl_reply_too_large("list-rooms", 5000000);
+	json_t *result = NULL;
+	enum ctl_error err;
+	char msg[512];
+	bool ok = true;
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_uint_le(strlen(line), CTL_REPLY_MAX);
+	ck_assert_int_eq(ctl_reply_parse(line, strlen(line), &ok, &result, &err, msg,
+	    sizeof(msg)), 0);
+	ck_assert(!ok);
+	ck_assert_int_eq(err, CTL_E_TOO_LARGE);
+	ck_assert_msg(strstr(msg, "the reply to list-rooms would be 5000000 bytes") != NULL,
+	    "%s", msg);
+	free(line);
+}
+END_TEST
+
+/* Worst names: OCM_NAME_MAX bytes that jansson writes as \u0001 each
+ * (ocmd refuses such names, but the bound does not count on it). */
+static void
+worst_name(char *name)
+{
+	memset(name, 0x01, OCM_NAME_MAX);
+	name[OCM_NAME_MAX] = '\0';
+}
+
+static struct member *
+worst_member(void)
+{
+	struct member *m = calloc(1, sizeof(*m) + OCM_NAME_MAX + 1);
+
+	ck_assert_ptr_nonnull(m);
+	worst_name(m->name);
+	m->name_len = OCM_NAME_MAX;
+	m->online = true;
+	m->udp.in6.sin6_family = AF_INET6;
+	m->udp.in6.sin6_port = htons(65535);
+	memset(&m->udp.in6.sin6_addr, 0xff, sizeof(m->udp.in6.sin6_addr));
+	m->msgs_in = m->msgs_out = (uint64_t)INT64_MIN;	/* "-9223372036854775808" */
+	return m;
+}
+
+static size_t
+dumped_len(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	size_t n;
+
+	ck_assert_ptr_nonnull(s);
+	n = strlen(s);
+	free(s);
+	return n;
+}
+
+/* The largest page of each list, built by ocmd's own functions, as one
+ * reply line: within the bounds of lib/ctl.h and so within CTL_REPLY_MAX. */
+START_TEST(worst_pages_fit)
+{
+	const struct ctl_list *lr = &ctl_lists[CTL_LIST_ROOMS], *lm = &ctl_lists[CTL_LIST_MEMBERS];
+	struct member *host = worst_member();
+	struct room *r = calloc(1, sizeof(*r));
+	json_t *rows = json_array(), *result = json_object(), *row = NULL;
+	char next[OCM_NAME_MAX + 1];
+	char *line;
+
+	worst_name(r->name);
+	worst_name(next);
+	r->name_len = OCM_NAME_MAX;
+	r->host = host;
+	r->n_members = r->n_online = UINT32_MAX;
+	r->msgs = (uint64_t)INT64_MIN;
+	for (unsigned i = 0; i < lr->limit_max; i++) {
+		row = control_room_row(r, (uint64_t)INT64_MIN, UINT32_MAX);
+		ck_assert_uint_le(dumped_len(row), lr->row_max);
+		json_array_append_new(rows, row);
+	}
+	control_page_end(result, lr->key, rows, true, next);
+	line = ctl_reply_ok(result);
+	ck_assert_uint_le(strlen(line), lr->head_max + lr->limit_max * lr->row_max);
+	ck_assert_uint_le(strlen(line), CTL_REPLY_MAX);
+	free(line);
+
+	result = control_room_head(r, (uint64_t)INT64_MIN, UINT32_MAX);
+	rows = json_array();
+	for (unsigned i = 0; i < lm->limit_max; i++) {
+		row = control_member_row(host, (uint64_t)INT64_MIN);
+		ck_assert_uint_le(dumped_len(row), lm->row_max);
+		json_array_append_new(rows, row);
+	}
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(row, "address")),
+	    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"));
+	control_page_end(result, lm->key, rows, true, next);
+	line = ctl_reply_ok(result);
+	ck_assert_uint_le(strlen(line), lm->head_max + lm->limit_max * lm->row_max);
+	ck_assert_uint_le(strlen(line), CTL_REPLY_MAX);
+	free(line);
+	free(r);
+	free(host);
+}
+END_TEST
+
 static Suite *
 ctl_suite(void)
 {
@@ -276,6 +482,11 @@ ctl_suite(void)
 	tcase_add_test(tc, error_names_round_trip);
 	tcase_add_test(tc, table_is_sane);
 	tcase_add_test(tc, access_is_as_designed);
+	tcase_add_loop_test(tc, limits_parse_alike, 0, (int)(sizeof(limits) / sizeof(limits[0])));
+	tcase_add_test(tc, list_table_is_sane);
+	tcase_add_test(tc, page_arguments_parse);
+	tcase_add_test(tc, too_large_is_a_reply);
+	tcase_add_test(tc, worst_pages_fit);
 	suite_add_tcase(s, tc);
 	return s;
 }
