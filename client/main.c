@@ -493,6 +493,8 @@ refused(struct tcrp_result *res, enum password_source src)
 	if (res->code == TCRP_CODE_BAD_PASSWORD && src == PASSWORD_NONE)
 		fprintf(stderr, "ocm-client: no password was given: put it in a file for "
 		    "--password-file, or in OCM_PASSWORD\n");
+	if (res->code == TCRP_CODE_UNAVAILABLE)
+		fprintf(stderr, "ocm-client: the server cannot decide now; try again later\n");
 	tcrp_result_clear(res);
 	return CLIENT_EXIT_ERROR;
 }

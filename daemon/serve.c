@@ -360,7 +360,7 @@ code_counts_as_failure(enum tcrp_code code)
 {
 	return code != TCRP_CODE_OK && code != TCRP_CODE_RATE_LIMITED &&
 	    code != TCRP_CODE_SERVER_FULL && code != TCRP_CODE_INTERNAL &&
-	    code != TCRP_CODE_ROOM_FULL;
+	    code != TCRP_CODE_ROOM_FULL && code != TCRP_CODE_UNAVAILABLE;
 }
 
 static void

@@ -34,6 +34,7 @@ static const char *const tcrp_code_names[TCRP_CODE_MAX_] = {
 	[TCRP_CODE_ROOM_FULL] = "room_full",
 	[TCRP_CODE_SERVER_FULL] = "server_full",
 	[TCRP_CODE_RATE_LIMITED] = "rate_limited",
+	[TCRP_CODE_UNAVAILABLE] = "unavailable",
 	[TCRP_CODE_INTERNAL] = "internal",
 };
 

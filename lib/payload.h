@@ -25,6 +25,7 @@ enum tcrp_code {
 	TCRP_CODE_ROOM_FULL,
 	TCRP_CODE_SERVER_FULL,
 	TCRP_CODE_RATE_LIMITED,
+	TCRP_CODE_UNAVAILABLE,		/* cannot decide now (a cut-off cluster node) */
 	TCRP_CODE_INTERNAL,
 	TCRP_CODE_MAX_
 };

@@ -426,7 +426,8 @@ END_TEST
 
 static const char *const code_strings[TCRP_CODE_MAX_] = {
 	"ok", "bad_request", "unsupported_version", "room_exists", "no_such_room",
-	"bad_password", "name_taken", "room_full", "server_full", "rate_limited", "internal",
+	"bad_password", "name_taken", "room_full", "server_full", "rate_limited",
+	"unavailable", "internal",
 };
 
 START_TEST(code_strings_round_trip)
