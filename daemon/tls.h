@@ -17,9 +17,10 @@
 /*
  * Builds a server SSL_CTX from the config: [tls] certificate and
  * private_key when set, else state_dir/ocmd.crt and ocmd.key, generated
- * (Ed25519, key mode 0600) when absent.  Returns NULL with a message in
- * err; on success fingerprint holds the certificate's SHA256: form and
- * *generated tells whether a certificate was made now.
+ * (Ed25519, key mode 0600) when absent and repaired when an interrupted
+ * write left them cut short (each repair is logged).  Returns NULL with a
+ * message in err; on success fingerprint holds the certificate's SHA256:
+ * form and *generated tells whether a file was written now.
  */
 SSL_CTX *tls_server_ctx(const struct config *cfg, char fingerprint[FINGERPRINT_LEN],
     bool *generated, char *err, size_t err_len);
