@@ -3,8 +3,9 @@
  *
  * Timers live on a hashed wheel of EV_WHEEL_SLOTS lists; a timer due in
  * more than one revolution stays in its slot and is skipped until its tick
- * comes round.  The timerfd runs only while a timer is armed, so an idle
- * daemon does not wake up.
+ * comes round.  The wheel does not tick by itself: the timerfd is armed,
+ * one-shot, for the earliest pending tick (or not at all), so a daemon
+ * whose next timer is seconds away sleeps for seconds.
  */
 #include "daemon/ev.h"
 
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #define EV_BATCH	64
+#define EV_SCAN_MAX	4096	/* timers looked at to find the next tick */
 #define EV_LOAD_WINDOW_NS	(10 * 1000000ULL)	/* load is measured over 10 ms */
 
 struct ev_loop {
@@ -26,6 +28,8 @@ struct ev_loop {
 	bool stop;
 	uint64_t now_ms;
 	uint64_t tick;			/* last tick whose timers ran */
+	uint64_t armed;			/* the tick the timerfd fires at; 0: none */
+	bool in_timers;			/* timer_io_cb is running the wheel */
 	size_t n_timers;
 	struct ev_timer wheel[EV_WHEEL_SLOTS];	/* list heads */
 	struct ev_io timer_io;
@@ -182,17 +186,21 @@ ev_io_stop(struct ev_loop *loop, struct ev_io *io)
 
 /* Timers. */
 
+/*
+ * One shot at the start of tick (absolute, on the clock ev_now reads), or
+ * none for tick 0.  A tick already past fires at once.
+ */
 static void
-timerfd_arm(struct ev_loop *loop, bool on)
+timerfd_arm(struct ev_loop *loop, uint64_t tick)
 {
 	struct itimerspec its;
+	uint64_t ms = tick * EV_TICK_MS;
 
 	memset(&its, 0, sizeof(its));
-	if (on) {
-		its.it_interval.tv_nsec = EV_TICK_MS * 1000000L;
-		its.it_value = its.it_interval;
-	}
-	timerfd_settime(loop->timer_io.fd, 0, &its, NULL);
+	its.it_value.tv_sec = (time_t)(ms / 1000);
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	if (timerfd_settime(loop->timer_io.fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		loop->armed = tick;
 }
 
 static void
@@ -233,15 +241,15 @@ ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t ms)
 	uint64_t base = loop->now_ms / EV_TICK_MS;
 
 	ev_timer_stop(loop, t);
-	if (loop->n_timers++ == 0) {
-		/* Nothing was pending: the wheel may skip the idle ticks. */
-		loop->tick = base;
-		timerfd_arm(loop, true);
-	}
+	if (loop->n_timers++ == 0)
+		loop->tick = base;	/* nothing was pending: skip the idle ticks */
 	if (base < loop->tick)
 		base = loop->tick;
 	t->expire = base + (ticks ? ticks : 1);
 	timer_link(&loop->wheel[t->expire % EV_WHEEL_SLOTS], t);
+	/* While the wheel runs, timer_io_cb arms once when it is done. */
+	if (!loop->in_timers && (loop->armed == 0 || t->expire < loop->armed))
+		timerfd_arm(loop, t->expire);
 }
 
 void
@@ -250,8 +258,38 @@ ev_timer_stop(struct ev_loop *loop, struct ev_timer *t)
 	if (t->next == NULL)
 		return;
 	timer_unlink(t);
-	if (--loop->n_timers == 0)
-		timerfd_arm(loop, false);
+	/* Stopping the earliest timer leaves the timerfd armed: the wake-up
+	 * finds nothing due and arms for the next. */
+	if (--loop->n_timers == 0 && !loop->in_timers)
+		timerfd_arm(loop, 0);
+}
+
+/*
+ * The earliest tick after loop->tick with a timer due, looking at slots in
+ * tick order.  A timer of a later revolution does not count in its slot,
+ * so past one revolution the earliest expiry seen wins.  The search stops
+ * after EV_SCAN_MAX timers at the tick it reached: nothing is due before
+ * it, and waking there early only means searching again.
+ */
+static uint64_t
+wheel_next(const struct ev_loop *loop)
+{
+	uint64_t least = UINT64_MAX;
+	size_t seen = 0;
+
+	for (uint64_t k = loop->tick + 1; k <= loop->tick + EV_WHEEL_SLOTS; k++) {
+		const struct ev_timer *head = &loop->wheel[k % EV_WHEEL_SLOTS];
+
+		for (const struct ev_timer *t = head->next; t != head; t = t->next) {
+			if (t->expire <= k)
+				return k;
+			if (t->expire < least)
+				least = t->expire;
+			if (++seen >= EV_SCAN_MAX)
+				return k;
+		}
+	}
+	return least == UINT64_MAX ? 0 : least;
 }
 
 /*
@@ -293,16 +331,18 @@ timer_io_cb(struct ev_io *io, uint32_t revents)
 
 	while (read(io->fd, &expirations, sizeof(expirations)) > 0)
 		;
+	loop->armed = 0;	/* a one-shot that fired */
 	uint64_t target = ev_now_update(loop) / EV_TICK_MS;
 	uint64_t from = loop->tick + 1;
 	if (target >= from + EV_WHEEL_SLOTS)
 		from = target + 1 - EV_WHEEL_SLOTS;	/* every slot once */
+	loop->in_timers = true;
 	for (uint64_t k = from; k <= target; k++)
 		wheel_run_slot(loop, &loop->wheel[k % EV_WHEEL_SLOTS], target);
+	loop->in_timers = false;
 	if (target > loop->tick)
 		loop->tick = target;
-	if (loop->n_timers == 0)
-		timerfd_arm(loop, false);
+	timerfd_arm(loop, loop->n_timers > 0 ? wheel_next(loop) : 0);
 }
 
 /* Signals. */

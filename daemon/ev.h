@@ -1,8 +1,9 @@
 /*
  * ev.h: the daemon's event loop.  One epoll set per loop with typed
  * sources: fd readiness (ev_io), timers on a hashed timer wheel driven by
- * one timerfd (ev_timer: O(1) start, stop and expiry, so a hundred
- * thousand member deadlines cost nothing per tick), signals through a
+ * one timerfd armed for the earliest due tick (ev_timer: O(1) start, stop
+ * and expiry, so a hundred thousand member deadlines cost nothing per
+ * tick, and no wake-up while nothing is due), signals through a
  * signalfd, and a before-sleep hook where owners flush output and reap
  * objects they marked closing during dispatch.
  *

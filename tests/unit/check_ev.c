@@ -1,7 +1,8 @@
 /*
  * check_ev.c: the daemon's event loop: fd readiness, the timer wheel
  * (order, cancellation, re-arming from a callback, many timers, timers
- * longer than one revolution), ev_io_stop() during dispatch, signals.
+ * longer than one revolution, no wake-ups while the next timer is far
+ * away), ev_io_stop() during dispatch, signals.
  */
 #include <check.h>
 #include <errno.h>
@@ -171,6 +172,96 @@ START_TEST(timer_beyond_one_revolution)
 }
 END_TEST
 
+/* Passes of ev_run_once(loop, 100) over about ms milliseconds that
+ * dispatched anything. */
+static int
+wakeups_over(struct ev_loop *loop, int ms)
+{
+	uint64_t end = ev_now_update(loop) + (uint64_t)ms;
+	int woke = 0;
+
+	while (ev_now_update(loop) < end)
+		woke += ev_run_once(loop, 100) > 0;
+	return woke;
+}
+
+/* A loop whose only timers are far away sleeps: no timer tick wakes it
+ * (the wheel used to tick every EV_TICK_MS while any timer was armed). */
+START_TEST(far_timer_does_not_wake)
+{
+	struct ev_loop *loop = ev_loop_new();
+	struct probe far = { 0 }, beyond = { 0 };
+	ev_timer_init(&far.t, probe_fire);
+	ev_timer_init(&beyond.t, probe_fire);
+	ev_timer_start(loop, &far.t, 10000);
+	ev_timer_start(loop, &beyond.t, (uint64_t)EV_WHEEL_SLOTS * EV_TICK_MS * 3);
+	ck_assert_int_eq(wakeups_over(loop, 600), 0);
+	ck_assert_int_eq(far.fired + beyond.fired, 0);
+	ck_assert(ev_timer_active(&far.t));
+	/* Stopping the earliest leaves at most one wake-up, then sleep. */
+	ev_timer_stop(loop, &far.t);
+	ck_assert_int_le(wakeups_over(loop, 300), 1);
+	ck_assert_int_eq(beyond.fired, 0);
+	ev_timer_stop(loop, &beyond.t);
+	ck_assert_int_eq(wakeups_over(loop, 200), 0);
+	ev_loop_free(loop);
+}
+END_TEST
+
+/* A near timer started after a far one fires on time: the timerfd is
+ * brought forward. */
+START_TEST(near_timer_after_far_fires_on_time)
+{
+	struct ev_loop *loop = ev_loop_new();
+	struct probe far = { 0 }, near = { 0 };
+	ev_timer_init(&far.t, probe_fire);
+	ev_timer_init(&near.t, probe_fire);
+	ev_timer_start(loop, &far.t, 20000);
+	ck_assert_int_eq(wakeups_over(loop, 150), 0);
+	uint64_t start = ev_now_update(loop);
+	ev_timer_start(loop, &near.t, 200);
+	ck_assert(run_until(loop, probe_fired, &near, 2000));
+	uint64_t took = ev_now_update(loop) - start;
+	ck_assert_uint_ge(took, 150);
+	ck_assert_uint_le(took, 400);
+	ck_assert_int_eq(far.fired, 0);
+	ev_timer_stop(loop, &far.t);
+	ev_loop_free(loop);
+}
+END_TEST
+
+static struct ev_timer *chain_next;
+static struct ev_loop *chain_loop;
+
+/* Starts the next timer from inside a callback, while the wheel runs. */
+static void
+chain_fire(struct ev_timer *t)
+{
+	probe_fire(t);
+	if (chain_next != NULL) {
+		ev_timer_start(chain_loop, chain_next, 300);
+		chain_next = NULL;
+	}
+}
+
+START_TEST(timer_started_in_callback_fires_on_time)
+{
+	struct probe a = { 0 }, b = { 0 };
+	chain_loop = ev_loop_new();
+	ev_timer_init(&a.t, chain_fire);
+	ev_timer_init(&b.t, probe_fire);
+	chain_next = &b.t;
+	uint64_t start = ev_now_update(chain_loop);
+	ev_timer_start(chain_loop, &a.t, 100);
+	ck_assert(run_until(chain_loop, probe_fired, &b, 3000));
+	uint64_t took = ev_now_update(chain_loop) - start;
+	ck_assert_uint_ge(took, 350);
+	ck_assert_uint_le(took, 700);
+	ck_assert_int_eq(wakeups_over(chain_loop, 200), 0);
+	ev_loop_free(chain_loop);
+}
+END_TEST
+
 static int io_calls;
 static struct ev_loop *io_loop;
 static struct probe *io_victim;
@@ -284,6 +375,9 @@ ev_suite(void)
 	tcase_add_test(tc, timer_rearms_from_its_callback);
 	tcase_add_test(tc, many_timers_half_cancelled);
 	tcase_add_test(tc, timer_beyond_one_revolution);
+	tcase_add_test(tc, far_timer_does_not_wake);
+	tcase_add_test(tc, near_timer_after_far_fires_on_time);
+	tcase_add_test(tc, timer_started_in_callback_fires_on_time);
 	tcase_add_test(tc, io_stop_drops_pending_event);
 	tcase_add_test(tc, signal_delivered_in_loop);
 	tcase_add_test(tc, load_tells_busy_from_idle);
