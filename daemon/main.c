@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <malloc.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +39,21 @@ usage(FILE *f)
 	    "Signals: SIGTERM/SIGINT close every room (SERVER_SHUTDOWN) and exit;\n"
 	    "SIGHUP re-reads the configuration and certificate, keeping rooms.\n"
 	    "See ocmd(8) and ocmd.conf(5).\n", CONFIG_DEFAULT_PATH);
+}
+
+/*
+ * jansson's parser copies every string it reads into scratch buffers of
+ * its own (and the request's password among them) and frees them as they
+ * are; payload.c can only wipe the value it is handed.  So every block
+ * jansson frees is wiped first, whatever it held.
+ */
+static void
+json_free_wiped(void *p)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	free(p);
 }
 
 static void
@@ -126,6 +144,7 @@ main(int argc, char **argv)
 	int c;
 
 	log_init("ocmd", LOG_LEVEL_INFO);
+	json_set_alloc_funcs(malloc, json_free_wiped);
 	journal_init();
 	while ((c = getopt_long(argc, argv, "c:ftdVh", opts, NULL)) != -1) {
 		switch (c) {

@@ -393,6 +393,9 @@ tls_server_ctx(const struct config *cfg, char fingerprint[FINGERPRINT_LEN], bool
 		    tls_error_string(why, sizeof(why)));
 		return NULL;
 	}
+	/* A request's plaintext, password included, is wiped from OpenSSL's
+	 * record buffer once SSL_read has copied it out. */
+	SSL_CTX_set_options(ctx, SSL_OP_CLEANSE_PLAINTEXT);
 	if (load_pair(ctx, cert_path, key_path, fingerprint, err, err_len) < 0) {
 		SSL_CTX_free(ctx);
 		return NULL;

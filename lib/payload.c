@@ -8,6 +8,7 @@
 #include "lib/payload.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,6 +314,20 @@ request_check_password(struct request_ctx *c)
 	return 0;
 }
 
+/*
+ * jansson frees the password's string unwiped: overwrite it first.  (Its
+ * parser's own scratch copies are the allocator's business: ocmd wipes
+ * everything jansson frees.)
+ */
+static void
+request_wipe(json_t *root)
+{
+	json_t *pw = root != NULL ? json_object_get(root, "password") : NULL;
+
+	if (json_is_string(pw))
+		OPENSSL_cleanse((char *)(uintptr_t)json_string_value(pw), json_string_length(pw));
+}
+
 /* In order: each step may rely on the ones before it. */
 static int (*const request_steps[])(struct request_ctx *) = {
 	request_check_header,
@@ -340,14 +355,16 @@ tcrp_request_parse(uint8_t op, uint8_t state, const uint8_t *room, size_t room_l
 	for (size_t i = 0; i < sizeof(request_steps) / sizeof(request_steps[0]); i++)
 		if ((err = request_steps[i](&c)) < 0)
 			break;
+	request_wipe(c.root);
 	json_decref(c.root);
 	if (err < 0) {
 		if (why != NULL)
 			*why = c.why;
-		return err;
+	} else {
+		*req = c.req;
 	}
-	*req = c.req;
-	return 0;
+	OPENSSL_cleanse(c.req.password, sizeof(c.req.password));
+	return err;
 }
 
 /* "after" and "limit" only when set, so that a first page is the request

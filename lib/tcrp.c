@@ -7,6 +7,7 @@
 #include "lib/tcrp.h"
 
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,9 @@ tcrp_reader_reset(struct tcrp_reader *r)
 {
 	if (r == NULL)
 		return;
+	/* A request's payload holds its password. */
+	if (r->body != NULL)
+		OPENSSL_cleanse(r->body, r->body_len);
 	free(r->body);
 	tcrp_reader_init(r, r->max_payload);
 }

@@ -74,7 +74,8 @@ struct tcrp_reader {
 };
 
 void tcrp_reader_init(struct tcrp_reader *r, size_t max_payload);
-/* Frees the body; the reader may be initialised again.  NULL is a no-op. */
+/* Wipes and frees the body; the reader may be initialised again.  NULL is
+ * a no-op. */
 void tcrp_reader_reset(struct tcrp_reader *r);
 
 /*

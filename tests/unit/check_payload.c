@@ -5,6 +5,7 @@
  * RESPONSE, session COMPLETE and LIST_ROOMS COMPLETE payloads.
  */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,44 @@ START_TEST(request_password_nul)
 	    "{\"version\":1,\"user_name\":\"u\",\"password\":\"a\\u0000b\"}", &req, NULL), 0);
 	ck_assert_uint_eq(req.password_len, 3);
 	ck_assert_mem_eq(req.password, "a\0b", 3);
+}
+END_TEST
+
+/*
+ * jansson frees the password's string value when the request is parsed;
+ * by then it must hold nothing of the password, accepted or refused.  (A
+ * free hook sees each block jansson frees; the value's block starts with
+ * the password, the parser's scratch copies with a quote.)
+ */
+static const char *watched_pw;
+static int unwiped_frees;
+
+static void
+watching_free(void *p)
+{
+	if (p != NULL && strncmp(p, watched_pw, strlen(watched_pw)) == 0)
+		unwiped_frees++;
+	free(p);
+}
+
+static const char *const password_payloads[] = {
+	"{\"version\":1,\"user_name\":\"u\",\"password\":\"hunter2-but-longer\"}",
+	/* Refused at user_name, before the password is looked at. */
+	"{\"version\":1,\"user_name\":\"a\\u0001b\",\"password\":\"hunter2-but-longer\"}",
+	"{\"password\":\"hunter2-but-longer\",\"version\":7,\"user_name\":\"u\"}",
+};
+
+START_TEST(request_password_wiped)
+{
+	struct tcrp_request req;
+
+	watched_pw = "hunter2-but-longer";
+	unwiped_frees = 0;
+	json_set_alloc_funcs(malloc, watching_free);
+	int r = parse(TCRP_OP_JOIN_ROOM, "r", password_payloads[_i], &req, NULL);
+	json_set_alloc_funcs(malloc, free);
+	ck_assert_int_eq(r == 0, _i == 0);
+	ck_assert_int_eq(unwiped_frees, 0);
 }
 END_TEST
 
@@ -1004,6 +1043,7 @@ payload_suite(void)
 	tcase_add_test(tc, request_create);
 	tcase_add_test(tc, request_join_defaults);
 	tcase_add_test(tc, request_password_nul);
+	tcase_add_loop_test(tc, request_password_wiped, 0, N_OF(password_payloads));
 	tcase_add_test(tc, request_list);
 	tcase_add_loop_test(tc, request_list_page, 0, 5);
 	tcase_add_loop_test(tc, request_boundaries, 0, 2);
