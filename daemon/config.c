@@ -21,7 +21,7 @@
 #include <string.h>
 
 enum key_type {
-	KEY_UINT, KEY_BOOL, KEY_PATH, KEY_LISTEN, KEY_LOG_LEVEL, KEY_WORKERS, KEY_ADDR
+	KEY_UINT, KEY_BOOL, KEY_PATH, KEY_LISTEN, KEY_LOG_LEVEL, KEY_WORKERS, KEY_ADDR, KEY_USER
 };
 
 struct config_key {
@@ -46,6 +46,7 @@ static const struct config_key config_keys[] = {
 	{ "server", "log_level", KEY_LOG_LEVEL, 0, 0, 0, 0 },
 	{ "server", "workers", KEY_WORKERS, offsetof(struct config, workers), 0, 1,
 	  CONFIG_MAX_WORKERS },
+	{ "server", "user", KEY_USER, offsetof(struct config, user), CONFIG_USER_MAX, 0, 0 },
 	PATH_KEY("tls", certificate),
 	PATH_KEY("tls", private_key),
 	UINT_KEY("limits", max_rooms, 1, 1000000),
@@ -296,6 +297,25 @@ set_addr(struct parse_state *ps, const struct config_key *k, const char *v)
 	return 1;
 }
 
+/*
+ * [server] user: a name as useradd(8) takes it (letters, digits, '.', '_',
+ * '-', not starting with '-'), or empty.  Whether it exists is checked
+ * when ocmd starts, not here, so that -t works on another host.
+ */
+static int
+set_user(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len >= k->size || v[0] == '-' || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") != len)
+		return parse_fail(ps, k->section, k->name,
+		    "'%.40s' is not a user name (letters, digits, '.', '_', '-'; up to %zu)", v,
+		    k->size - 1);
+	memcpy((char *)&ps->c + k->offset, v, len + 1);
+	return 1;
+}
+
 static int (*const key_setters[])(struct parse_state *, const struct config_key *,
     const char *) = {
 	[KEY_UINT] = set_uint,
@@ -305,6 +325,7 @@ static int (*const key_setters[])(struct parse_state *, const struct config_key 
 	[KEY_LOG_LEVEL] = set_log_level,
 	[KEY_WORKERS] = set_workers,
 	[KEY_ADDR] = set_addr,
+	[KEY_USER] = set_user,
 };
 
 static int
@@ -448,6 +469,7 @@ config_dump(const struct config *c, FILE *f)
 			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
 			break;
 		case KEY_PATH:
+		case KEY_USER:
 			fprintf(f, "%s = %s\n", k->name, field);
 			break;
 		case KEY_ADDR:

@@ -19,6 +19,7 @@
 #define CONFIG_PATH_MAX		4096
 #define CONFIG_ERROR_MAX	512
 #define CONFIG_MAX_WORKERS	64	/* STEER_MAX_WORKERS */
+#define CONFIG_USER_MAX		33	/* a user name of up to 32 bytes */
 
 struct listen_addr {
 	struct sockaddr_storage ss;
@@ -33,6 +34,7 @@ struct config {
 	char control_socket[108];	/* sun_path */
 	enum log_level log_level;
 	uint32_t workers;		/* 0: auto (the CPUs ocmd may run on) */
+	char user[CONFIG_USER_MAX];	/* become this user after start; "" = stay */
 	char certificate[CONFIG_PATH_MAX];	/* "" = generate */
 	char private_key[CONFIG_PATH_MAX];
 	uint32_t max_rooms;

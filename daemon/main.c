@@ -1,26 +1,39 @@
 /*
  * main.c: ocmd's entry point: options, configuration, start-up (the only
- * place where an error is fatal), signals, and the event loop.
+ * place where an error is fatal), the switch to [server] user once every
+ * socket is bound, signals, and the event loop.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <openssl/crypto.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
 #include "daemon/journal.h"
 #include "daemon/notify.h"
 #include "daemon/server.h"
+#include "daemon/tls.h"
 #include "lib/log.h"
 
 static struct server srv;
+
+/* [server] user, looked up before start: whom ocmd becomes, if anyone. */
+struct run_as {
+	bool drop;
+	uid_t uid;
+	gid_t gid;
+	char name[CONFIG_USER_MAX];
+};
 
 static void
 usage(FILE *f)
@@ -69,6 +82,109 @@ signal_cb(struct ev_loop *loop, int signo)
 	notify_stopping();
 	srv.stopping = true;
 	ev_break(loop);
+}
+
+/*
+ * Nothing to do when user is unset or is who ocmd already runs as (under
+ * systemd, User= in the unit); else only root can become someone else.
+ */
+static int
+user_resolve(const struct config *cfg, struct run_as *ra, char *err, size_t err_len)
+{
+	memset(ra, 0, sizeof(*ra));
+	if (cfg->user[0] == '\0')
+		return 0;
+	errno = 0;
+	struct passwd *pw = getpwnam(cfg->user);
+	if (pw == NULL) {
+		/* getpwnam(3): these mean only "no such user". */
+		bool lookup_failed = errno != 0 && errno != ENOENT && errno != ESRCH &&
+		    errno != EBADF && errno != EPERM;
+		snprintf(err, err_len, "[server] user: no user '%s' on this system%s%s "
+		    "(create it, e.g. useradd --system %s, or leave user unset)", cfg->user,
+		    lookup_failed ? ": " : "", lookup_failed ? strerror(errno) : "", cfg->user);
+		return -1;
+	}
+	if (pw->pw_uid == geteuid())
+		return 0;
+	if (geteuid() != 0) {
+		snprintf(err, err_len, "[server] user = %s: ocmd runs as uid %u, not root, so it "
+		    "cannot become %s (uid %u); start it as root, or leave user unset",
+		    cfg->user, (unsigned)geteuid(), cfg->user, (unsigned)pw->pw_uid);
+		return -1;
+	}
+	ra->drop = true;
+	ra->uid = pw->pw_uid;
+	ra->gid = pw->pw_gid;
+	snprintf(ra->name, sizeof(ra->name), "%s", pw->pw_name);
+	return 0;
+}
+
+/*
+ * What ocmd writes after start must be the new user's: the generated pair
+ * and state_dir, where a reload repairs or replaces it, and the control
+ * socket.  Links are not followed: the user owned these before.
+ */
+static void
+user_chown(const struct server *s, const struct run_as *ra)
+{
+	static const char *const files[] = { TLS_KEY_FILE, TLS_CERT_FILE };
+	struct stat st;
+
+	if (s->cfg.certificate[0] == '\0') {
+		const char *dir = s->cfg.state_dir;
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0 || fchown(dfd, ra->uid, ra->gid) < 0)
+			log_warn("state_dir %s: cannot give it to user %s", dir, ra->name);
+		for (size_t i = 0; dfd >= 0 && i < sizeof(files) / sizeof(files[0]); i++)
+			if (fchownat(dfd, files[i], ra->uid, ra->gid, AT_SYMLINK_NOFOLLOW) < 0)
+				log_warn("%s/%s: cannot give it to user %s", dir, files[i], ra->name);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	const char *sock = s->cfg.control_socket;
+	if (lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == 0 &&
+	    lchown(sock, ra->uid, (gid_t)-1) < 0)
+		log_warn("control socket %s: cannot give it to user %s", sock, ra->name);
+}
+
+/* A reload reads these again, as the new user. */
+static void
+user_check_reload(const struct server *s, const struct run_as *ra)
+{
+	const char *paths[] = { s->config_path, s->cfg.certificate, s->cfg.private_key };
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (paths[i][0] != '\0' && access(paths[i], R_OK) < 0)
+			log_warn("user %s cannot read %s, so a reload (SIGHUP) will fail; "
+			    "make it readable by %s", ra->name, paths[i], ra->name);
+}
+
+/*
+ * Becomes ra's user for good: supplementary groups, group, user, in that
+ * order (each step needs the privilege the next one drops).  Every socket
+ * is bound and the key read by now, and no thread runs yet.
+ */
+static int
+user_drop(const struct server *s, const struct run_as *ra, char *err, size_t err_len)
+{
+	if (!ra->drop)
+		return 0;
+	user_chown(s, ra);
+	if (initgroups(ra->name, ra->gid) < 0 || setgid(ra->gid) < 0 || setuid(ra->uid) < 0) {
+		snprintf(err, err_len, "cannot become user %s (uid %u, gid %u): %s", ra->name,
+		    (unsigned)ra->uid, (unsigned)ra->gid, strerror(errno));
+		return -1;
+	}
+	if (ra->uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		snprintf(err, err_len, "became user %s but could still regain root; stopping",
+		    ra->name);
+		return -1;
+	}
+	log_info("running as user %s (uid %u, gid %u)", ra->name, (unsigned)ra->uid,
+	    (unsigned)ra->gid);
+	user_check_reload(s, ra);
+	return 0;
 }
 
 /*
@@ -179,12 +295,18 @@ main(int argc, char **argv)
 		cfg.log_level = LOG_LEVEL_DEBUG;
 	log_set_level(cfg.log_level);
 	srv.config_path = path;
+	struct run_as ra;
+	if (user_resolve(&cfg, &ra, err, sizeof(err)) < 0) {
+		log_errx("%s", err);
+		return 1;
+	}
 
 	bool systemd = getenv("NOTIFY_SOCKET") != NULL || getenv("INVOCATION_ID") != NULL;
 	int ready_fd = foreground || systemd ? -1 : daemonize();
 
 	signal(SIGPIPE, SIG_IGN);
-	if (server_init(&srv, &cfg, err, sizeof(err)) < 0) {
+	if (server_init(&srv, &cfg, err, sizeof(err)) < 0 ||
+	    user_drop(&srv, &ra, err, sizeof(err)) < 0) {
 		log_errx("%s", err);
 		report_ready(ready_fd, 1);
 		server_free(&srv);

@@ -48,6 +48,7 @@ START_TEST(defaults_are_documented_values)
 	ck_assert_str_eq(c.certificate, "");
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
 	ck_assert_uint_eq(c.workers, 0);	/* auto */
+	ck_assert_str_eq(c.user, "");		/* stay who started it */
 }
 END_TEST
 
@@ -64,6 +65,7 @@ START_TEST(full_file_overrides_defaults)
 	    "control_socket = /tmp/ocm.sock\n"
 	    "log_level = debug\n"
 	    "workers = 4\n"
+	    "user = _ocm-d.1\n"
 	    "[tls]\n"
 	    "certificate = /etc/ssl/a.pem\n"
 	    "private_key = /etc/ssl/a.key\n"
@@ -83,6 +85,7 @@ START_TEST(full_file_overrides_defaults)
 	ck_assert_str_eq(c.control_socket, "/tmp/ocm.sock");
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
 	ck_assert_uint_eq(c.workers, 4);
+	ck_assert_str_eq(c.user, "_ocm-d.1");
 	ck_assert_str_eq(c.certificate, "/etc/ssl/a.pem");
 	ck_assert_uint_eq(c.max_rooms, 5);
 	ck_assert_uint_eq(c.timeout_s, 3);
@@ -121,6 +124,12 @@ static const struct bad_conf bad_confs[] = {
 	{ "[server]\nworkers = 65\n", ":2: [server] workers: '65' is not auto or a whole number in 1..64" },
 	{ "[server]\nworkers = all\n", ":2: [server] workers: 'all' is not auto or a whole number in 1..64" },
 	{ "[server]\nworkers = Auto\n", ":2: [server] workers: 'Auto' is not auto" },
+	{ "[server]\nuser = -ocmd\n", ":2: [server] user: '-ocmd' is not a user name" },
+	{ "[server]\nuser = oc md\n", ":2: [server] user: 'oc md' is not a user name" },
+	{ "[server]\nuser = ocmd:ocmd\n", ":2: [server] user: 'ocmd:ocmd' is not a user name" },
+	{ "[server]\nuser = 123456789012345678901234567890123\n",
+	  ":2: [server] user: '123456789012345678901234567890123' is not a user name "
+	  "(letters, digits, '.', '_', '-'; up to 32)" },
 	{ "[limits]\nkeepalive_s = 30\n", ": [limits] keepalive_s (30) must be less than timeout_s (30)" },
 	{ "[tls]\ncertificate = /a.pem\n", ": [tls] certificate and private_key must be set together" },
 	{ "[limits]\nmax_members = 10\n", ": [limits] max_members_per_room (1000) exceeds max_members (10)" },
