@@ -161,6 +161,7 @@ step_read(struct conn *c)
 		}
 		/* One request per connection: bytes after it are ignored. */
 		tcrp_reader_feed(&c->rd, buf, (size_t)n);
+		OPENSSL_cleanse(buf, (size_t)n);	/* it may hold a password */
 		if (c->rd.status == TCRP_READER_DONE || c->rd.status == TCRP_READER_ERROR)
 			return start_reply(c);
 	}
