@@ -424,7 +424,9 @@ accept_warn(struct server *srv, const struct listener *l, int e, const char *wha
  * Out of descriptors: the reserve one is given up for long enough to take
  * the waiting connection and close it, so that the client hears at once
  * (rather than waiting in the backlog for a timeout) and ocmd does not
- * spin on a listener that stays readable.  0, or -1 when it could not.
+ * spin on a listener that stays readable.  1 when one was refused, 0 when
+ * none was waiting (accept fails with EMFILE before it looks), -1 when
+ * the reserve could not be used.
  */
 static int
 accept_refuse(struct server *srv, int listen_fd)
@@ -432,14 +434,16 @@ accept_refuse(struct server *srv, int listen_fd)
 	if (srv->reserve_fd < 0)
 		return -1;
 	close(srv->reserve_fd);
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int e = errno;
 	if (fd >= 0)
 		close(fd);
 	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	srv->stats.handshakes_failed[HS_FAIL_NO_FDS]++;
-	return 0;
+	if (fd >= 0) {
+		srv->stats.handshakes_failed[HS_FAIL_NO_FDS]++;
+		return 1;
+	}
+	return e == EAGAIN || e == EWOULDBLOCK ? 0 : -1;
 }
 
 static void
@@ -468,11 +472,13 @@ accept_cb(struct ev_io *io, uint32_t revents)
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
 		if (errno == EMFILE || errno == ENFILE) {
-			int e = errno;
-			if (accept_refuse(srv, io->fd) == 0) {
+			int e = errno, r = accept_refuse(srv, io->fd);
+			if (r == 1) {
 				accept_warn(srv, l, e, "refusing new connections");
 				continue;
 			}
+			if (r == 0)
+				return;		/* nothing waits; no spin either */
 			errno = e;
 		}
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
