@@ -1,14 +1,15 @@
 /*
  * chat.c: the room session of ocm-client, from the first PING to CLOSED.
- * One poll loop watches the UDP socket (session.c authenticates what
- * arrives), a signalfd and, once the server has answered, stdin; its
- * timeout is the keepalive, lost-server and leave timer.  Received
- * plaintexts go through a table of handlers to an output vtable: text
- * lines or JSON lines, the same code path for both (as bgpctl does).  On
- * a terminal, input is GNU readline's callback interface and output is
- * printed above the line being typed.
+ * One poll loop watches the UDP socket, a signalfd and, once the server
+ * has answered, stdin; its timeout is the one room_timers() asks for.
+ * room.c (shared with ocm-gtk) runs the protocol: keepalive, lost server,
+ * LEAVE, and the handlers of received plaintexts, whose events come here
+ * and go to an output vtable: text lines or JSON lines, the same code path
+ * for both (as bgpctl does).  On a terminal, input is GNU readline's
+ * callback interface and output is printed above the line being typed.
  */
 #include "client/chat.h"
+#include "client/room.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,10 +33,6 @@
 #include "lib/text.h"
 
 #define IN_BUF_MAX	16384	/* a longer stdin line cannot be a message */
-#define PING_RETRY_MS	1000	/* PING again until the first PONG */
-#define LEAVE_RETRY_MS	500	/* LEAVE again until CLOSED(LEFT) ... */
-#define LEAVE_WAIT_MS	2000	/* ... for this long at most */
-#define WHO_MAX		100000	/* MEMBERS entries kept for one /who */
 
 #define SGR_RESET	"\033[0m"
 #define SGR_BOLD	"\033[1m"
@@ -70,14 +67,12 @@ struct out_ops {
 };
 
 struct chat {
-	struct udp_session u;
+	struct room r;
 	const struct tcrp_session *session;	/* COMPLETE: host, members */
 	const struct out_ops *out;
 	bool tty;		/* readline on a terminal; else pipe mode */
 	bool color;
 	bool fancy;		/* the terminal understands cursor movement */
-	bool online;		/* the server has answered */
-	bool leaving;		/* LEAVE sent, waiting for CLOSED(LEFT) */
 	bool stdin_done;
 	bool stdout_gone;	/* EPIPE: nobody reads the events any more */
 	bool rl_active;		/* readline's handler is installed */
@@ -85,8 +80,6 @@ struct chat {
 	int status;		/* enum client_exit once decided; -1 before */
 	int sig_fd;
 	sigset_t old_mask;
-	uint64_t last_tx, last_rx, retry_at, leave_by;	/* monotonic ms */
-	json_t *who;		/* MEMBERS gathered until one without MORE */
 	char final[OCM_MAX_DATAGRAM + 128];	/* for stderr, after the terminal */
 	char prompt[OCM_NAME_MAX + 3];
 	bool in_skip;		/* dropping the rest of an overlong line */
@@ -97,15 +90,6 @@ struct chat {
 static void chat_error(struct chat *c, const char *fmt, ...) OCM_PRINTF(2, 3);
 static void chat_line(struct chat *c, char *line, size_t len);
 static void chat_leave(struct chat *c);
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- Text from the network ------------------------------------------- */
 
@@ -162,22 +146,6 @@ time_iso(char buf[32])
 
 	gmtime_r(&t, &tm);
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* "host_left" for CLOSED_HOST_LEFT. */
-static void
-reason_lower(uint8_t reason, char buf[32])
-{
-	const char *name = closed_reason_name(reason);
-	size_t i;
-
-	if (name == NULL) {
-		snprintf(buf, 32, "reason_%u", reason);
-		return;
-	}
-	for (i = 0; i < 31 && name[i] != '\0'; i++)
-		buf[i] = (char)tolower((unsigned char)name[i]);
-	buf[i] = '\0';
 }
 
 /* ---- Terminal: readline's line above which events are printed --------- */
@@ -408,7 +376,7 @@ text_chat(struct chat *c, const char *from, const char *text, bool own)
 static void
 text_online(struct chat *c)
 {
-	text_event(c, "online in room '%s' as %s", c->u.room, c->u.user);
+	text_event(c, "online in room '%s' as %s", c->r.u.room, c->r.u.user);
 	/* The server listed only some of the members (PROTOCOL.md 3.3). */
 	if (c->session->members_more)
 		text_event(c, "%zu members and more are in the room; /who lists everyone",
@@ -453,7 +421,7 @@ static void
 text_closed(struct chat *c, const char *reason, const char *text, bool left)
 {
 	if (left)
-		text_event(c, "left room '%s'", c->u.room);
+		text_event(c, "left room '%s'", c->r.u.room);
 	else if (!c->tty)
 		text_event(c, "room closed: %s: %s", reason, text);
 }
@@ -503,7 +471,7 @@ static const struct out_ops out_text = {
 static json_t *
 ev_new(struct chat *c, const char *type)
 {
-	return json_pack("{s:s, s:s}", "type", type, "room", c->u.room);
+	return json_pack("{s:s, s:s}", "type", type, "room", c->r.u.room);
 }
 
 static void
@@ -541,7 +509,7 @@ json_online(struct chat *c)
 
 	for (size_t i = 0; i < c->session->n_members; i++)
 		json_array_append_new(members, json_string(c->session->members[i]));
-	json_object_set_new(ev, "user", json_string(c->u.user));
+	json_object_set_new(ev, "user", json_string(c->r.u.user));
 	json_object_set_new(ev, "host", json_boolean(c->session->host));
 	json_object_set_new(ev, "members", members);
 	if (c->session->members_more)
@@ -630,52 +598,22 @@ chat_error(struct chat *c, const char *fmt, ...)
 
 /* ---- Sending ------------------------------------------------------------ */
 
-/*
- * PING, LEAVE, WHO.  A failure (an ICMP error reported on the connected
- * socket) is not reported: the datagram is repeated or the silence of the
- * server is judged by timeout_s.
- */
-static void
-chat_send(struct chat *c, uint8_t type)
-{
-	(void)udp_send_empty(&c->u, type);
-	c->last_tx = now_ms();
-}
-
 static void
 chat_say(struct chat *c, const char *text, size_t len)
 {
-	if (len > c->u.max_text) {
-		chat_error(c, "message not sent: it is %zu bytes long, and at most %zu fit "
-		    "in this room", len, c->u.max_text);
-		return;
-	}
-	if (!chat_text_valid((const uint8_t *)text, len)) {
-		chat_error(c, "message not sent: it must be UTF-8 without control characters "
-		    "(TAB is allowed)");
-		return;
-	}
-	int r = udp_send_chat(&c->u, text, len);
-	c->last_tx = now_ms();
-	if (r < 0)
-		chat_error(c, "message not sent: %s", strerror(errno));
+	char err[CLIENT_ERR_MAX];
+
+	if (room_say(&c->r, text, len, err) < 0)
+		chat_error(c, "%s", err);
 	else if (c->tty && tty_erase_echo(c, text))
-		c->out->chat(c, c->u.user, text, true);
+		c->out->chat(c, c->r.u.user, text, true);
 }
 
 static void
 chat_leave(struct chat *c)
 {
-	uint64_t now;
-
-	if (c->leaving)
-		return;
-	c->leaving = true;
 	tty_stop(c);
-	chat_send(c, MSG_C_LEAVE);
-	now = now_ms();
-	c->retry_at = now + LEAVE_RETRY_MS;
-	c->leave_by = now + LEAVE_WAIT_MS;
+	room_leave(&c->r);
 }
 
 /* ---- Commands ----------------------------------------------------------- */
@@ -683,7 +621,7 @@ chat_leave(struct chat *c)
 static void
 cmd_who(struct chat *c)
 {
-	chat_send(c, MSG_C_WHO);
+	room_who(&c->r);
 }
 
 static void cmd_help(struct chat *c);
@@ -740,7 +678,7 @@ chat_line(struct chat *c, char *line, size_t len)
 	chat_say(c, line, len);
 }
 
-/* ---- Received datagrams ----------------------------------------------- */
+/* ---- Room events (room.c has cleaned every string) ---------------------- */
 
 static const struct notice_form notice_forms[256] = {
 	[NOTICE_JOINED] = { "joined", "joined" },
@@ -750,154 +688,89 @@ static const struct notice_form notice_forms[256] = {
 	[NOTICE_REJECTED] = { "rejected", NULL },
 };
 
-/* Anything but CLOSED proves the server has taken us in. */
 static void
-chat_online(struct chat *c)
+ev_online(void *arg)
 {
-	if (c->online)
-		return;
-	c->online = true;
+	struct chat *c = arg;
+
 	c->out->online(c);
 	if (c->tty)
 		tty_start(c);
 }
 
 static void
-on_pong(struct chat *c, const struct msg *m)
+ev_chat(void *arg, const char *from, const char *text)
 {
-	(void)m;
-	chat_online(c);
+	struct chat *c = arg;
+
+	c->out->chat(c, from, text, false);
 }
 
 static void
-on_chat(struct chat *c, const struct msg *m)
+ev_notice(void *arg, uint8_t code, const char *name, const char *text)
 {
-	char name[OCM_NAME_MAX + 1], text[OCM_MAX_DATAGRAM + 1];
+	struct chat *c = arg;
+	const struct notice_form *f = &notice_forms[code];
 
-	if (m->name_len > OCM_NAME_MAX || m->text_len > OCM_MAX_DATAGRAM)
-		return;
-	chat_online(c);
-	text_clean(m->name, m->name_len, false, name);
-	text_clean(m->text, m->text_len, true, text);
-	c->out->chat(c, name, text, false);
+	if (f->event != NULL)
+		c->out->notice(c, f, name, text);
 }
 
 static void
-on_notice(struct chat *c, const struct msg *m)
+ev_members(void *arg, const struct room_member *m, size_t n)
 {
-	const struct notice_form *f = &notice_forms[m->code];
-	char name[OCM_NAME_MAX + 1], text[OCM_MAX_DATAGRAM + 1];
+	struct chat *c = arg;
+	json_t *list = json_array();
 
-	if (f->event == NULL || m->name_len > OCM_NAME_MAX || m->text_len > OCM_MAX_DATAGRAM)
-		return;		/* a code from a later version */
-	chat_online(c);
-	text_clean(m->name, m->name_len, false, name);
-	text_clean(m->text, m->text_len, false, text);
-	c->out->notice(c, f, name, text);
-}
-
-/* A long list spans datagrams flagged MORE; it is shown once complete. */
-static void
-on_members(struct chat *c, const struct msg *m)
-{
-	struct msg_iter it;
-	const uint8_t *name;
-	size_t len;
-	uint8_t flags;
-	char clean[OCM_NAME_MAX + 1];
-
-	chat_online(c);
-	if (c->who == NULL && (c->who = json_array()) == NULL)
+	if (list == NULL)
 		return;
-	msg_iter_init(&it, m);
-	while (msg_members_next(&it, &flags, &name, &len) == 1 &&
-	    json_array_size(c->who) < WHO_MAX) {
-		if (len > OCM_NAME_MAX)
-			continue;
-		text_clean(name, len, false, clean);
-		json_array_append_new(c->who, json_pack("{s:s, s:b}", "name", clean,
-		    "host", (flags & MEMBERS_ENTRY_HOST) != 0));
-	}
-	if (m->code & MEMBERS_FLAG_MORE)
-		return;
-	c->out->members(c, c->who);
-	json_decref(c->who);
-	c->who = NULL;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:b}", "name", m[i].name,
+		    "host", m[i].host));
+	c->out->members(c, list);
+	json_decref(list);
 }
 
 static void
-on_closed(struct chat *c, const struct msg *m)
+ev_closed(void *arg, uint8_t reason, const char *text)
 {
-	char reason[32], text[OCM_MAX_DATAGRAM + 1];
-	const char *name = closed_reason_name(m->code);
-	bool left = m->code == CLOSED_LEFT;
+	struct chat *c = arg;
+	const char *name = closed_reason_name(reason);
+	char lower[32];
+	bool left = reason == CLOSED_LEFT;
 
-	if (m->text_len > OCM_MAX_DATAGRAM)
-		return;
-	reason_lower(m->code, reason);
-	text_clean(m->text, m->text_len, false, text);
+	room_reason_name(reason, lower);
 	tty_stop(c);
-	c->out->closed(c, reason, text, left);
+	c->out->closed(c, lower, text, left);
 	if (left) {
 		c->status = CLIENT_EXIT_LEFT;
 		return;
 	}
 	snprintf(c->final, sizeof(c->final), "room closed: %s: %s",
-	    name != NULL ? name : reason, text);
+	    name != NULL ? name : lower, text);
 	c->status = CLIENT_EXIT_CLOSED;
 }
 
-static void on_batch(struct chat *c, const struct msg *m);
+static void
+ev_lost(void *arg, uint32_t timeout_s)
+{
+	struct chat *c = arg;
 
-static void (*const msg_handlers[256])(struct chat *, const struct msg *) = {
-	[MSG_S_CHAT] = on_chat,
-	[MSG_S_PONG] = on_pong,
-	[MSG_S_NOTICE] = on_notice,
-	[MSG_S_MEMBERS] = on_members,
-	[MSG_S_CLOSED] = on_closed,
-	[MSG_S_BATCH] = on_batch,
+	snprintf(c->final, sizeof(c->final),
+	    "lost contact with the server (nothing heard for %u s)", timeout_s);
+	if (c->out == &out_json)	/* text mode: stderr says it */
+		c->out->error(c, c->final);
+	c->status = CLIENT_EXIT_LOST;
+}
+
+static const struct room_ops chat_room_ops = {
+	.online = ev_online,
+	.chat = ev_chat,
+	.notice = ev_notice,
+	.members = ev_members,
+	.closed = ev_closed,
+	.lost = ev_lost,
 };
-
-/* One plaintext; what does not parse, or is not for a client, is ignored. */
-static void
-chat_dispatch(struct chat *c, const uint8_t *pt, size_t len)
-{
-	struct msg m;
-
-	if (c->status >= 0 || msg_parse(pt, len, &m) < 0 || msg_handlers[m.type] == NULL)
-		return;
-	msg_handlers[m.type](c, &m);
-}
-
-/* Records in order, as separate datagrams (msg_parse rejects nesting). */
-static void
-on_batch(struct chat *c, const struct msg *m)
-{
-	struct msg_iter it;
-	const uint8_t *rec;
-	size_t len;
-
-	msg_iter_init(&it, m);
-	while (msg_batch_next(&it, &rec, &len) == 1)
-		chat_dispatch(c, rec, len);
-}
-
-/*
- * Socket errors are ignored: on a connected UDP socket they are ICMP
- * reports, and whether the server is gone is for timeout_s to say.
- */
-static void
-chat_receive(struct chat *c)
-{
-	uint8_t buf[OCM_MAX_DATAGRAM];
-	uint8_t *pt;
-	long n;
-
-	while (c->status < 0 && (n = udp_recv(&c->u, buf, &pt)) > 0) {
-		c->last_rx = now_ms();
-		chat_dispatch(c, pt, (size_t)n);
-	}
-}
 
 /* ---- Input -------------------------------------------------------------- */
 
@@ -920,12 +793,12 @@ pipe_lines(struct chat *c)
 	size_t start = 0;
 	char *nl;
 
-	while (!c->leaving && (nl = memchr(c->in + start, '\n', c->in_len - start)) != NULL) {
+	while (!c->r.leaving && (nl = memchr(c->in + start, '\n', c->in_len - start)) != NULL) {
 		size_t end = (size_t)(nl - c->in);
 		pipe_line(c, c->in + start, end - start);
 		start = end + 1;
 	}
-	if (c->leaving)
+	if (c->r.leaving)
 		start = c->in_len;
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
@@ -962,7 +835,7 @@ pipe_input(struct chat *c)
 static bool
 chat_reading(const struct chat *c)
 {
-	return c->online && !c->leaving && !c->stdin_done && c->status < 0;
+	return c->r.online && !c->r.leaving && !c->stdin_done && c->status < 0;
 }
 
 /* ---- Signals ------------------------------------------------------------ */
@@ -970,7 +843,7 @@ chat_reading(const struct chat *c)
 static void
 sig_leave(struct chat *c)
 {
-	if (c->leaving)			/* asked twice: stop waiting */
+	if (c->r.leaving)			/* asked twice: stop waiting */
 		c->status = CLIENT_EXIT_LEFT;
 	else
 		chat_leave(c);
@@ -1027,75 +900,26 @@ chat_signal(struct chat *c)
 				chat_signals[i].run(c);
 }
 
-/* ---- Timers and the loop ----------------------------------------------- */
+/* ---- The loop ----------------------------------------------------------- */
 
-static int
-ms_until(uint64_t now, uint64_t when)
+/* A LEAVE that went unanswered ends the session as CLOSED(LEFT) would. */
+static void
+chat_check(struct chat *c)
 {
-	if (when <= now)
-		return 0;
-	return when - now > INT_MAX ? INT_MAX : (int)(when - now);
-}
-
-static uint64_t
-min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-static int
-leave_timers(struct chat *c, uint64_t now)
-{
-	if (now >= c->leave_by) {	/* CLOSED(LEFT) lost: we left anyway */
+	if (c->status < 0 && c->r.state == ROOM_LEFT)
 		c->status = CLIENT_EXIT_LEFT;
-		return 0;
-	}
-	if (now >= c->retry_at) {
-		chat_send(c, MSG_C_LEAVE);
-		c->retry_at = now + LEAVE_RETRY_MS;
-	}
-	return ms_until(now, min_u64(c->retry_at, c->leave_by));
-}
-
-/* Does what is due; returns the milliseconds until the next deadline. */
-static int
-chat_timers(struct chat *c)
-{
-	uint64_t now = now_ms();
-	uint64_t keepalive = (uint64_t)c->u.keepalive_s * 1000;
-	uint64_t timeout = (uint64_t)c->u.timeout_s * 1000;
-
-	if (c->leaving)
-		return leave_timers(c, now);
-	if (now - c->last_rx >= timeout) {
-		snprintf(c->final, sizeof(c->final),
-		    "lost contact with the server (nothing heard for %u s)", c->u.timeout_s);
-		if (c->out == &out_json)	/* text mode: stderr says it */
-			c->out->error(c, c->final);
-		c->status = CLIENT_EXIT_LOST;
-		return 0;
-	}
-	if (!c->online && now >= c->retry_at) {
-		chat_send(c, MSG_C_PING);
-		c->retry_at = now + PING_RETRY_MS;
-	}
-	if (now - c->last_tx >= keepalive)
-		chat_send(c, MSG_C_PING);
-	uint64_t next = min_u64(c->last_rx + timeout, c->last_tx + keepalive);
-	if (!c->online)
-		next = min_u64(next, c->retry_at);
-	return ms_until(now, next);
 }
 
 static void
 chat_loop(struct chat *c)
 {
 	while (c->status < 0) {
-		int timeout = chat_timers(c);
+		int timeout = room_timers(&c->r);
+		chat_check(c);
 		if (c->status >= 0)
 			break;
 		struct pollfd p[3] = {
-			{ .fd = c->u.fd, .events = POLLIN },
+			{ .fd = room_fd(&c->r), .events = POLLIN },
 			{ .fd = c->sig_fd, .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 		};
@@ -1109,8 +933,8 @@ chat_loop(struct chat *c)
 		}
 		if (p[1].revents != 0)
 			chat_signal(c);
-		if (p[0].revents != 0)
-			chat_receive(c);
+		if (p[0].revents != 0 && c->status < 0)
+			room_receive(&c->r);
 		if (n == 3 && p[2].revents != 0 && chat_reading(c)) {
 			if (c->tty)
 				rl_callback_read_char();
@@ -1119,6 +943,7 @@ chat_loop(struct chat *c)
 		}
 		if (c->stdout_gone)
 			chat_leave(c);
+		chat_check(c);
 	}
 }
 
@@ -1139,7 +964,7 @@ chat_init(struct chat *c, const struct chat_opts *o, const struct tcrp_session *
 	c->color = !o->json && isatty(STDOUT_FILENO) && !dumb &&
 	    (no_color == NULL || no_color[0] == '\0');
 	c->fancy = c->tty && !dumb;
-	snprintf(c->prompt, sizeof(c->prompt), "%s> ", c->u.room);
+	snprintf(c->prompt, sizeof(c->prompt), "%s> ", c->r.u.room);
 	if (!c->tty)	/* one event per line, seen as soon as it happens */
 		setvbuf(stdout, NULL, _IOLBF, 0);
 }
@@ -1161,8 +986,7 @@ chat_finish(struct chat *c)
 	fflush(stdout);
 	if (c->final[0] != '\0')
 		fprintf(stderr, "ocm-client: %s\n", c->final);
-	json_decref(c->who);
-	udp_session_close(&c->u);
+	room_close(&c->r);
 	free(c);
 	return status;
 }
@@ -1178,7 +1002,7 @@ chat_run(const struct chat_opts *o, const struct server_opts *srv,
 		fprintf(stderr, "ocm-client: out of memory\n");
 		return CLIENT_EXIT_ERROR;
 	}
-	if (udp_session_open(&c->u, srv, req, res, err) < 0) {
+	if (room_open(&c->r, srv, req, res, err) < 0) {
 		fprintf(stderr, "ocm-client: %s\n", err);
 		free(c);
 		return CLIENT_EXIT_ERROR;
@@ -1189,10 +1013,7 @@ chat_run(const struct chat_opts *o, const struct server_opts *srv,
 		c->status = CLIENT_EXIT_ERROR;
 		return chat_finish(c);
 	}
-	/* The first datagram makes us online; its PONG says so. */
-	chat_send(c, MSG_C_PING);
-	c->last_rx = c->last_tx;
-	c->retry_at = c->last_tx + PING_RETRY_MS;
+	room_start(&c->r, &chat_room_ops, c);
 	chat_loop(c);
 	return chat_finish(c);
 }

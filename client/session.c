@@ -1,8 +1,9 @@
 /*
  * session.c: one TCRP exchange over TLS 1.3, and the sealed UDP session
- * that follows it (see session.h).  Blocking sockets with timeouts: a
- * client does one thing at a time here, and the event loop of ocm-client
- * only starts once the session exists.
+ * that follows it (see session.h).  The TCRP exchange uses blocking
+ * sockets with timeouts: a client does one thing at a time there, and a
+ * GUI runs it in a thread of its own.  The UDP socket never blocks: the
+ * front end's loop watches it (room.c).
  */
 #include "client/session.h"
 
@@ -213,21 +214,27 @@ known_servers_check(const char *file, const char *hp, const char *fp, char *err)
 }
 
 static int
-known_servers_verify(const struct server_opts *o, const char *fp, char *err)
+known_servers_file(const struct server_opts *o, char file[4096], char *err)
+{
+	if (o->known_servers != NULL) {
+		snprintf(file, 4096, "%s", o->known_servers);
+		return 0;
+	}
+	if (known_servers_default(file, 4096) == 0)
+		return 0;
+	snprintf(err, CLIENT_ERR_MAX,
+	    "cannot locate known_servers: set HOME or XDG_CONFIG_HOME, or use --ca-file");
+	return -1;
+}
+
+int
+known_servers_pin(const struct server_opts *o, const char *fp, char err[CLIENT_ERR_MAX])
 {
 	char file[4096], hp[300];
 
-	if (o->known_servers != NULL)
-		snprintf(file, sizeof(file), "%s", o->known_servers);
-	else if (known_servers_default(file, sizeof(file)) < 0) {
-		snprintf(err, CLIENT_ERR_MAX,
-		    "cannot locate known_servers: set HOME or XDG_CONFIG_HOME, or use --ca-file");
+	if (known_servers_file(o, file, err) < 0)
 		return -1;
-	}
 	host_port(o->host, o->port, hp, sizeof(hp));
-	int r = known_servers_check(file, hp, fp, err);
-	if (r != 0)
-		return r < 0 ? -1 : 0;
 	make_parent_dirs(file);
 	FILE *f = fopen(file, "ae");
 	bool bad = f == NULL;
@@ -244,6 +251,26 @@ known_servers_verify(const struct server_opts *o, const char *fp, char *err)
 		fprintf(stderr, "ocm-client: first connection to %s; its key fingerprint is\n"
 		    "    %s\nrecorded in %s (a later change will be refused)\n", hp, fp, file);
 	return 0;
+}
+
+/* 0 when fp is pinned for the server or is pinned now, 1 when it is new
+ * and o->tofu_ask leaves the choice to the caller, -1 with err. */
+static int
+known_servers_verify(const struct server_opts *o, const char *fp, char *err)
+{
+	char file[4096], hp[300];
+
+	if (known_servers_file(o, file, err) < 0)
+		return -1;
+	host_port(o->host, o->port, hp, sizeof(hp));
+	int r = known_servers_check(file, hp, fp, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (o->tofu_ask) {
+		set_err(err, "%s is not in %s yet: its key fingerprint is %s", hp, file, fp);
+		return 1;
+	}
+	return known_servers_pin(o, fp, err);
 }
 
 /* TLS. */
@@ -324,7 +351,7 @@ tls_check_peer(const struct server_opts *o, SSL *ssl, char fp[FINGERPRINT_LEN], 
 	}
 	if (o->ca_file != NULL)
 		return 0;
-	return known_servers_verify(o, fp, err);
+	return known_servers_verify(o, fp, err);	/* 1: not pinned yet */
 }
 
 /* TCRP. */
@@ -461,7 +488,9 @@ tls_conn_open(const struct server_opts *o, struct tls_conn *c, char err[CLIENT_E
 	if (c->fd < 0)
 		return -1;
 	c->ssl = tls_connect(o, c->fd, &c->ctx, err);
-	if (c->ssl == NULL || tls_check_peer(o, c->ssl, c->fingerprint, err) < 0) {
+	int r = c->ssl == NULL ? -1 : tls_check_peer(o, c->ssl, c->fingerprint, err);
+	if (r != 0) {
+		c->unpinned = r > 0;
 		tls_conn_close(c);
 		return -1;
 	}
@@ -490,8 +519,11 @@ tcrp_call(const struct server_opts *o, const struct tcrp_request *req,
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (tls_conn_open(o, &c, err) < 0)
+	if (tls_conn_open(o, &c, err) < 0) {
+		res->unpinned = c.unpinned;
+		memcpy(res->fingerprint, c.fingerprint, sizeof(res->fingerprint));
 		return -1;
+	}
 	memcpy(res->fingerprint, c.fingerprint, sizeof(res->fingerprint));
 	memcpy(res->server_addr, c.addr, sizeof(res->server_addr));
 	if (send_request(c.ssl, req, err) < 0 || read_replies(c.ssl, req, res, err) < 0)

@@ -27,6 +27,7 @@ struct server_opts {
 	const char *ca_file;		/* X.509 verification; NULL: TOFU */
 	const char *known_servers;	/* TOFU file; NULL: the XDG default */
 	bool quiet_tofu;		/* do not announce a newly pinned server */
+	bool tofu_ask;			/* do not pin a new server: fail, unpinned */
 	int timeout_ms;			/* connect + whole exchange */
 	const char *source;		/* numeric source address for TCP; NULL: any */
 };
@@ -42,13 +43,17 @@ struct tcrp_result {
 	bool rooms_more;		/* LIST_ROOMS: rooms after these exist */
 	char fingerprint[FINGERPRINT_LEN];
 	char server_addr[64];		/* numeric address actually connected */
+	bool unpinned;			/* failed: tofu_ask and the server is new */
 };
 
 /*
  * Runs one request (req->operation says which).  Returns 0 when the server
  * answered (res->code says how), or -1 with err describing a local or
  * transport failure (cannot connect, TLS or verification failure,
- * malformed reply).  On 0, tcrp_result_clear() frees what it holds.
+ * malformed reply).  On 0, tcrp_result_clear() frees what it holds.  With
+ * o->tofu_ask, a server not in known_servers fails with res->unpinned and
+ * res->fingerprint set: known_servers_pin() it if the user agrees, and
+ * call again (a key that changed meanwhile is then refused).
  */
 int tcrp_call(const struct server_opts *o, const struct tcrp_request *req,
     struct tcrp_result *res, char err[CLIENT_ERR_MAX]);
@@ -78,6 +83,7 @@ struct tls_conn {
 	SSL *ssl;
 	char fingerprint[FINGERPRINT_LEN];
 	char addr[64];
+	bool unpinned;			/* open failed: tofu_ask and a new server */
 };
 int tls_conn_open(const struct server_opts *o, struct tls_conn *c, char err[CLIENT_ERR_MAX]);
 /* Sends close_notify and closes; idempotent. */
@@ -88,6 +94,9 @@ int tls_read_message(SSL *ssl, struct tcrp_reader *rd, char err[CLIENT_ERR_MAX])
 /* The default known_servers path: $XDG_CONFIG_HOME/ocm/known_servers or
  * ~/.config/ocm/known_servers. */
 int known_servers_default(char *buf, size_t len);
+/* Appends "host:port fingerprint" for o's server to its known_servers.
+ * Returns 0 or -1 with err. */
+int known_servers_pin(const struct server_opts *o, const char *fp, char err[CLIENT_ERR_MAX]);
 
 /* A UDP session built from a successful CREATE/JOIN. */
 struct udp_session {
