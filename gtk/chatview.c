@@ -412,6 +412,7 @@ chat_page_new(struct app *a)
 	gtk_box_append(GTK_BOX(p->root), GTK_WIDGET(p->title));
 	gtk_box_append(GTK_BOX(p->root), paned);
 	gtk_box_append(GTK_BOX(p->root), input_build(p));
+	g_signal_connect(a->window, "close-request", G_CALLBACK(on_close_request), p);
 	return p;
 }
 
@@ -439,7 +440,6 @@ void
 chat_page_enter(struct chat_page *p, struct room *room, const struct tcrp_session *s)
 {
 	char *name, *user, *title;
-	static bool hooked;
 
 	p->room = room;
 	snprintf(p->name, sizeof(p->name), "%s", room->u.room);
@@ -456,10 +456,6 @@ chat_page_enter(struct chat_page *p, struct room *room, const struct tcrp_sessio
 	gtk_window_set_title(p->app->window, title);
 	g_free(title);
 	g_free(name);
-	if (!hooked) {
-		g_signal_connect(p->app->window, "close-request", G_CALLBACK(on_close_request), p);
-		hooked = true;
-	}
 	on_changed(GTK_EDITABLE(p->input), p);
 	gtk_stack_set_visible_child_name(p->app->stack, "chat");
 	gtk_window_set_default_widget(p->app->window, NULL);

@@ -582,7 +582,7 @@ rooms_build(struct connect_page *p)
 	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), GTK_WIDGET(p->rooms));
 	gtk_widget_set_vexpand(scroll, true);
 	p->rooms_status = GTK_LABEL(gtk_label_new("Refresh to see the rooms; Enter on one "
-	    "joins it."));
+	    "picks it to join."));
 	gtk_label_set_xalign(p->rooms_status, 0);
 	gtk_box_append(GTK_BOX(box), head);
 	gtk_box_append(GTK_BOX(box), scroll);
