@@ -1,9 +1,10 @@
 /*
- * session.h: the client side of the protocol, shared by ocm-client, the
- * integration-test peer and ocm-bench.  tcrp_call() does one TCRP exchange
- * (TCP, TLS 1.3 with ALPN, server verification by CA or known_servers,
- * request, RESPONSE, COMPLETE, key export); the udp_* functions then
- * speak sealed datagrams on a connected UDP socket.
+ * session.h: the client side of the protocol, shared by ocm-client,
+ * ocm-gtk, the integration-test peer and ocm-bench.  tcrp_call() does one
+ * TCRP exchange (TCP, TLS 1.3 with ALPN, server verification by CA or
+ * known_servers, request, RESPONSE, COMPLETE, key export); the udp_*
+ * functions then speak sealed datagrams on a connected UDP socket, and
+ * room.h runs the room session on top of them.
  */
 #ifndef OCM_CLIENT_SESSION_H
 #define OCM_CLIENT_SESSION_H
