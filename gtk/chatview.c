@@ -363,8 +363,6 @@ input_build(struct chat_page *p)
 	p->input = GTK_ENTRY(gtk_entry_new());
 	gtk_widget_set_hexpand(GTK_WIDGET(p->input), true);
 	gtk_label_set_mnemonic_widget(GTK_LABEL(label), GTK_WIDGET(p->input));
-	gtk_accessible_update_property(GTK_ACCESSIBLE(p->input),
-	    GTK_ACCESSIBLE_PROPERTY_LABEL, "Message", -1);
 	g_signal_connect(p->input, "changed", G_CALLBACK(on_changed), p);
 	g_signal_connect(p->input, "activate", G_CALLBACK(on_send), p);
 	p->left = GTK_LABEL(gtk_label_new(""));

@@ -61,56 +61,77 @@ struct connect_page {
 	bool busy;
 };
 
-/* What a refusal means to the person at the form, and where it goes. */
+/*
+ * What a refusal means to the person at the form, and where it goes.  The
+ * server's own message is added where it knows more (which limit, how
+ * long); for the others it speaks to ocm-client's users ("-c", "-u").
+ */
 static const struct {
 	enum field field;
+	bool detail;
 	const char *text;
 } refusals[TCRP_CODE_MAX_] = {
-	[TCRP_CODE_BAD_REQUEST] = { FIELD_SERVER, "The server did not understand the request" },
-	[TCRP_CODE_UNSUPPORTED_VERSION] = { FIELD_SERVER,
+	[TCRP_CODE_BAD_REQUEST] = { FIELD_SERVER, true,
+		"The server did not understand the request" },
+	[TCRP_CODE_UNSUPPORTED_VERSION] = { FIELD_SERVER, true,
 		"The server speaks another version of OCM" },
-	[TCRP_CODE_ROOM_EXISTS] = { FIELD_ROOM,
+	[TCRP_CODE_ROOM_EXISTS] = { FIELD_ROOM, false,
 		"A room with this name exists already: join it instead" },
-	[TCRP_CODE_NO_SUCH_ROOM] = { FIELD_ROOM,
+	[TCRP_CODE_NO_SUCH_ROOM] = { FIELD_ROOM, false,
 		"There is no room with this name: create it, or pick one from the list" },
-	[TCRP_CODE_BAD_PASSWORD] = { FIELD_PASSWORD, "Wrong password for this room" },
-	[TCRP_CODE_NAME_TAKEN] = { FIELD_USER,
+	[TCRP_CODE_BAD_PASSWORD] = { FIELD_PASSWORD, false, "Wrong password for this room" },
+	[TCRP_CODE_NAME_TAKEN] = { FIELD_USER, false,
 		"Someone in this room already has this name: choose another" },
-	[TCRP_CODE_ROOM_FULL] = { FIELD_ROOM, "This room is full: try again later" },
-	[TCRP_CODE_SERVER_FULL] = { FIELD_SERVER, "The server is full: try again later" },
-	[TCRP_CODE_RATE_LIMITED] = { FIELD_SERVER,
-		"Too many attempts from this address: wait a minute and try again" },
-	[TCRP_CODE_UNAVAILABLE] = { FIELD_SERVER,
+	[TCRP_CODE_ROOM_FULL] = { FIELD_ROOM, false, "This room is full: try again later" },
+	[TCRP_CODE_SERVER_FULL] = { FIELD_SERVER, true, "The server is full: try again later" },
+	[TCRP_CODE_RATE_LIMITED] = { FIELD_SERVER, true,
+		"Too many attempts or rooms from this address: wait, or leave some" },
+	[TCRP_CODE_UNAVAILABLE] = { FIELD_SERVER, true,
 		"The server cannot decide now: try again later" },
-	[TCRP_CODE_INTERNAL] = { FIELD_SERVER, "The server failed to answer: try again later" },
+	[TCRP_CODE_INTERNAL] = { FIELD_SERVER, true,
+		"The server failed to answer: try again later" },
 };
 
 static void job_start(struct job *j);
 
 /* ---- Errors beside the fields ------------------------------------------- */
 
+static GtkWidget *
+field_widget(struct connect_page *p, enum field f)
+{
+	GtkWidget *w[FIELD_MAX_] = {
+		GTK_WIDGET(p->server), GTK_WIDGET(p->user), GTK_WIDGET(p->room), p->password,
+	};
+
+	return w[f];
+}
+
+static void
+error_clear(struct connect_page *p, enum field f)
+{
+	gtk_label_set_text(p->error[f], "");
+	gtk_widget_set_visible(GTK_WIDGET(p->error[f]), false);
+	gtk_accessible_reset_property(GTK_ACCESSIBLE(field_widget(p, f)),
+	    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}
+
 static void
 errors_clear(struct connect_page *p)
 {
-	for (int f = 0; f < FIELD_MAX_; f++) {
-		gtk_label_set_text(p->error[f], "");
-		gtk_widget_set_visible(GTK_WIDGET(p->error[f]), false);
-	}
+	for (int f = 0; f < FIELD_MAX_; f++)
+		error_clear(p, f);
 }
 
 /* text is ours, or peer text already made safe. */
 static void
 error_show(struct connect_page *p, enum field f, const char *text)
 {
-	GtkWidget *targets[FIELD_MAX_] = {
-		GTK_WIDGET(p->server), GTK_WIDGET(p->user), GTK_WIDGET(p->room), p->password,
-	};
-
 	gtk_label_set_text(p->error[f], text);
 	gtk_widget_set_visible(GTK_WIDGET(p->error[f]), true);
-	gtk_accessible_update_property(GTK_ACCESSIBLE(targets[f]),
+	/* The field's description: a screen reader reads it with the field. */
+	gtk_accessible_update_property(GTK_ACCESSIBLE(field_widget(p, f)),
 	    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
-	gtk_widget_grab_focus(targets[f]);
+	gtk_widget_grab_focus(field_widget(p, f));
 }
 
 static void
@@ -124,7 +145,8 @@ refusal_show(struct connect_page *p, const struct tcrp_result *res)
 	utf8_sanitize((const uint8_t *)res->message, strlen(res->message), false, msg,
 	    sizeof(msg));
 	char *clean = text_for_label(msg);
-	char *full = clean[0] != '\0' ? g_strdup_printf("%s (the server says: %s).", text, clean) :
+	char *full = refusals[code].detail && clean[0] != '\0' ?
+	    g_strdup_printf("%s (the server says: %s).", text, clean) :
 	    g_strdup_printf("%s.", text);
 	error_show(p, refusals[code].field, full);
 	g_free(full);
@@ -454,7 +476,7 @@ on_refresh(GtkWidget *w, gpointer data)
 	(void)w;
 	if (p->busy)
 		return;
-	errors_clear(p);
+	error_clear(p, FIELD_SERVER);	/* the others still stand */
 	j = job_new(p, JOB_LIST);
 	if (!form_server(p, j)) {
 		job_free(j);
@@ -495,7 +517,8 @@ error_label(void)
 	return GTK_LABEL(l);
 }
 
-/* A row of the form: "_Label" | widget | its error, beside it. */
+/* A row of the form: "_Label" | widget | its error, beside it.  The
+ * mnemonic label names the widget for a screen reader too. */
 static void
 form_row(GtkGrid *g, int row, const char *mnemonic, GtkWidget *w, GtkLabel *err)
 {
@@ -504,8 +527,6 @@ form_row(GtkGrid *g, int row, const char *mnemonic, GtkWidget *w, GtkLabel *err)
 	gtk_label_set_mnemonic_widget(GTK_LABEL(l), w);
 	gtk_label_set_xalign(GTK_LABEL(l), 1);
 	gtk_widget_set_hexpand(w, true);
-	gtk_accessible_update_property(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_PROPERTY_LABEL,
-	    gtk_label_get_text(GTK_LABEL(l)), -1);
 	gtk_grid_attach(g, l, 0, row, 1, 1);
 	gtk_grid_attach(g, w, 1, row, 1, 1);
 	if (err != NULL)
@@ -576,8 +597,6 @@ rooms_build(struct connect_page *p)
 	gtk_box_append(GTK_BOX(head), p->refresh);
 	p->rooms = GTK_LIST_BOX(gtk_list_box_new());
 	gtk_label_set_mnemonic_widget(GTK_LABEL(title), GTK_WIDGET(p->rooms));
-	gtk_accessible_update_property(GTK_ACCESSIBLE(p->rooms),
-	    GTK_ACCESSIBLE_PROPERTY_LABEL, "Rooms on this server", -1);
 	g_signal_connect(p->rooms, "row-activated", G_CALLBACK(on_room_activated), p);
 	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), GTK_WIDGET(p->rooms));
 	gtk_widget_set_vexpand(scroll, true);

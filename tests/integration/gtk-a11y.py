@@ -5,6 +5,9 @@ tree (AT-SPI), as a screen reader would, for tests/integration/gtk.test.
   gtk-a11y.py dump APP                 every node: role, name and text
   gtk-a11y.py wait APP SECONDS TEXT... until every TEXT is shown somewhere
   gtk-a11y.py under APP LABEL          the texts inside the node named LABEL
+  gtk-a11y.py described APP SECONDS NAME TEXT
+                                       until the node named NAME (a field) has
+                                       TEXT in its accessible description
 
 Exit 0 on success; 1 with the tree on stderr when a wait times out; 2 on
 bad usage.  Every wait is bounded.
@@ -71,11 +74,14 @@ def walk(acc, depth=0, out=None):
 
 
 def find_app(name):
+    """The application, its cached names and descriptions dropped: a wait
+    must see them change."""
     desktop = Atspi.get_desktop(0)
     for i in range(desktop.get_child_count()):
         app = desktop.get_child_at_index(i)
         try:
             if app is not None and app.get_name() == name:
+                app.clear_cache()
                 return app
         except Exception:
             pass
@@ -130,7 +136,34 @@ def cmd_under(args):
     return 0 if found else 1
 
 
-COMMANDS = {"dump": (cmd_dump, 1), "wait": (cmd_wait, 3), "under": (cmd_under, 2)}
+def descriptions(app, name):
+    out = []
+    for _, _, texts, acc in walk(app):
+        try:
+            if acc.get_name() == name:
+                out.append(acc.get_description() or "")
+        except Exception:
+            pass
+    return out
+
+
+def cmd_described(args):
+    """An error shown beside a field is tied to it for a screen reader."""
+    name, seconds, field, text = args[0], float(args[1]), args[2], args[3]
+    deadline = time.monotonic() + seconds
+    while True:
+        found = descriptions(find_app(name), field)
+        if any(text in d for d in found):
+            return 0
+        if time.monotonic() >= deadline:
+            sys.stderr.write("gtk-a11y: waited %g s for %r in the description of %r; "
+                             "it is %r\n" % (seconds, text, field, found))
+            return 1
+        time.sleep(0.2)
+
+
+COMMANDS = {"dump": (cmd_dump, 1), "wait": (cmd_wait, 3), "under": (cmd_under, 2),
+            "described": (cmd_described, 4)}
 
 
 def main(argv):
