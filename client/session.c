@@ -76,22 +76,6 @@ connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms
 	return 0;
 }
 
-/* Binds fd to the numeric address source (any port), when one is asked for. */
-static int
-bind_source(int fd, int family, const char *source)
-{
-	struct addrinfo hints = { .ai_family = family, .ai_flags = AI_NUMERICHOST };
-	struct addrinfo *res;
-
-	if (source == NULL)
-		return 0;
-	if (getaddrinfo(source, NULL, &hints, &res) != 0)
-		return -1;
-	int r = bind(fd, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return r;
-}
-
 /* Connects to the first address of host that answers; fills addr text. */
 static int
 tcp_connect(const struct server_opts *o, char *addr, size_t addr_len, char *err)
@@ -111,8 +95,7 @@ tcp_connect(const struct server_opts *o, char *addr, size_t addr_len, char *err)
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
-		if (bind_source(fd, ai->ai_family, o->source) == 0 &&
-		    connect_timeout(fd, ai->ai_addr, ai->ai_addrlen, o->timeout_ms) == 0) {
+		if (connect_timeout(fd, ai->ai_addr, ai->ai_addrlen, o->timeout_ms) == 0) {
 			getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, (socklen_t)addr_len, NULL, 0,
 			    NI_NUMERICHOST);
 			break;

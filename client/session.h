@@ -30,7 +30,6 @@ struct server_opts {
 	bool quiet_tofu;		/* do not announce a newly pinned server */
 	bool tofu_ask;			/* do not pin a new server: fail, unpinned */
 	int timeout_ms;			/* connect + whole exchange */
-	const char *source;		/* numeric source address for TCP; NULL: any */
 };
 
 /* The outcome of a TCRP exchange. */

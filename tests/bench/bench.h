@@ -66,7 +66,19 @@ struct bench_opts {
 	pid_t pid;		/* 0: none */
 	int server_cpu;		/* -1: leave in-process servers unpinned */
 	unsigned sockets;	/* 0: one per member while descriptors last */
+	bool sleep;		/* relay: wait in epoll instead of spinning */
 };
+
+/* relay --sleep: the longest wait for input, so that a fixed rate still
+ * leaves on time. */
+#define SLEEP_NS	NS_PER_MS
+
+/* How long a relay load loop waits for input: no time unless --sleep. */
+static inline uint64_t
+relay_wait_ns(const struct bench_opts *o)
+{
+	return o->sleep ? SLEEP_NS : 0;
+}
 
 /* Clocks (CLOCK_MONOTONIC, as the timestamps in messages). */
 uint64_t now_ns(void);

@@ -533,14 +533,14 @@ static const bool phase_sends[PH_COUNT] = {
 	[PH_WARMUP] = true, [PH_SETTLE] = true, [PH_MEASURE] = true,
 };
 
-/* The loop never sleeps, as bench_relay.c explains; polls that found
- * nothing are its idle time. */
+/* The loop never sleeps (unless --sleep), as bench_relay.c explains;
+ * polls that found nothing are its idle time. */
 static void
 lean_poll(struct lean_run *r)
 {
 	uint64_t t = now_ns();
 
-	if (pool_poll(r->pool, 0) == 0)
+	if (pool_poll(r->pool, relay_wait_ns(r->o)) == 0)
 		r->idle_ns += now_ns() - t;
 }
 

@@ -391,8 +391,8 @@ relay_phase(struct relay_run *r, uint64_t now)
 }
 
 /*
- * The loop never sleeps: it polls without waiting and spins, pinned to a
- * CPU of its own.  On loopback the sender of a datagram pays for waking
+ * The loop never sleeps (unless --sleep): it polls without waiting and
+ * spins, pinned to a CPU of its own.  On loopback the sender of a datagram pays for waking
  * its receiver, so a load generator asleep in epoll_wait would make ocmd
  * pay a wakeup for many of its datagrams, a cost that members on other
  * machines never put on a real server.  Time spent in polls that found
@@ -403,7 +403,7 @@ relay_poll(struct relay_run *r)
 {
 	uint64_t t = now_ns();
 
-	if (r->ops->poll(r, 0) == 0)
+	if (r->ops->poll(r, relay_wait_ns(r->o)) == 0)
 		r->idle_ns += now_ns() - t;
 }
 
@@ -583,9 +583,9 @@ relay_title(const struct bench_opts *o, struct report *rep)
 		snprintf(load, sizeof(load), "closed loop, window %u", o->window ? o->window : 1024);
 	snprintf(rep->title, sizeof(rep->title),
 	    "%u room%s of %u members, %u sender%s each, %zu-byte texts, %s, %.1f s after "
-	    "%.1f s warm-up%s", o->rooms, o->rooms == 1 ? "" : "s", o->members, o->senders,
+	    "%.1f s warm-up%s%s", o->rooms, o->rooms == 1 ? "" : "s", o->members, o->senders,
 	    o->senders == 1 ? "" : "s", o->size, load, o->duration_s, o->warmup_s,
-	    o->lean ? ", lean" : "");
+	    o->lean ? ", lean" : "", o->sleep ? ", sleeping" : "");
 	report_param(rep, "rooms", o->rooms);
 	report_param(rep, "members", o->members);
 	report_param(rep, "senders", o->senders);
@@ -599,6 +599,8 @@ relay_title(const struct bench_opts *o, struct report *rep)
 	report_param(rep, "port", o->port);
 	if (o->lean)
 		report_param_bool(rep, "lean", true);
+	if (o->sleep)
+		report_param_bool(rep, "sleep", true);
 }
 
 int

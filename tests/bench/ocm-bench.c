@@ -27,6 +27,7 @@ enum {
 	OPT_ROOMS = 256, OPT_MEMBERS, OPT_SENDERS, OPT_SIZE, OPT_DURATION, OPT_WARMUP,
 	OPT_WINDOW, OPT_RATE, OPT_BASELINE, OPT_JSON, OPT_KNOWN_SERVERS, OPT_CONCURRENCY,
 	OPT_COUNT, OPT_PID, OPT_SERVER_CPU, OPT_SOCKETS, OPT_LOSS_TIMEOUT, OPT_LEAN,
+	OPT_SLEEP,
 };
 
 #define TEXT_MIN	48	/* the sender, sequence and timestamp it carries */
@@ -39,6 +40,7 @@ usage(void)
 	printf("usage: ocm-bench relay|join|idle [-s HOST] [-p PORT] [--rooms N] [--members N]\n"
 	    "                 [--senders N] [--size BYTES] [--duration S] [--warmup S]\n"
 	    "                 [--window N] [--rate N] [--loss-timeout S] [--baseline] [--lean]\n"
+	    "                 [--sleep]\n"
 	    "                 [--json] [--known-servers FILE] [--concurrency N] [--count N]\n"
 	    "                 [--pid PID] [--server-cpu N] [--sockets N]\n"
 	    "Benchmark an ocmd on loopback over the real protocol.\n\n"
@@ -62,6 +64,8 @@ usage(void)
 	    "      --baseline          relay: also run a plain UDP relay, print the ratio\n"
 	    "      --lean              relay: a cheaper load loop (datagrams sealed ahead,\n"
 	    "                          copies counted in total, latency of sampled messages)\n"
+	    "      --sleep             relay: wait for input in epoll instead of spinning,\n"
+	    "                          to share the CPUs with other load\n"
 	    "      --json              print one JSON object instead of a table\n"
 	    "      --known-servers F   pin ocmd's key in F (default: a temporary file)\n"
 	    "      --concurrency N     join: clients in parallel (default 1);\n"
@@ -189,6 +193,7 @@ set_option(struct bench_opts *o, int opt, const char *arg)
 		return parse_real("--loss-timeout", arg, 0.001, 60, &o->loss_timeout_s);
 	case OPT_BASELINE: o->baseline = true; return 0;
 	case OPT_LEAN: o->lean = true; return 0;
+	case OPT_SLEEP: o->sleep = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_KNOWN_SERVERS: o->known_servers = arg; return 0;
 	default: return -1;	/* getopt_long has said what is wrong */
@@ -209,6 +214,7 @@ static const struct option longopts[] = {
 	{ "loss-timeout", required_argument, NULL, OPT_LOSS_TIMEOUT },
 	{ "baseline", no_argument, NULL, OPT_BASELINE },
 	{ "lean", no_argument, NULL, OPT_LEAN },
+	{ "sleep", no_argument, NULL, OPT_SLEEP },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "known-servers", required_argument, NULL, OPT_KNOWN_SERVERS },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
@@ -310,8 +316,8 @@ check_idle(struct bench_opts *o)
 static int
 check_mode(struct bench_opts *o)
 {
-	if (o->lean && o->mode != MODE_RELAY) {
-		usage_error("--lean is for relay mode");
+	if ((o->lean || o->sleep) && o->mode != MODE_RELAY) {
+		usage_error("%s is for relay mode", o->lean ? "--lean" : "--sleep");
 		return -1;
 	}
 	if (o->lean && o->baseline) {

@@ -12,8 +12,6 @@
  *                                                 room <hex> ("-" when empty) | closed
  *   garbage N                                     sent N bytes of junk over TCP
  *   stall MS                                      closed after <ms> | open
- *   conns N MS                                    N plain TCP connections held
- *                                                 open MS ms: "open K closed J"
  *   bind ADDR                                     source address of the UDP socket
  *   udp-to ADDR                                   send UDP to ADDR (the server's port)
  *                                                 instead of the TCP address
@@ -57,13 +55,24 @@
  *                                                 the same way
  *   ctl-stall PATH HEX MS                         as ctl-send, but reads nothing until
  *                                                 the daemon hangs up, MS at most
+ *   timed-create ROOM USER                        "created in MS ms", "refused in MS
+ *                                                 ms: CODE" or "failed in MS ms: WHY"
+ *   tcp-hold N MS                                 N silent TCP connections held for MS:
+ *                                                 "connected K of N in MS ms", then
+ *                                                 "closed by server C of K"
+ *   udp-flood RATE MS                             junk, replayed and wrong-key datagrams,
+ *                                                 RATE/s for MS: "flooded N in MS ms: R/s ..."
  *
  * A PONG with a challenge prints as "recv pong challenge"; unless no-echo,
  * the client library echoes it at once (doc/protocol.md 8.6).
+ *
+ * Options: -s HOST, -p PORT, -k KNOWN_SERVERS, -c CA_FILE, and -b ADDR, the
+ * source address of every IPv4 connection, TCP and UDP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -323,11 +332,7 @@ tcp_plain(struct peer *p)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p->o.port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	struct sockaddr_in src = { .sin_family = AF_INET };
-
 	if (inet_pton(AF_INET, p->o.host, &sin.sin_addr) != 1 || fd < 0 ||
-	    (p->o.source != NULL && (inet_pton(AF_INET, p->o.source, &src.sin_addr) != 1 ||
-	    bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)) ||
 	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		die("cannot connect to %s", p->o.host);
 	return fd;
@@ -368,43 +373,6 @@ cmd_stall(struct peer *p, char **argv)
 	else
 		printf("open\n");
 	close(fd);
-	return 0;
-}
-
-/* Silent connections: how many the server still holds after MS ms. */
-static int
-cmd_conns(struct peer *p, char **argv)
-{
-	int n = atoi(argv[0]), limit = atoi(argv[1]), open = 0;
-	int *fds = calloc(n > 0 ? (size_t)n : 1, sizeof(*fds));
-	struct pollfd *pf = calloc(n > 0 ? (size_t)n : 1, sizeof(*pf));
-	uint64_t start = now_ms();
-	char c;
-
-	if (fds == NULL || pf == NULL)
-		die("%s", "out of memory");
-	for (int k = 0; k < n; k++)
-		fds[k] = tcp_plain(p);
-	for (int left = limit; left > 0; left = limit - (int)(now_ms() - start)) {
-		for (int k = 0; k < n; k++)
-			pf[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN };
-		if (poll(pf, (nfds_t)n, left) <= 0)
-			break;
-		for (int k = 0; k < n; k++)
-			if (fds[k] >= 0 && (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    read(fds[k], &c, 1) <= 0) {
-				close(fds[k]);
-				fds[k] = -1;
-			}
-	}
-	for (int k = 0; k < n; k++)
-		if (fds[k] >= 0) {
-			open++;
-			close(fds[k]);
-		}
-	printf("open %d closed %d\n", open, n - open);
-	free(fds);
-	free(pf);
 	return 0;
 }
 
@@ -1136,6 +1104,290 @@ cmd_ctl_stall(struct peer *p, char **argv)
 	return ctl_exchange(argv[0], unhex(argv[1], ctl_buf, sizeof(ctl_buf)));
 }
 
+/*
+ * Stress-suite commands (tests/stress/): a timed CREATE, a crowd of silent
+ * TCP connections, a UDP flood; and -b ADDR, the source address of every
+ * connection.  session.c opens its own sockets, so -b reaches them through
+ * the linker: ocm-peer is linked with --wrap=connect, which sends every
+ * connect() of the program, the client library's included, through
+ * __wrap_connect() below.
+ */
+static struct sockaddr_in src_addr;	/* -b; sin_family 0: none */
+
+int __real_connect(int fd, const struct sockaddr *sa, socklen_t len);
+int __wrap_connect(int fd, const struct sockaddr *sa, socklen_t len);
+
+/* Binds an IPv4 socket not bound yet to -b's address, then connects. */
+int
+__wrap_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_in cur;
+	socklen_t cur_len = sizeof(cur);
+
+	if (src_addr.sin_family == AF_INET && sa->sa_family == AF_INET &&
+	    getsockname(fd, (struct sockaddr *)&cur, &cur_len) == 0 && cur.sin_port == 0 &&
+	    bind(fd, (const struct sockaddr *)&src_addr, sizeof(src_addr)) < 0)
+		return -1;
+	return __real_connect(fd, sa, len);
+}
+
+static void
+source_set(const char *addr)
+{
+	src_addr.sin_family = AF_INET;
+	if (inet_pton(AF_INET, addr, &src_addr.sin_addr) != 1)
+		die("bad source address '%s': give a numeric IPv4 address", addr);
+}
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* A CREATE that never dies: "created in MS ms", "refused in MS ms: CODE"
+ * or "failed in MS ms: WHY" (a timeout, a closed connection). */
+static int
+cmd_timed_create(struct peer *p, char **argv)
+{
+	struct tcrp_result res;
+	struct timespec t0;
+	char err[CLIENT_ERR_MAX];
+
+	fill_request(&p->req, TCRP_OP_CREATE_ROOM, argv[0], argv[1], "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int r = tcrp_call(&p->o, &p->req, &res, err);
+	double ms = ms_since(&t0);
+	if (r < 0) {
+		printf("failed in %.1f ms: %s\n", ms, err);
+		return 0;
+	}
+	if (res.code == TCRP_CODE_OK)
+		printf("created in %.1f ms\n", ms);
+	else
+		printf("refused in %.1f ms: %s\n", ms, tcrp_code_str(res.code));
+	tcrp_result_clear(&res);
+	return 0;
+}
+
+/*
+ * Waits (until end) for n non-blocking connects; returns how many made it.
+ * A socket whose connect has ended is parked with a negative fd, which
+ * poll() skips, so that one the server closes early cannot make it spin;
+ * a failed one is closed (fd -1).
+ */
+static size_t
+tcp_hold_connect(struct pollfd *pf, size_t n, uint64_t end)
+{
+	size_t done = 0, ok = 0;
+
+	for (uint64_t now; done < n && (now = now_ms()) < end;) {
+		if (poll(pf, n, (int)(end - now)) <= 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			int e = 0;
+			socklen_t el = sizeof(e);
+			if (pf[i].fd < 0 || pf[i].revents == 0)
+				continue;
+			getsockopt(pf[i].fd, SOL_SOCKET, SO_ERROR, &e, &el);
+			if (e == 0) {
+				pf[i].fd = ~pf[i].fd;
+				ok++;
+			} else {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+			}
+			pf[i].revents = 0;
+			done++;
+		}
+	}
+	return ok;
+}
+
+/* Holds the connections until end; returns how many the server closed
+ * (each is closed here too, fd -1). */
+static size_t
+tcp_hold_wait(struct pollfd *pf, size_t n, uint64_t end)
+{
+	size_t closed = 0;
+	char c;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pf[i].fd < -1)
+			pf[i].fd = ~pf[i].fd;
+		pf[i].events = POLLIN;
+	}
+	for (uint64_t now; (now = now_ms()) < end;) {
+		if (poll(pf, n, (int)(end - now)) <= 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (pf[i].fd >= 0 && pf[i].revents != 0 &&
+			    recv(pf[i].fd, &c, 1, MSG_DONTWAIT) <= 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+				closed++;
+			}
+			pf[i].revents = 0;
+		}
+	}
+	return closed;
+}
+
+/*
+ * tcp-hold N MS: N plain TCP connections that send nothing, held for MS
+ * (or until killed).  Prints "connected K of N in MS ms" as soon as every
+ * connect has ended, then at the end "closed by server C of K".
+ */
+static int
+cmd_tcp_hold(struct peer *p, char **argv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p->o.port) };
+	size_t n = (size_t)atol(argv[0]);
+	uint64_t start = now_ms(), end = start + (uint64_t)atol(argv[1]);
+	struct pollfd *pf = calloc(n ? n : 1, sizeof(*pf));
+
+	if (pf == NULL || inet_pton(AF_INET, p->o.host, &sin.sin_addr) != 1)
+		die("tcp-hold: no memory, or '%s' is not a numeric IPv4 address", p->o.host);
+	for (size_t i = 0; i < n; i++) {
+		pf[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (pf[i].fd < 0)
+			die("tcp-hold: socket %zu of %zu: %s (raise ulimit -n)", i + 1, n,
+			    strerror(errno));
+		pf[i].events = POLLOUT;
+		if (connect(pf[i].fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
+		    errno != EINPROGRESS)
+			die("tcp-hold: connect: %s", strerror(errno));
+	}
+	size_t ok = tcp_hold_connect(pf, n, end);
+	printf("connected %zu of %zu in %llu ms\n", ok, n,
+	    (unsigned long long)(now_ms() - start));
+	fflush(stdout);
+	printf("closed by server %zu of %zu\n", tcp_hold_wait(pf, n, end), ok);
+	for (size_t i = 0; i < n; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	free(pf);
+	return 0;
+}
+
+enum flood_kind { FLOOD_GARBAGE, FLOOD_REPLAY, FLOOD_WRONG_KEY, FLOOD_KINDS_ };
+
+#define FLOOD_GARBAGE_N	16
+#define FLOOD_BATCH	64
+
+struct flood {
+	uint8_t garbage[FLOOD_GARBAGE_N][256];
+	size_t garbage_len[FLOOD_GARBAGE_N];
+	uint8_t wrong_key[OCM_MAX_DATAGRAM];
+	size_t wrong_key_len;
+	struct mmsghdr msg[FLOOD_BATCH];
+	struct iovec iov[FLOOD_BATCH];
+	uint64_t sent[FLOOD_KINDS_];
+};
+
+/* The datagrams: random junk of random lengths; the last sealed one (a
+ * PING sent just before, so its counter has been seen); a PING with the
+ * session's header and a fresh counter but sealed under a random key. */
+static void
+flood_prepare(struct peer *p, struct flood *f)
+{
+	uint8_t key[OCM_KEY_LEN], pt[1] = { MSG_C_PING };
+
+	for (size_t i = 0; i < FLOOD_GARBAGE_N; i++) {
+		if (RAND_bytes(f->garbage[i], sizeof(f->garbage[i])) != 1)
+			die("%s", "RAND_bytes failed");
+		f->garbage_len[i] = 1 + f->garbage[i][0] % sizeof(f->garbage[i]);
+	}
+	cmd_ping(p, NULL);
+	if (RAND_bytes(key, sizeof(key)) != 1)
+		die("%s", "RAND_bytes failed");
+	struct aead *a = aead_new(key, AEAD_SEAL);
+	long n = a == NULL ? -1 : dgram_seal(a, (const uint8_t *)p->u.room, p->u.room_len,
+	    p->u.token, p->u.tx_counter + (1ULL << 32), pt, 1, f->wrong_key,
+	    sizeof(f->wrong_key));
+	aead_free(a);
+	if (n < 0)
+		die("%s", "cannot seal");
+	f->wrong_key_len = (size_t)n;
+}
+
+/* Queues datagram number i of the flood into slot k. */
+static void
+flood_slot(struct peer *p, struct flood *f, uint64_t i, size_t k)
+{
+	enum flood_kind kind = (enum flood_kind)(i % FLOOD_KINDS_);
+	size_t g = (size_t)(i / FLOOD_KINDS_) % FLOOD_GARBAGE_N;
+
+	switch (kind) {
+	case FLOOD_GARBAGE:
+		f->iov[k] = (struct iovec){ f->garbage[g], f->garbage_len[g] };
+		break;
+	case FLOOD_REPLAY:
+		f->iov[k] = (struct iovec){ p->last, p->last_len };
+		break;
+	default:
+		f->iov[k] = (struct iovec){ f->wrong_key, f->wrong_key_len };
+		break;
+	}
+	memset(&f->msg[k], 0, sizeof(f->msg[k]));
+	f->msg[k].msg_hdr.msg_iov = &f->iov[k];
+	f->msg[k].msg_hdr.msg_iovlen = 1;
+}
+
+/* Sends up to want datagrams from number i on; returns how many left. */
+static size_t
+flood_send(struct peer *p, struct flood *f, uint64_t i, size_t want)
+{
+	size_t k = 0;
+
+	for (; k < want && k < FLOOD_BATCH; k++)
+		flood_slot(p, f, i + k, k);
+	int r = sendmmsg(p->u.fd, f->msg, (unsigned)k, 0);
+	if (r < 0 && errno != EAGAIN && errno != ECONNREFUSED && errno != EINTR)
+		die("udp-flood: sendmmsg: %s", strerror(errno));
+	for (int j = 0; j < r; j++)
+		f->sent[(i + (uint64_t)j) % FLOOD_KINDS_]++;
+	return r > 0 ? (size_t)r : 0;
+}
+
+/*
+ * udp-flood RATE MS: a third each of junk, replayed and wrong-key
+ * datagrams from the session's socket, RATE a second for MS, paced in
+ * batches.  Prints what it managed: a loaded machine may not keep up.
+ */
+static int
+cmd_udp_flood(struct peer *p, char **argv)
+{
+	struct flood *f = calloc(1, sizeof(*f));
+	double rate = atof(argv[0]);
+	struct timespec t0;
+	uint64_t i = 0;
+
+	need_session(p);
+	if (f == NULL)
+		die("%s", "no memory");
+	flood_prepare(p, f);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (double ms, limit = atof(argv[1]); (ms = ms_since(&t0)) < limit;) {
+		uint64_t due = (uint64_t)(ms * rate / 1e3);
+		if (i >= due) {
+			usleep(200);
+			continue;
+		}
+		i += flood_send(p, f, i, (size_t)(due - i));
+	}
+	double ms = ms_since(&t0);
+	printf("flooded %llu in %.0f ms: %.0f/s (garbage %llu, replay %llu, wrong_key %llu)\n",
+	    (unsigned long long)i, ms, (double)i * 1e3 / ms,
+	    (unsigned long long)f->sent[FLOOD_GARBAGE], (unsigned long long)f->sent[FLOOD_REPLAY],
+	    (unsigned long long)f->sent[FLOOD_WRONG_KEY]);
+	free(f);
+	return 0;
+}
+
 struct command {
 	const char *name;
 	int nargs;		/* required */
@@ -1147,7 +1399,6 @@ static const struct command commands[] = {
 	{ "create", 2, 1, cmd_create }, { "join", 2, 1, cmd_join },
 	{ "list", 0, 2, cmd_list }, { "raw", 1, 0, cmd_raw },
 	{ "garbage", 1, 0, cmd_garbage }, { "stall", 1, 0, cmd_stall },
-	{ "conns", 2, 0, cmd_conns },
 	{ "bind", 1, 0, cmd_bind }, { "ping", 0, 0, cmd_ping },
 	{ "who", 0, 0, cmd_who }, { "leave", 0, 0, cmd_leave },
 	{ "chat", 1, 0, cmd_chat }, { "send", 1, 0, cmd_send },
@@ -1163,6 +1414,8 @@ static const struct command commands[] = {
 	{ "client-ping", 0, 0, cmd_client_ping },
 	{ "create-many", 1, 1, cmd_create_many }, { "join-many", 2, 1, cmd_join_many },
 	{ "ctl-stall", 3, 0, cmd_ctl_stall },
+	{ "timed-create", 2, 0, cmd_timed_create }, { "tcp-hold", 2, 0, cmd_tcp_hold },
+	{ "udp-flood", 2, 0, cmd_udp_flood },
 };
 
 int
@@ -1188,7 +1441,7 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "-c") == 0)
 			p.o.ca_file = argv[i + 1];
 		else if (strcmp(argv[i], "-b") == 0)
-			p.o.source = argv[i + 1];
+			source_set(argv[i + 1]);
 		else
 			die("unknown option %s", argv[i]);
 	}
