@@ -5,6 +5,7 @@
  * preference (the freedesktop settings portal, when there is one).
  */
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,9 @@ main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	setlocale(LC_ALL, "");
+	/* A server that takes the connection and closes it at once (out of
+	 * descriptors) must fail the request, not kill the program. */
+	signal(SIGPIPE, SIG_IGN);
 	log_init("ocm-gtk", LOG_LEVEL_WARN);
 	a.gapp = gtk_application_new(GTK_APP_ID, G_APPLICATION_NON_UNIQUE);
 	g_application_add_main_option_entries(G_APPLICATION(a.gapp), entries);

@@ -75,6 +75,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1425,6 +1426,7 @@ main(int argc, char **argv)
 	int i = 1;
 
 	memset(&p, 0, sizeof(p));
+	signal(SIGPIPE, SIG_IGN);	/* a refused connection is a result, not a death */
 	p.u.fd = -1;
 	p.alt_fd = -1;
 	p.o.host = "127.0.0.1";
