@@ -463,7 +463,9 @@ sample_cb(struct ev_timer *t)
 {
 	struct server *srv = container_of(t, struct server, sample_timer);
 
-	server_sample(srv);
+	/* With no room anywhere every rate is zero: the workers sleep on. */
+	if (srv->dir.n > 0 || atomic_load_explicit(&srv->n_members, memory_order_relaxed) > 0)
+		server_sample(srv);
 	ev_timer_start(srv->loop, t, SAMPLE_INTERVAL_MS);
 }
 
