@@ -273,7 +273,8 @@ metrics_timer_cb(struct ev_timer *t)
 	metrics_run(container_of(t, struct metrics, timer));
 }
 
-static void
+/* libmicrohttpd's error logger: its format strings are its own. */
+__attribute__((format(printf, 2, 0))) static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[256];
