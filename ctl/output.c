@@ -33,6 +33,7 @@ enum kind {
 	K_LIST,			/* an array: a, b, c */
 	K_RATE,			/* a real: 1234.5 */
 	K_SHARE,		/* a real fraction: 0.42 is 42% */
+	K_SPARSE,		/* text; in a table, a column only when a row has it */
 };
 
 struct field {
@@ -50,8 +51,8 @@ enum shape {
 	S_COUNTERS,		/* every member, "name value", objects flattened as a.b */
 };
 
-#define VIEW_FIELDS		12
-#define VIEW_PARTS		2
+#define VIEW_FIELDS		18
+#define VIEW_PARTS		3
 
 struct part {
 	enum shape shape;
@@ -81,7 +82,12 @@ static const struct view views[] = {
 		{ "members", "members", K_NUMBER },
 		{ "online", "online", K_NUMBER },
 		{ "steering", "steering", K_YESNO },
-		{ "workers", NULL, K_ANY } } },	/* the table below */
+		{ "node", "node", K_TEXT },		/* in a cluster */
+		{ "nats", "nats", K_TEXT },
+		{ "nats_url", "nats url", K_TEXT },
+		{ "advertise", "advertise", K_TEXT },
+		{ "workers", NULL, K_ANY },		/* the tables below */
+		{ "nodes", NULL, K_ANY } } },
 	    { S_TABLE, "workers", "no workers", {
 		{ "worker", "WORKER", K_NUMBER },
 		{ "rooms", "ROOMS", K_NUMBER },
@@ -89,7 +95,13 @@ static const struct view views[] = {
 		{ "online", "ONLINE", K_NUMBER },
 		{ "datagrams_per_s", "DATAGRAMS/S", K_RATE },
 		{ "messages_per_s", "MESSAGES/S", K_RATE },
-		{ "cpu", "CPU", K_SHARE } } } } },
+		{ "cpu", "CPU", K_SHARE } } },
+	    { S_TABLE, "nodes", NULL, {
+		{ "node", "NODE", K_TEXT },
+		{ "alive", "ALIVE", K_YESNO },
+		{ "udp_host", "UDP HOST", K_TEXT },
+		{ "rooms", "ROOMS", K_NUMBER },
+		{ "members", "MEMBERS", K_NUMBER } } } } },
 	{ "list-rooms", "print only the room names, one per line", {
 	    { S_TABLE, "rooms", "no rooms", {
 		{ "name", "ROOM", K_TEXT },
@@ -99,7 +111,8 @@ static const struct view views[] = {
 		{ "host", "HOST", K_TEXT },
 		{ "age_s", "AGE", K_AGE },
 		{ "messages", "MESSAGES", K_NUMBER },
-		{ "worker", "WORKER", K_NUMBER } } } } },
+		{ "worker", "WORKER", K_NUMBER },
+		{ "node", "NODE", K_SPARSE } } } } },
 	{ "show-room", "print only the member names, one per line", {
 	    { S_LINE, NULL, NULL, {
 		{ "name", "room", K_TEXT },
@@ -515,25 +528,34 @@ static void
 print_table(const struct part *p, json_t *result)
 {
 	json_t *rows = json_object_get(result, p->key), *o;
-	size_t n = part_nfields(p), i;
+	const struct field *col[VIEW_FIELDS];
+	size_t n = 0, i;
 	struct table t;
 	struct cell *row;
 
 	if (json_array_size(rows) == 0) {
-		puts(p->empty);
+		if (p->empty != NULL)
+			puts(p->empty);
 		return;
+	}
+	for (size_t f = 0; f < part_nfields(p); f++) {
+		bool some = p->fields[f].kind != K_SPARSE;
+		json_array_foreach(rows, i, o)
+			some = some || json_object_get(o, p->fields[f].key) != NULL;
+		if (some)
+			col[n++] = &p->fields[f];
 	}
 	table_init(&t, n, "  ");
 	row = table_row(&t);
 	for (size_t c = 0; c < n; c++) {
-		row[c].s = must(strdup(p->fields[c].label));
-		row[c].right = kind_right(p->fields[c].kind);
+		row[c].s = must(strdup(col[c]->label));
+		row[c].right = kind_right(col[c]->kind);
 	}
 	json_array_foreach(rows, i, o) {
 		row = table_row(&t);
 		for (size_t c = 0; c < n; c++) {
-			row[c].s = render(json_object_get(o, p->fields[c].key), p->fields[c].kind);
-			row[c].right = kind_right(p->fields[c].kind);
+			row[c].s = render(json_object_get(o, col[c]->key), col[c]->kind);
+			row[c].right = kind_right(col[c]->kind);
 		}
 	}
 	table_print(&t);

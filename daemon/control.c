@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "daemon/cluster.h"
 #include "lib/log.h"
 
 struct ctl_conn {
@@ -31,6 +32,7 @@ struct ctl_conn {
 	bool may_read, may_write;	/* as it was when it connected */
 	bool refusal_logged;		/* once per peer: it could repeat itself */
 	bool closing;		/* close once the output is flushed */
+	bool waiting;		/* for another node's reply: the next lines wait */
 	size_t in_len;
 	char *out;
 	size_t out_len, out_off, out_cap;
@@ -53,6 +55,8 @@ conn_free(struct ctl_conn *c)
 {
 	struct control *ctl = c->ctl;
 
+	if (c->waiting)
+		cluster_control_cancel(ctl->srv, c);
 	ev_io_stop(ctl->srv->loop, &c->io);
 	close(c->io.fd);
 	if (c->prev != NULL)
@@ -187,9 +191,9 @@ conn_reply(struct ctl_conn *c, const char *line, size_t len)
 		json_decref(args);
 		return write_refused(c, cmd);
 	}
-	char *reply = control_dispatch(c->ctl->srv, cmd, args, &c->cred);
+	char *reply = control_dispatch(c->ctl->srv, cmd, args, &c->cred, c);
 	json_decref(args);
-	return reply_fit(c, cmd, reply);
+	return reply == CONTROL_DEFERRED ? reply : reply_fit(c, cmd, reply);
 }
 
 /* Answers every whole line in the buffer; returns -1 when c was freed. */
@@ -199,15 +203,18 @@ conn_lines(struct ctl_conn *c)
 	size_t start = 0;
 	char *nl;
 
-	while ((nl = memchr(c->in + start, '\n', c->in_len - start)) != NULL) {
+	while (!c->waiting && (nl = memchr(c->in + start, '\n', c->in_len - start)) != NULL) {
 		size_t len = (size_t)(nl - (c->in + start));
-		if (len > 0 && conn_queue(c, conn_reply(c, c->in + start, len)) < 0)
-			return -1;
+		char *reply = len > 0 ? conn_reply(c, c->in + start, len) : NULL;
 		start += len + 1;
+		if (reply == CONTROL_DEFERRED)
+			c->waiting = true;
+		else if (len > 0 && conn_queue(c, reply) < 0)
+			return -1;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	if (c->in_len == sizeof(c->in)) {
+	if (c->in_len == sizeof(c->in) && !c->waiting) {
 		c->closing = true;
 		char why[96];
 		snprintf(why, sizeof(why), "a request line is limited to %d bytes",
@@ -215,6 +222,16 @@ conn_lines(struct ctl_conn *c)
 		return conn_queue(c, ctl_reply_error(CTL_E_TOO_LARGE, why));
 	}
 	return 0;
+}
+
+void
+control_resume(void *conn, char *reply)
+{
+	struct ctl_conn *c = conn;
+
+	c->waiting = false;
+	if (conn_queue(c, reply) == 0)
+		conn_lines(c);
 }
 
 static void
@@ -226,6 +243,11 @@ conn_cb(struct ev_io *io, uint32_t revents)
 		return;
 	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->closing)
 		return;
+	if (c->in_len == sizeof(c->in)) {
+		/* Full while a forwarded command waits: read on once it is answered. */
+		ev_io_set(c->ctl->srv->loop, &c->io, c->out_off < c->out_len ? EPOLLOUT : 0);
+		return;
+	}
 	ssize_t n = read(io->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;

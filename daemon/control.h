@@ -36,9 +36,20 @@ void control_free(struct control *ctl);
 /* Looks group ocmd-admin up again (on reload), for peers from now on. */
 void control_reload(struct control *ctl);
 
-/* Runs one command for a permitted peer: the reply line, malloc'ed. */
+/*
+ * Runs one command for a permitted peer: the reply line, malloc'ed; or
+ * CONTROL_DEFERRED when the command went to the node that homes its room
+ * (a cluster), whose reply comes through control_resume(conn, line).
+ * conn is the peer's connection, NULL for a command another node
+ * forwarded here (which is never forwarded again).
+ */
 char *control_dispatch(struct server *srv, const struct ctl_command *cmd, json_t *args,
-    const struct ucred *peer);
+    const struct ucred *peer, void *conn);
+extern char control_deferred[];
+#define CONTROL_DEFERRED	control_deferred
+/* The reply to a deferred command (taken; NULL: out of memory); the
+ * connection goes on with the requests that waited behind it. */
+void control_resume(void *conn, char *reply);
 
 /*
  * The pieces of the paged results (lib/ctl.h), as the commands build
@@ -49,7 +60,9 @@ char *control_dispatch(struct server *srv, const struct ctl_command *cmd, json_t
  */
 struct room;
 struct member;
-json_t *control_room_row(const struct room *r, uint64_t age_s, unsigned worker);
+/* node: the room's node in a cluster, "" (no "node" member) otherwise. */
+json_t *control_room_row(const struct room *r, uint64_t age_s, unsigned worker,
+    const char *node);
 json_t *control_member_row(const struct member *m, uint64_t idle_s);
 json_t *control_room_head(const struct room *r, uint64_t age_s, unsigned worker);
 void control_page_end(json_t *result, const char *key, json_t *rows, bool more,

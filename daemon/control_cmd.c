@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/cluster.h"
 #include "daemon/journal.h"
 #include "daemon/relay.h"
 #include "daemon/worker.h"
@@ -29,8 +30,11 @@
 
 struct cmd_ctx {
 	struct server *srv;
+	const struct ctl_command *cmd;
 	json_t *args;
 	const struct ucred *peer;
+	void *conn;		/* the control connection; NULL: forwarded by another node */
+	bool deferred;		/* forwarded to the room's node: control_resume() answers */
 	json_t *result;		/* set on success */
 	int rc;			/* set by a command run on a worker */
 	char why[640];		/* set on failure */
@@ -73,9 +77,19 @@ cmd_status(struct cmd_ctx *x)
 	    "version", PACKAGE_VERSION, "protocol", CTL_PROTOCOL, "pid", (int)getpid(),
 	    "uptime_s", (json_int_t)((ev_now(srv->loop) - srv->started_ms) / 1000),
 	    "fingerprint", srv->fingerprint, "listeners", listeners, "config",
-	    srv->config_path, "rooms", (json_int_t)srv->dir.n, "members",
+	    srv->config_path, "rooms", (json_int_t)directory_local(&srv->dir), "members",
 	    (json_int_t)atomic_load_explicit(&srv->n_members, memory_order_relaxed),
 	    "online", (json_int_t)online, "steering", srv->steering, "workers", workers);
+	json_t *cluster = cluster_status(srv);
+	if (x->result != NULL && cluster != NULL) {
+		json_object_set(x->result, "node", json_object_get(cluster, "node"));
+		json_object_set_new(x->result, "nats", json_string(json_is_true(json_object_get(
+		    cluster, "nats_connected")) ? "connected" : "disconnected"));
+		json_object_set(x->result, "nats_url", json_object_get(cluster, "nats_url"));
+		json_object_set(x->result, "advertise", json_object_get(cluster, "advertise"));
+		json_object_set(x->result, "nodes", json_object_get(cluster, "nodes"));
+	}
+	json_decref(cluster);
 	return 0;
 }
 
@@ -192,12 +206,25 @@ control_page_end(json_t *result, const char *key, json_t *rows, bool more,
 }
 
 json_t *
-control_room_row(const struct room *r, uint64_t age, unsigned worker)
+control_room_row(const struct room *r, uint64_t age, unsigned worker, const char *node)
 {
-	return json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:I, s:i}", "name", r->name,
+	json_t *row = json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:I, s:i}", "name", r->name,
 	    "members", (json_int_t)r->n_members, "online", (json_int_t)r->n_online,
 	    "password", r->has_password, "host", r->host != NULL ? r->host->name : "",
 	    "age_s", (json_int_t)age, "messages", (json_int_t)r->msgs, "worker", (int)worker);
+
+	if (row != NULL && node[0] != '\0')
+		json_object_set_new(row, "node", json_string(node));
+	return row;
+}
+
+/* A room another node homes, as the cluster's KV bucket describes it. */
+static json_t *
+remote_room_row(const struct server *srv, const struct dir_room *d)
+{
+	return json_pack("{s:s, s:I, s:b, s:i, s:s}", "name", d->name, "members",
+	    (json_int_t)atomic_load_explicit(&d->members, memory_order_relaxed), "password",
+	    d->password, "worker", (int)d->worker, "node", cluster_room_node(srv, d));
 }
 
 /* A room of the page, named here on the main thread; its row is made on
@@ -206,6 +233,8 @@ struct room_slot {
 	char name[OCM_NAME_MAX + 1];
 	size_t len;
 	unsigned worker;
+	bool remote;		/* its row is made from the directory */
+	const char *node;	/* this node's name in a cluster, else "" */
 	json_t *row;		/* NULL: the room closed since the page was picked */
 };
 
@@ -223,20 +252,22 @@ list_rooms_fn(struct worker *w, void *arg)
 	for (size_t i = 0; i < rs->n; i++) {
 		struct room_slot *s = &rs->slot[i];
 		struct room *r;
-		if (s->worker == w->index && (r = registry_find_room(w->reg,
+		if (!s->remote && s->worker == w->index && (r = registry_find_room(w->reg,
 		    (const uint8_t *)s->name, s->len)) != NULL)
-			s->row = control_room_row(r, age_s(w, r->created_ms), w->index);
+			s->row = control_room_row(r, age_s(w, r->created_ms), w->index, s->node);
 	}
 }
 
 /* The page's rooms as the directory (the main thread's) knows them. */
 static struct room_slots
-rooms_pick(const struct directory *dir, struct page *p, bool *more)
+rooms_pick(const struct server *srv, struct page *p, bool *more)
 {
+	const struct directory *dir = &srv->dir;
 	struct room_slots rs = { NULL, 0 };
 
+	/* Not a CREATE still on its way, nor a room of a node that is gone. */
 	for (struct dir_room *d = directory_first(dir); d != NULL; d = directory_next(dir, d))
-		if (d->ready)	/* not a CREATE still on its way */
+		if (d->ready && (d->node == NULL || cluster_room_visible(srv, d)))
 			page_offer(p, d->name, d->name_len, d);
 	*more = page_sort(p);
 	rs.slot = calloc(p->n + 1, sizeof(*rs.slot));
@@ -245,6 +276,9 @@ rooms_pick(const struct directory *dir, struct page *p, bool *more)
 		memcpy(rs.slot[i].name, d->name, d->name_len);
 		rs.slot[i].len = d->name_len;
 		rs.slot[i].worker = d->worker;
+		rs.slot[i].node = cluster_room_node(srv, d);
+		if ((rs.slot[i].remote = d->node != NULL))
+			rs.slot[i].row = remote_room_row(srv, d);
 	}
 	rs.n = rs.slot != NULL ? p->n : 0;
 	return rs;
@@ -267,7 +301,7 @@ cmd_list_rooms(struct cmd_ctx *x)
 
 	if (page_init(&p, ctl_page_limit(l, x->args), ctl_arg(x->args, "after")) < 0)
 		return 0;	/* NULL result: out of memory */
-	rs = rooms_pick(&x->srv->dir, &p, &more);
+	rs = rooms_pick(x->srv, &p, &more);
 	if (rs.slot != NULL && rs.n > 0)
 		workers_call(x->srv, list_rooms_fn, &rs);
 	rows = json_array();
@@ -312,8 +346,22 @@ static int
 on_home(struct cmd_ctx *x, worker_fn *fn)
 {
 	const char *name = ctl_arg(x->args, "room");
+	struct dir_room *d = directory_find(&x->srv->dir, name, strlen(name));
 	struct worker *w = server_room_home(x->srv, name);
 
+	/* Another node's room: its node runs the command (never forwarded
+	 * twice: views of the cluster may differ for a moment). */
+	if (d != NULL && d->node != NULL && cluster_room_visible(x->srv, d) && x->conn != NULL) {
+		if (cluster_control_forward(x->srv, d, x->cmd->name, x->args, x->peer,
+		    control_resume, x->conn) < 0) {
+			snprintf(x->why, sizeof(x->why), "room '%.255s' is on node %s, which this "
+			    "node cannot reach now (NATS); try again, or run ocmctl there", name,
+			    cluster_room_node(x->srv, d));
+			return -CTL_E_INTERNAL;
+		}
+		x->deferred = true;
+		return 0;
+	}
 	if (w == NULL) {
 		snprintf(x->why, sizeof(x->why), "no room named '%.255s'", name);
 		return -CTL_E_NO_SUCH_ROOM;
@@ -554,7 +602,7 @@ cmd_stats(struct cmd_ctx *x)
 	    "members_timed_out", (json_int_t)st.members_timed_out,
 	    "drops", named_counters(drop_reason_names, st.drops, DROP_MAX_),
 	    "handoffs", (json_int_t)st.handoffs,
-	    "rooms", (json_int_t)srv->dir.n,
+	    "rooms", (json_int_t)directory_local(&srv->dir),
 	    "members", (json_int_t)atomic_load_explicit(&srv->n_members, memory_order_relaxed),
 	    "online", (json_int_t)online, "peak_rooms", (json_int_t)peak_rooms,
 	    "peak_members", (json_int_t)peak_members);
@@ -581,7 +629,7 @@ cmd_reload(struct cmd_ctx *x)
 		return -CTL_E_RELOAD_FAILED;
 	}
 	x->result = json_pack("{s:b, s:I}", "reloaded", 1, "rooms",
-	    (json_int_t)x->srv->dir.n);
+	    (json_int_t)directory_local(&x->srv->dir));
 	return 0;
 }
 
@@ -598,16 +646,20 @@ static const struct {
 	{ "reload", cmd_reload },
 };
 
+char control_deferred[] = "";
+
 char *
 control_dispatch(struct server *srv, const struct ctl_command *cmd, json_t *args,
-    const struct ucred *peer)
+    const struct ucred *peer, void *conn)
 {
-	struct cmd_ctx x = { .srv = srv, .args = args, .peer = peer };
+	struct cmd_ctx x = { .srv = srv, .cmd = cmd, .args = args, .peer = peer, .conn = conn };
 
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
 		if (strcmp(handlers[i].name, cmd->name) != 0)
 			continue;
 		int rc = handlers[i].fn(&x);
+		if (x.deferred)
+			return CONTROL_DEFERRED;
 		if (rc < 0)
 			return ctl_reply_error((enum ctl_error)-rc, x.why);
 		if (x.result == NULL)

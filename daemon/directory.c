@@ -104,6 +104,21 @@ directory_add(struct directory *d, const char *name, size_t len, unsigned worker
 	return e;
 }
 
+struct dir_room *
+directory_add_remote(struct directory *d, const char *name, size_t len, unsigned worker,
+    struct cluster_peer *node)
+{
+	struct dir_room *e = directory_add(d, name, len, worker);
+
+	if (e == NULL)
+		return NULL;
+	d->per_worker[worker]--;
+	d->n_remote++;
+	e->node = node;
+	e->ready = true;
+	return e;
+}
+
 void
 directory_remove(struct directory *d, struct dir_room *e)
 {
@@ -113,7 +128,10 @@ directory_remove(struct directory *d, struct dir_room *e)
 		pp = &(*pp)->next;
 	*pp = e->next;
 	d->n--;
-	d->per_worker[e->worker]--;
+	if (e->node != NULL)
+		d->n_remote--;
+	else
+		d->per_worker[e->worker]--;
 	if (e->quota != NULL)
 		e->quota->rooms--;
 	free(e);

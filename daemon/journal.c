@@ -30,6 +30,7 @@ static const struct {
 	[OCM_EV_REFUSING] = { "refusing", "24ae0e1c8c16452c96721a0bfaee7645" },
 	[OCM_EV_REFUSING_ENDED] = { "refusing_ended", "a11757dd63da48368bcb86b5eb086829" },
 	[OCM_EV_CONTROL] = { "control", "83ebd252802b4de5bf3cebe71f97a94d" },
+	[OCM_EV_CLUSTER] = { "cluster", "81ff32fcfb7b4b21b62d714b2264f47b" },
 };
 
 #define FIELDS_MAX	9

@@ -78,7 +78,7 @@ signal_cb(struct ev_loop *loop, int signo)
 		return;
 	}
 	log_ocm(LOG_LEVEL_INFO, OCM_EV_STOPPING, NULL, NULL, NULL,
-	    "%s: closing %zu rooms and exiting", strsignal(signo), srv.dir.n);
+	    "%s: closing %zu rooms and exiting", strsignal(signo), directory_local(&srv.dir));
 	notify_stopping();
 	srv.stopping = true;
 	ev_break(loop);

@@ -152,7 +152,7 @@ render_gauges(FILE *f, struct server *srv, size_t peak_rooms, size_t peak_member
 		online += srv->samples[i].online;
 	clock_gettime(CLOCK_REALTIME, &now);
 	double up_s = (double)(ev_now(srv->loop) - srv->started_ms) / 1000.0;
-	gauge(f, "ocm_rooms", "Rooms open now.", (double)srv->dir.n);
+	gauge(f, "ocm_rooms", "Rooms open now.", (double)directory_local(&srv->dir));
 	gauge(f, "ocm_members", "Members in all rooms, counting sessions not yet online.",
 	    (double)atomic_load_explicit(&srv->n_members, memory_order_relaxed));
 	gauge(f, "ocm_members_online", "Members that have sent an authenticated datagram.",

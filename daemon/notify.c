@@ -28,7 +28,7 @@ status_line(struct server *srv, const char *prefix)
 		rate += srv->samples[i].chats_rate;
 	}
 	sd_notifyf(0, "%sSTATUS=%zu rooms, %zu members (%zu online), %.1f messages/s, "
-	    "%u worker%s", prefix, srv->dir.n,
+	    "%u worker%s", prefix, directory_local(&srv->dir),
 	    atomic_load_explicit(&srv->n_members, memory_order_relaxed), online, rate,
 	    srv->n_workers, srv->n_workers == 1 ? "" : "s");
 }

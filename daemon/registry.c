@@ -21,6 +21,21 @@
 
 /* Addresses. */
 
+int
+peer_ip_parse(struct peer_ip *ip, const char *text)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+
+	if (inet_pton(AF_INET, text, &sin.sin_addr) == 1)
+		peer_ip_from_sockaddr(ip, (const struct sockaddr *)&sin);
+	else if (inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1)
+		peer_ip_from_sockaddr(ip, (const struct sockaddr *)&sin6);
+	else
+		return -1;
+	return 0;
+}
+
 void
 peer_ip_from_sockaddr(struct peer_ip *ip, const struct sockaddr *sa)
 {

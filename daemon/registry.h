@@ -35,6 +35,8 @@ struct peer_ip {
 };
 
 void peer_ip_from_sockaddr(struct peer_ip *ip, const struct sockaddr *sa);
+/* "192.0.2.7" or "2001:db8::1" into ip.  0 or -1. */
+int peer_ip_parse(struct peer_ip *ip, const char *text);
 bool peer_ip_equal(const struct peer_ip *a, const struct peer_ip *b);
 /* "192.0.2.7" or "2001:db8::1" into buf (INET6_ADDRSTRLEN bytes). */
 const char *peer_ip_str(const struct peer_ip *ip, char *buf, size_t len);

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/cluster.h"
 #include "daemon/directory.h"
 #include "daemon/journal.h"
 #include "daemon/steer.h"
 #include "daemon/worker.h"
+#include "lib/cluster_msg.h"
 #include "lib/log.h"
 #include "lib/payload.h"
 #include "lib/text.h"
@@ -56,7 +58,7 @@ reply_error(struct reply *rp, enum tcrp_code code, const char *fmt, ...)
 
 int
 serve_session_complete(const struct config *cfg, const struct member *m, uint16_t udp_port,
-    char **out, size_t *len)
+    const char *udp_host, char **out, size_t *len)
 {
 	struct tcrp_session s;
 	char *names[COMPLETE_NAMES_MAX];
@@ -65,6 +67,7 @@ serve_session_complete(const struct config *cfg, const struct member *m, uint16_
 	memset(&s, 0, sizeof(s));
 	memcpy(s.token, m->token, OCM_TOKEN_LEN);
 	s.udp_port = udp_port;
+	snprintf(s.udp_host, sizeof(s.udp_host), "%s", udp_host);
 	s.keepalive_s = cfg->keepalive_s;
 	s.timeout_s = cfg->timeout_s;
 	s.max_datagram = OCM_MAX_DATAGRAM;
@@ -114,13 +117,16 @@ least_loaded(const struct server *srv)
 }
 
 /*
- * A hand-off for home: the token (its first byte names home, so that the
- * steering program brings the session's datagrams there) and the keys
- * exported for it from this TLS session.
+ * A hand-off for home (NULL: for worker `index` of another node): the
+ * token (its first byte names the worker, so that the steering program
+ * brings the session's datagrams there) and the keys exported for it
+ * from this TLS session.  The member counts for its address here from
+ * now on (q; NULL for another node's room, which counts it there): the
+ * home takes it over, or the reply gives it back (handoff_settle).
  */
 static struct handoff *
-handoff_new(const struct serve_peer *peer, const struct tcrp_request *req,
-    struct worker *home, struct quota_entry *q, struct reply *rp)
+handoff_new(struct server *srv, const struct serve_peer *peer, const struct tcrp_request *req,
+    struct worker *home, unsigned index, struct quota_entry *q, struct reply *rp)
 {
 	struct handoff *h = calloc(1, sizeof(*h));
 
@@ -129,23 +135,32 @@ handoff_new(const struct serve_peer *peer, const struct tcrp_request *req,
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 		return NULL;
 	}
-	steer_token_mark(h->token, home->index);
+	steer_token_mark(h->token, index);
 	if (keys_export(peer->ssl, h->token, &h->keys) < 0) {
 		free(h);
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 		log_warnx("session for %s: key export failed", peer->addr);
 		return NULL;
 	}
+	h->srv = srv;
 	h->home = home;
-	/* The member counts for its address from now on; the home takes it
-	 * over, or the reply gives it back (handoff_settle). */
-	quota_add_member(q);
-	h->addr_members = &q->members;
+	if (q != NULL) {
+		quota_add_member(q);
+		h->addr_members = &q->members;
+	}
 	h->req = *req;
 	h->ip = peer->ip;
 	memcpy(h->addr, peer->addr, sizeof(h->addr));
 	h->udp_port = peer->udp_port;
 	return h;
+}
+
+static void
+reply_unavailable(struct reply *rp, const char *room)
+{
+	reply_error(rp, TCRP_CODE_UNAVAILABLE,
+	    "this node cannot reach its cluster (NATS) to decide about room '%s'; try again "
+	    "in a moment", room);
 }
 
 /*
@@ -193,12 +208,20 @@ static struct handoff *
 request_create(struct server *srv, const struct serve_peer *peer,
     const struct tcrp_request *req, struct reply *rp)
 {
-	if (directory_find(&srv->dir, req->room, req->room_len) != NULL) {
+	struct dir_room *d = directory_find(&srv->dir, req->room, req->room_len);
+
+	if (d != NULL && (d->node == NULL || cluster_room_visible(srv, d))) {
 		reply_error(rp, TCRP_CODE_ROOM_EXISTS,
 		    "room '%s' already exists (join it with -j)", req->room);
 		return NULL;
 	}
-	if (srv->dir.n >= srv->cfg.max_rooms) {
+	if (srv->cluster != NULL && !cluster_up(srv)) {
+		reply_unavailable(rp, req->room);
+		return NULL;
+	}
+	if (d != NULL)		/* a node that is gone held it: the claim decides */
+		directory_remove(&srv->dir, d);
+	if (directory_local(&srv->dir) >= srv->cfg.max_rooms) {
 		reply_error(rp, TCRP_CODE_SERVER_FULL,
 		    "the server has as many rooms as it allows");
 		return NULL;
@@ -207,9 +230,10 @@ request_create(struct server *srv, const struct serve_peer *peer,
 	if (q == NULL)
 		return NULL;
 	struct worker *home = least_loaded(srv);
-	struct handoff *h = handoff_new(peer, req, home, q, rp);
+	struct handoff *h = handoff_new(srv, peer, req, home, home->index, q, rp);
 	if (h == NULL)
 		return NULL;
+	h->claim = srv->cluster != NULL;
 	/* Reserved now, so that a second CREATE of the name is refused while
 	 * this one is on its way; JOINs wait until it is ready. */
 	h->dir = directory_add(&srv->dir, req->room, req->room_len, home->index);
@@ -230,15 +254,26 @@ request_join(struct server *srv, const struct serve_peer *peer,
 {
 	struct dir_room *d = directory_find(&srv->dir, req->room, req->room_len);
 
-	if (d == NULL || !d->ready) {
+	if (d == NULL || !d->ready || (d->node != NULL && !cluster_room_visible(srv, d))) {
 		reply_error(rp, TCRP_CODE_NO_SUCH_ROOM,
 		    "room '%s' does not exist (create it with -c)", req->room);
 		return NULL;
 	}
+	if (d->node != NULL) {
+		/* Its home node decides, limits included. */
+		if (!cluster_up(srv)) {
+			reply_unavailable(rp, req->room);
+			return NULL;
+		}
+		struct handoff *h = handoff_new(srv, peer, req, NULL, d->worker, NULL, rp);
+		if (h != NULL)
+			h->remote = d;
+		return h;
+	}
 	struct quota_entry *q = request_quota(srv, peer, req, rp);
 	if (q == NULL)
 		return NULL;
-	return handoff_new(peer, req, srv->workers[d->worker], q, rp);
+	return handoff_new(srv, peer, req, srv->workers[d->worker], d->worker, q, rp);
 }
 
 static int
@@ -253,13 +288,15 @@ dir_room_cmp(const void *a, const void *b)
 
 /* The ready rooms that sort after req->after, into cand; returns how many. */
 static size_t
-list_candidates(const struct directory *dir, const struct tcrp_request *req,
+list_candidates(const struct server *srv, const struct tcrp_request *req,
     struct dir_room **cand)
 {
+	const struct directory *dir = &srv->dir;
 	size_t n = 0;
 
 	for (struct dir_room *d = directory_first(dir); d != NULL; d = directory_next(dir, d))
-		if (d->ready && (req->after_len == 0 ||
+		if (d->ready && (d->node == NULL || cluster_room_visible(srv, d)) &&
+		    (req->after_len == 0 ||
 		    name_cmp((const uint8_t *)d->name, d->name_len,
 		    (const uint8_t *)req->after, req->after_len) > 0))
 			cand[n++] = d;
@@ -290,7 +327,7 @@ request_list(struct server *srv, const struct serve_peer *peer,
 		return NULL;
 	}
 	rooms = (struct tcrp_room_info *)(cand + cap);
-	n = list_candidates(&srv->dir, req, cand);
+	n = list_candidates(srv, req, cand);
 	qsort(cand, n, sizeof(*cand), dir_room_cmp);
 	for (k = 0; k < n && k < page && ROOM_COST(cand[k]->name_len) <= budget; k++) {
 		budget -= ROOM_COST(cand[k]->name_len);
@@ -432,7 +469,13 @@ serve_request(struct server *srv, const struct serve_peer *peer, void *conn,
 	OPENSSL_cleanse(req.password, sizeof(req.password));
 	if (h != NULL) {
 		h->conn = conn;
-		worker_handoff(h, done);
+		if (h->claim)
+			cluster_claim(srv, h, done);
+		else if (h->home == NULL)
+			cluster_join(srv, h, h->remote, done);
+		else
+			worker_handoff(h, done);
+		h->remote = NULL;
 		return 1;
 	}
 	serve_account(srv, &peer->ip, peer->addr, rd->h.operation, &rp,
@@ -487,18 +530,20 @@ handoff_settle(struct server *srv, struct handoff *h)
 {
 	size_t members = atomic_load_explicit(&srv->n_members, memory_order_relaxed);
 
-	if (h->code != TCRP_CODE_OK)
+	if (h->code != TCRP_CODE_OK && h->addr_members != NULL)
 		quota_drop_member(h->addr_members);
 	if (h->req.operation == TCRP_OP_CREATE_ROOM && h->dir != NULL) {
 		if (h->code == TCRP_CODE_OK) {
 			h->dir->ready = true;
 			h->dir->password = h->password;
 		} else {
+			if (h->claimed)
+				cluster_room_closed(srv, h->req.room, h->req.room_len);
 			directory_remove(&srv->dir, h->dir);
 		}
 	}
-	if (srv->dir.n > srv->peak_rooms)
-		srv->peak_rooms = srv->dir.n;
+	if (directory_local(&srv->dir) > srv->peak_rooms)
+		srv->peak_rooms = directory_local(&srv->dir);
 	if (members > srv->peak_members)
 		srv->peak_members = members;
 }
@@ -514,24 +559,22 @@ handoff_free(struct handoff *h)
 void
 serve_handoff_discard(struct handoff *h)
 {
-	struct server *srv = h->home->srv;
-
-	handoff_settle(srv, h);
+	handoff_settle(h->srv, h);
 	handoff_free(h);
 }
 
-int
-serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out, size_t *out_len)
+/* The home's answer, kept, logged and counted: rp takes the COMPLETE. */
+static void
+handoff_conclude(struct server *srv, struct handoff *h, struct reply *rp)
 {
-	struct reply rp;
 	const struct tcrp_request *req = &h->req;
 
-	memset(&rp, 0, sizeof(rp));
+	memset(rp, 0, sizeof(*rp));
 	handoff_settle(srv, h);
-	reply_from_home(h, &rp);
-	if (rp.code == TCRP_CODE_OK) {
-		rp.complete = h->complete;
-		rp.complete_len = h->complete_len;
+	reply_from_home(h, rp);
+	if (rp->code == TCRP_CODE_OK) {
+		rp->complete = h->complete;
+		rp->complete_len = h->complete_len;
 		h->complete = NULL;
 		if (req->operation == TCRP_OP_CREATE_ROOM)
 			log_ocm(LOG_LEVEL_INFO, OCM_EV_ROOM_CREATED, req->room, req->user, h->addr,
@@ -542,9 +585,84 @@ serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out, size_t
 			    h->addr, "joined from %s: '%s' in room '%s'", h->addr, req->user,
 			    req->room);
 	}
-	serve_account(srv, &h->ip, h->addr, req->operation, &rp, req->room, req->user);
-	int rc = reply_encode(req->operation, (const uint8_t *)req->room, req->room_len, &rp,
-	    out, out_len);
+	serve_account(srv, &h->ip, h->addr, req->operation, rp, req->room, req->user);
+}
+
+int
+serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out, size_t *out_len)
+{
+	struct reply rp;
+
+	handoff_conclude(srv, h, &rp);
+	int rc = reply_encode(h->req.operation, (const uint8_t *)h->req.room, h->req.room_len,
+	    &rp, out, out_len);
 	handoff_free(h);
 	return rc;
 }
+
+#ifdef HAVE_NATS
+struct handoff *
+serve_adopt_join(struct server *srv, const struct cluster_join *j, const char *udp_host,
+    uint16_t udp_port, enum tcrp_code *code, char *message, size_t message_len)
+{
+	struct serve_peer peer;
+	struct reply rp;
+	struct handoff *h = NULL;
+	const struct tcrp_request *req = &j->req;
+
+	memset(&peer, 0, sizeof(peer));
+	memset(&rp, 0, sizeof(rp));
+	peer_ip_parse(&peer.ip, j->ip);
+	snprintf(peer.addr, sizeof(peer.addr), "%s", j->ip);
+	struct dir_room *d = directory_find(&srv->dir, req->room, req->room_len);
+	if (ratelimit_banned(&srv->rl, &peer.ip, ev_now(srv->loop))) {
+		ratelimit_refused(&srv->rl, &peer.ip, REFUSAL_BANNED, ev_now(srv->loop));
+		reply_error(&rp, TCRP_CODE_RATE_LIMITED,
+		    "too many failed requests from %s; try again in a few minutes", j->ip);
+	} else if (d == NULL || d->node != NULL || !d->ready) {
+		reply_error(&rp, TCRP_CODE_NO_SUCH_ROOM,
+		    "room '%s' does not exist (create it with -c)", req->room);
+	} else if (steer_token_worker((const uint8_t *)j->token) != (int)d->worker ||
+	    !token_valid((const uint8_t *)j->token, OCM_TOKEN_LEN)) {
+		reply_error(&rp, TCRP_CODE_INTERNAL, "internal error");
+		log_warnx("cluster: a hand-off from node %s names the wrong worker for room "
+		    "'%s': refused", j->from, req->room);
+	} else {
+		struct quota_entry *q = request_quota(srv, &peer, req, &rp);
+		if (q != NULL && (h = calloc(1, sizeof(*h))) == NULL)
+			reply_error(&rp, TCRP_CODE_INTERNAL, "internal error");
+		if (h != NULL) {
+			h->srv = srv;
+			h->home = srv->workers[d->worker];
+			quota_add_member(q);
+			h->addr_members = &q->members;
+			h->req = *req;
+			h->ip = peer.ip;
+			memcpy(h->addr, peer.addr, sizeof(h->addr));
+			h->udp_port = udp_port;
+			snprintf(h->udp_host, sizeof(h->udp_host), "%s", udp_host);
+			memcpy(h->token, j->token, sizeof(h->token));
+			h->keys = j->keys;
+			return h;
+		}
+	}
+	serve_account(srv, &peer.ip, peer.addr, TCRP_OP_JOIN_ROOM, &rp, req->room, req->user);
+	*code = rp.code;
+	snprintf(message, message_len, "%s", rp.message);
+	return NULL;
+}
+
+void
+serve_adopted_reply(struct server *srv, struct handoff *h, enum tcrp_code *code,
+    char *message, size_t message_len, char **complete, size_t *complete_len)
+{
+	struct reply rp;
+
+	handoff_conclude(srv, h, &rp);
+	*code = rp.code;
+	snprintf(message, message_len, "%s", rp.message);
+	*complete = rp.complete;
+	*complete_len = rp.complete_len;
+	handoff_free(h);
+}
+#endif

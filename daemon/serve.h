@@ -44,8 +44,25 @@ int serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out,
     size_t *out_len);
 /* Frees a hand-off whose connection is gone. */
 void serve_handoff_discard(struct handoff *h);
-/* The COMPLETE of a new session (home worker side).  0 or -1. */
+/* The COMPLETE of a new session (home worker side); udp_host "" leaves
+ * it out.  0 or -1. */
 int serve_session_complete(const struct config *cfg, const struct member *m,
-    uint16_t udp_port, char **out, size_t *len);
+    uint16_t udp_port, const char *udp_host, char **out, size_t *len);
+
+struct cluster_join;
+/*
+ * A JOIN another node took for a room homed here (cluster.c): decided as
+ * if it had come in here (rate limit, the room, the address's limits),
+ * then the hand-off for its home worker, whose COMPLETE will send the
+ * client to udp_host and udp_port.  NULL with *code and message when it
+ * is refused here.
+ */
+struct handoff *serve_adopt_join(struct server *srv, const struct cluster_join *j,
+    const char *udp_host, uint16_t udp_port, enum tcrp_code *code, char *message,
+    size_t message_len);
+/* The home worker's answer to such a JOIN, logged and counted; frees h.
+ * *complete (malloc'ed) is set when *code is OK. */
+void serve_adopted_reply(struct server *srv, struct handoff *h, enum tcrp_code *code,
+    char *message, size_t message_len, char **complete, size_t *complete_len);
 
 #endif

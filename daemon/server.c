@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "daemon/activate.h"
+#include "daemon/cluster.h"
 #include "daemon/conn.h"
 #include "daemon/control.h"
 #include "daemon/journal.h"
@@ -308,7 +309,7 @@ server_start(struct server *srv, char *err, size_t err_len)
 	}
 	ev_timer_init(&srv->sample_timer, sample_cb);
 	ev_timer_start(srv->loop, &srv->sample_timer, SAMPLE_INTERVAL_MS);
-	return 0;
+	return cluster_start(srv, err, err_len);
 }
 
 static bool
@@ -359,7 +360,7 @@ server_reload(struct server *srv)
 	control_reload(srv->control);
 	log_ocm(LOG_LEVEL_INFO, OCM_EV_RELOADED, NULL, NULL, NULL,
 	    "configuration reloaded from %s; %zu rooms kept, fingerprint %s",
-	    srv->config_path, srv->dir.n, srv->fingerprint);
+	    srv->config_path, directory_local(&srv->dir), srv->fingerprint);
 	return 0;
 }
 
@@ -464,7 +465,8 @@ sample_cb(struct ev_timer *t)
 	struct server *srv = container_of(t, struct server, sample_timer);
 
 	/* With no room anywhere every rate is zero: the workers sleep on. */
-	if (srv->dir.n > 0 || atomic_load_explicit(&srv->n_members, memory_order_relaxed) > 0)
+	if (directory_local(&srv->dir) > 0 ||
+	    atomic_load_explicit(&srv->n_members, memory_order_relaxed) > 0)
 		server_sample(srv);
 	ev_timer_start(srv->loop, t, SAMPLE_INTERVAL_MS);
 }
@@ -474,7 +476,7 @@ server_room_home(const struct server *srv, const char *name)
 {
 	struct dir_room *d = directory_find(&srv->dir, name, strlen(name));
 
-	return d != NULL && d->ready ? srv->workers[d->worker] : NULL;
+	return d != NULL && d->ready && d->node == NULL ? srv->workers[d->worker] : NULL;
 }
 
 void
@@ -484,6 +486,7 @@ server_shutdown(struct server *srv)
 	notify_stop(srv);
 	if (srv->loop != NULL) {
 		conn_close_all(srv);
+		cluster_stop(srv);
 		metrics_stop(srv->metrics);
 		srv->metrics = NULL;
 		ev_timer_stop(srv->loop, &srv->sample_timer);

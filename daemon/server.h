@@ -114,6 +114,7 @@ struct server {
 	_Atomic size_t n_members;	/* every worker's members: max_members */
 	struct control *control;
 	struct metrics *metrics;	/* NULL unless [metrics] listen is set */
+	struct cluster *cluster;	/* NULL unless [cluster] is set */
 	struct ratelimit rl;
 	struct quota quota;		/* what each address holds */
 	struct ev_timer refusal_timer;	/* ends refusal episodes */

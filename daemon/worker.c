@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/cluster.h"
 #include "daemon/relay.h"
 #include "daemon/serve.h"
 #include "lib/log.h"
@@ -205,7 +206,7 @@ handoff_admit(struct mail *mail, void *owner)
 	if (h->code == TCRP_CODE_OK) {
 		h->password = m->room->has_password;
 		registry_member_keys(m, &h->keys);
-		if (serve_session_complete(&w->cfg, m, h->udp_port, &h->complete,
+		if (serve_session_complete(&w->cfg, m, h->udp_port, h->udp_host, &h->complete,
 		    &h->complete_len) < 0) {
 			/* A new room closes with no room_gone (it has no
 			 * directory entry yet): the failed reply removes the
@@ -249,6 +250,7 @@ room_gone_run(struct mail *m, void *owner)
 	struct room_gone *g = container_of(m, struct room_gone, mail);
 	struct server *srv = owner;
 
+	cluster_room_closed(srv, g->dir->name, g->dir->name_len);
 	directory_remove(&srv->dir, g->dir);
 	free(g);
 }

@@ -102,9 +102,12 @@ const struct ctl_command *ctl_command_find(const char *name);
 #define CTL_JSON_INTEGER_MAX	20			/* "-9223372036854775808" */
 #define CTL_JSON_KEYS_MAX	128			/* keys, booleans, punctuation */
 
-/* list-rooms: a room's name and host's name, five numbers. */
+/* list-rooms: a room's name and host's name, five numbers, and in a
+ * cluster the node's name (63 bytes of [A-Za-z0-9_-], never escaped) and
+ * its key. */
+#define CTL_NODE_MAX		(2 + 63 + 16)
 #define CTL_ROOM_ROW_MAX	(2 * CTL_JSON_STRING_MAX(OCM_NAME_MAX) + \
-				 5 * CTL_JSON_INTEGER_MAX + CTL_JSON_KEYS_MAX)
+				 5 * CTL_JSON_INTEGER_MAX + CTL_JSON_KEYS_MAX + CTL_NODE_MAX)
 #define CTL_ROOMS_HEAD_MAX	(CTL_JSON_STRING_MAX(OCM_NAME_MAX) + CTL_JSON_KEYS_MAX)
 #define CTL_ROOMS_LIMIT_MAX	300
 /* show-room: a member's name, "[IPv6]:port", three numbers; the head is

@@ -436,8 +436,11 @@ START_TEST(worst_pages_fit)
 	r->host = host;
 	r->n_members = r->n_online = UINT32_MAX;
 	r->msgs = (uint64_t)INT64_MIN;
+	/* The longest node name (cluster.h): 63 bytes, none escaped. */
+	const char *node = "node-name-of-the-longest-length-that-ocmd-allows-in-ocmd-conf-x";
+	ck_assert_uint_eq(strlen(node), 63);
 	for (unsigned i = 0; i < lr->limit_max; i++) {
-		row = control_room_row(r, (uint64_t)INT64_MIN, UINT32_MAX);
+		row = control_room_row(r, (uint64_t)INT64_MIN, UINT32_MAX, node);
 		ck_assert_uint_le(dumped_len(row), lr->row_max);
 		json_array_append_new(rows, row);
 	}

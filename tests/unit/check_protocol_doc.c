@@ -252,7 +252,7 @@ build_create_complete(uint8_t *out)
 	config_defaults(&cfg);
 	ck_assert_int_eq(registry_create(reg, &r, &ip, (const uint8_t *)EX_TOKEN, 0, &m, &why),
 	    TCRP_CODE_OK);
-	ck_assert_int_eq(serve_session_complete(&cfg, m, EX_PORT, &json, &len), 0);
+	ck_assert_int_eq(serve_session_complete(&cfg, m, EX_PORT, "", &json, &len), 0);
 	registry_free(reg);
 	return frame(TCRP_STATE_COMPLETE, json, len, out);
 }
