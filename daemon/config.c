@@ -6,11 +6,13 @@
  * inih does not report line numbers to the handler, so the file is fed
  * through a reader that counts them (multi-line values are disabled, so
  * one handler call is one line).  The reader also refuses lines longer
- * than inih's buffer rather than let inih split them silently.
+ * than inih's buffer rather than let inih split them silently, and spots
+ * the [cluster] header, whose presence alone turns the cluster on.
  */
 #include "daemon/config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -19,9 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 enum key_type {
-	KEY_UINT, KEY_BOOL, KEY_PATH, KEY_LISTEN, KEY_LOG_LEVEL, KEY_WORKERS, KEY_ADDR, KEY_USER
+	KEY_UINT, KEY_BOOL, KEY_PATH, KEY_PATH_OPT, KEY_LISTEN, KEY_LOG_LEVEL, KEY_WORKERS,
+	KEY_ADDR, KEY_USER, KEY_NATS, KEY_NODE, KEY_ADVERTISE
 };
 
 struct config_key {
@@ -29,7 +34,7 @@ struct config_key {
 	const char *name;
 	enum key_type type;
 	size_t offset;
-	size_t size;		/* KEY_PATH: buffer size */
+	size_t size;		/* KEY_PATH*, KEY_NODE, KEY_ADVERTISE: buffer size */
 	uint32_t min, max;	/* KEY_UINT */
 };
 
@@ -38,6 +43,10 @@ struct config_key {
 #define PATH_KEY(sec, key) \
 	{ sec, #key, KEY_PATH, offsetof(struct config, key), \
 	  sizeof(((struct config *)0)->key), 0, 0 }
+/* A path that may be left empty ("none" or "generate"). */
+#define PATH_OPT_KEY(sec, name, field) \
+	{ sec, name, KEY_PATH_OPT, offsetof(struct config, field), \
+	  sizeof(((struct config *)0)->field), 0, 0 }
 
 static const struct config_key config_keys[] = {
 	{ "server", "listen", KEY_LISTEN, 0, 0, 0, 0 },
@@ -47,8 +56,8 @@ static const struct config_key config_keys[] = {
 	{ "server", "workers", KEY_WORKERS, offsetof(struct config, workers), 0, 1,
 	  CONFIG_MAX_WORKERS },
 	{ "server", "user", KEY_USER, offsetof(struct config, user), CONFIG_USER_MAX, 0, 0 },
-	PATH_KEY("tls", certificate),
-	PATH_KEY("tls", private_key),
+	PATH_OPT_KEY("tls", "certificate", certificate),
+	PATH_OPT_KEY("tls", "private_key", private_key),
 	UINT_KEY("limits", max_rooms, 1, 1000000),
 	UINT_KEY("limits", max_members, 1, 10000000),
 	UINT_KEY("limits", max_members_per_room, 2, 100000),
@@ -67,6 +76,14 @@ static const struct config_key config_keys[] = {
 	{ "limits", "bind_token_to_ip", KEY_BOOL, offsetof(struct config, bind_token_to_ip),
 	  0, 0, 0 },
 	{ "metrics", "listen", KEY_ADDR, offsetof(struct config, metrics_listen), 0, 0, 0 },
+	/* [cluster] comes last: config_dump leaves it out when it is off. */
+	{ "cluster", "nats", KEY_NATS, 0, 0, 0, 0 },
+	PATH_OPT_KEY("cluster", "nats_credentials", cluster.credentials),
+	PATH_OPT_KEY("cluster", "nats_ca", cluster.ca),
+	{ "cluster", "node", KEY_NODE, offsetof(struct config, cluster.node), CLUSTER_NODE_MAX,
+	  0, 0 },
+	{ "cluster", "advertise", KEY_ADVERTISE, offsetof(struct config, cluster.advertise),
+	  sizeof(((struct config *)0)->cluster.advertise), 0, 0 },
 };
 
 #define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -161,6 +178,7 @@ struct parse_state {
 	const char *path;
 	unsigned line;
 	bool listen_seen;	/* the first listen replaces the defaults */
+	unsigned cluster_line;	/* where [cluster] first starts, 0 = nowhere */
 	char *err;		/* CONFIG_ERROR_MAX bytes; first error wins */
 	bool failed;
 	FILE *f;
@@ -234,7 +252,7 @@ set_path(struct parse_state *ps, const struct config_key *k, const char *v)
 
 	if (strlen(v) >= k->size)
 		return parse_fail(ps, k->section, k->name, "'%.40s...' is too long", v);
-	if (v[0] == '\0' && strcmp(k->section, "tls") != 0)
+	if (v[0] == '\0' && k->type != KEY_PATH_OPT)
 		return parse_fail(ps, k->section, k->name, "a path is required");
 	if (v[0] != '\0' && v[0] != '/')
 		return parse_fail(ps, k->section, k->name, "'%s' is not an absolute path", v);
@@ -316,16 +334,174 @@ set_user(struct parse_state *ps, const struct config_key *k, const char *v)
 	return 1;
 }
 
+/*
+ * [cluster].  The node name goes into NATS subjects and KV keys, so it is
+ * kept to bytes that need no escaping there.  Host names are checked for
+ * shape only (labels of letters, digits, '-', '_'); whether they resolve
+ * is the runtime's business, so that -t works on another host.
+ */
+static const char node_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    "0123456789_-";
+
+static bool
+node_char(char ch)
+{
+	return ch != '\0' && strchr(node_chars, ch) != NULL;
+}
+
+/* Dot-separated labels of [A-Za-z0-9_-], 1..63 bytes each; all-digit
+ * names must be a valid IPv4 address. */
+static bool
+host_name_valid(const char *h)
+{
+	struct in_addr a4;
+	size_t len = strlen(h);
+
+	if (len == 0 || len > 255)
+		return false;
+	if (strspn(h, "0123456789.") == len)
+		return inet_pton(AF_INET, h, &a4) == 1;
+	for (const char *p = h;; p++) {
+		size_t label = strspn(p, node_chars);
+		if (label == 0 || label > 63)
+			return false;
+		p += label;
+		if (*p == '\0')
+			return true;
+		if (*p != '.')
+			return false;
+	}
+}
+
+static bool
+host_is_loopback(const char *h)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcasecmp(h, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+static bool
+host_is_wildcard(const char *h)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&a6);
+}
+
+/* A nats URL taken apart. */
+struct nats_url {
+	bool tls;
+	char host[256];		/* without the brackets of an IPv6 address */
+	uint16_t port;
+};
+
+/* nats://HOST[:PORT] or tls://HOST[:PORT]; HOST is a name, an IPv4
+ * address or [IPv6].  Nothing else: no user, password or path, which
+ * belong in nats_credentials. */
+static int
+nats_url_parse(const char *s, struct nats_url *u)
+{
+	struct in6_addr a6;
+	const char *host, *rest;
+	size_t len;
+
+	u->tls = strncmp(s, "tls://", 6) == 0;
+	if (!u->tls && strncmp(s, "nats://", 7) != 0)
+		return -1;
+	host = strstr(s, "://") + 3;
+	bool bracketed = *host == '[';
+	if (bracketed) {
+		len = strcspn(++host, "]");
+		rest = host + len + 1;
+		if (host[len] != ']' || len >= INET6_ADDRSTRLEN)
+			return -1;
+	} else {
+		len = strcspn(host, ":");
+		rest = host + len;
+		if (len >= sizeof(u->host))
+			return -1;
+	}
+	memcpy(u->host, host, len);
+	u->host[len] = '\0';
+	if (bracketed ? inet_pton(AF_INET6, u->host, &a6) != 1 : !host_name_valid(u->host))
+		return -1;
+	u->port = 4222;
+	if (*rest == ':')
+		return parse_port(rest + 1, &u->port);
+	return *rest == '\0' ? 0 : -1;
+}
+
+/* Repeatable: each line adds a server. */
+static int
+set_nats(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	struct cluster_config *cl = &ps->c.cluster;
+	struct nats_url u;
+
+	if (cl->n_nats == CONFIG_MAX_NATS)
+		return parse_fail(ps, k->section, k->name, "more than %d nats URLs",
+		    CONFIG_MAX_NATS);
+	if (strlen(v) >= sizeof(cl->nats[0]) || nats_url_parse(v, &u) < 0)
+		return parse_fail(ps, k->section, k->name,
+		    "'%.80s' is not a NATS URL (nats://HOST:PORT or tls://HOST:PORT)", v);
+	strcpy(cl->nats[cl->n_nats++], v);
+	return 1;
+}
+
+static int
+set_node(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len >= k->size || strspn(v, node_chars) != len)
+		return parse_fail(ps, k->section, k->name,
+		    "'%.80s' is not a node name (1..%zu letters, digits, '_', '-')", v,
+		    k->size - 1);
+	memcpy((char *)&ps->c + k->offset, v, len + 1);
+	return 1;
+}
+
+/* Handed to clients of other nodes, so it must be reachable: a wildcard
+ * would send them to their own machine. */
+static int
+set_advertise(struct parse_state *ps, const struct config_key *k, const char *v)
+{
+	struct in6_addr a6;
+	size_t len = strlen(v);
+
+	if (len >= k->size || (inet_pton(AF_INET6, v, &a6) != 1 && !host_name_valid(v)))
+		return parse_fail(ps, k->section, k->name,
+		    "'%.80s' is not a host name or IP address (IPv6 without brackets)", v);
+	if (host_is_wildcard(v))
+		return parse_fail(ps, k->section, k->name,
+		    "'%s' is a wildcard; set it to the address clients reach this node at", v);
+	memcpy((char *)&ps->c + k->offset, v, len + 1);
+	return 1;
+}
+
 static int (*const key_setters[])(struct parse_state *, const struct config_key *,
     const char *) = {
 	[KEY_UINT] = set_uint,
 	[KEY_BOOL] = set_bool,
 	[KEY_PATH] = set_path,
+	[KEY_PATH_OPT] = set_path,
 	[KEY_LISTEN] = set_listen,
 	[KEY_LOG_LEVEL] = set_log_level,
 	[KEY_WORKERS] = set_workers,
 	[KEY_ADDR] = set_addr,
 	[KEY_USER] = set_user,
+	[KEY_NATS] = set_nats,
+	[KEY_NODE] = set_node,
+	[KEY_ADVERTISE] = set_advertise,
 };
 
 static int
@@ -348,6 +524,33 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	return parse_fail(ps, section, name, "unknown key (see ocmd.conf(5))");
 }
 
+/*
+ * inih calls the handler for keys only, so an empty [cluster] would go
+ * unnoticed there; the reader looks at each line as inih will (a UTF-8
+ * byte order mark and leading blanks skipped).  A build without NATS
+ * refuses the section here, before any of its keys can fail on their own.
+ */
+static void
+config_see_section(struct parse_state *ps, const char *line)
+{
+	if (ps->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3;
+	while (isspace((unsigned char)*line))
+		line++;
+	if (strncmp(line, "[cluster]", 9) != 0 || ps->c.cluster.enabled)
+		return;
+	ps->c.cluster.enabled = true;
+	ps->cluster_line = ps->line;
+#ifndef HAVE_NATS
+	if (!ps->failed)
+		snprintf(ps->err, CONFIG_ERROR_MAX,
+		    "%s:%u: [cluster]: this ocmd was built without NATS support; rebuild with "
+		    "./configure --with-nats=yes (package libnats-dev) or remove the [cluster] "
+		    "section", ps->path, ps->line);
+	ps->failed = true;
+#endif
+}
+
 /* fgets for inih that counts lines and flags those too long for its buffer. */
 static char *
 config_reader(char *str, int num, void *stream)
@@ -368,6 +571,7 @@ config_reader(char *str, int num, void *stream)
 		while ((ch = fgetc(ps->f)) != EOF && ch != '\n')
 			;
 	}
+	config_see_section(ps, str);
 	return str;
 }
 
@@ -392,6 +596,62 @@ config_check(struct parse_state *ps)
 	else
 		return 0;
 	return -1;
+}
+
+/* The first listen address that is not a wildcard, without port or
+ * brackets: what clients of other nodes are told to send to. */
+static int
+advertise_from_listen(struct config *c)
+{
+	for (size_t i = 0; i < c->n_listen; i++) {
+		const struct sockaddr_storage *ss = &c->listen[i].ss;
+		const void *addr = ss->ss_family == AF_INET6 ?
+		    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
+		    (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+		char text[INET6_ADDRSTRLEN];
+		if (inet_ntop(ss->ss_family, addr, text, sizeof(text)) == NULL ||
+		    host_is_wildcard(text))
+			continue;
+		snprintf(c->cluster.advertise, sizeof(c->cluster.advertise), "%s", text);
+		return 0;
+	}
+	return -1;
+}
+
+/* Records an error about a [cluster] key that is missing, at the line of
+ * the section; returns -1. */
+static int
+cluster_fail(struct parse_state *ps, const char *name, const char *why)
+{
+	ps->line = ps->cluster_line;
+	parse_fail(ps, "cluster", name, "%s", why);
+	return -1;
+}
+
+/* [cluster] as a whole: a server to talk to, and the defaults of node and
+ * advertise, which depend on the host and on listen. */
+static int
+cluster_finish(struct parse_state *ps)
+{
+	struct cluster_config *cl = &ps->c.cluster;
+	char host[256] = "";
+
+	if (!cl->enabled)
+		return 0;
+	if (cl->n_nats == 0)
+		return cluster_fail(ps, "nats", "no NATS server; add a line such as "
+		    "nats = nats://127.0.0.1:4222 (or tls://HOST:PORT)");
+	if (cl->node[0] == '\0') {
+		if (gethostname(host, sizeof(host) - 1) < 0)
+			host[0] = '\0';
+		config_node_from_hostname(host, cl->node);
+		if (cl->node[0] == '\0')
+			return cluster_fail(ps, "node", "the host name is empty; set node = NAME");
+	}
+	if (cl->advertise[0] == '\0' && advertise_from_listen(&ps->c) < 0)
+		return cluster_fail(ps, "advertise", "needed because every listen address is "
+		    "a wildcard; set it to the address clients reach this node at");
+	return 0;
 }
 
 int
@@ -425,7 +685,7 @@ config_load(const char *path, struct config *c, char err[CONFIG_ERROR_MAX])
 		snprintf(err, CONFIG_ERROR_MAX, "%s: read error", path);
 		goto out;
 	}
-	if (config_check(ps) < 0)
+	if (config_check(ps) < 0 || cluster_finish(ps) < 0)
 		goto out;
 	*c = ps->c;
 	rc = 0;
@@ -444,6 +704,8 @@ config_dump(const struct config *c, FILE *f)
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 		const char *field = (const char *)c + k->offset;
+		if (strcmp(k->section, "cluster") == 0 && !c->cluster.enabled)
+			break;
 		if (strcmp(section, k->section) != 0) {
 			fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
 			section = k->section;
@@ -468,8 +730,15 @@ config_dump(const struct config *c, FILE *f)
 		case KEY_BOOL:
 			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
 			break;
+		case KEY_NATS:
+			for (size_t j = 0; j < c->cluster.n_nats; j++)
+				fprintf(f, "nats = %s\n", c->cluster.nats[j]);
+			break;
 		case KEY_PATH:
+		case KEY_PATH_OPT:
 		case KEY_USER:
+		case KEY_NODE:
+		case KEY_ADVERTISE:
 			fprintf(f, "%s = %s\n", k->name, field);
 			break;
 		case KEY_ADDR:
@@ -478,4 +747,32 @@ config_dump(const struct config *c, FILE *f)
 			break;
 		}
 	}
+}
+
+void
+config_node_from_hostname(const char *host, char out[CLUSTER_NODE_MAX])
+{
+	size_t i;
+
+	for (i = 0; host[i] != '\0' && i < CLUSTER_NODE_MAX - 1; i++)
+		out[i] = node_char(host[i]) ? host[i] : '-';
+	out[i] = '\0';
+}
+
+bool
+config_cluster_insecure(const struct config *c, const char **url)
+{
+	const struct cluster_config *cl = &c->cluster;
+	struct nats_url u;
+
+	if (cl->ca[0] != '\0')
+		return false;
+	for (size_t i = 0; i < cl->n_nats; i++) {
+		if (nats_url_parse(cl->nats[i], &u) == 0 && !u.tls && !host_is_loopback(u.host)) {
+			if (url != NULL)
+				*url = cl->nats[i];
+			return true;
+		}
+	}
+	return false;
 }

@@ -20,11 +20,29 @@
 #define CONFIG_ERROR_MAX	512
 #define CONFIG_MAX_WORKERS	64	/* STEER_MAX_WORKERS */
 #define CONFIG_USER_MAX		33	/* a user name of up to 32 bytes */
+#define CONFIG_MAX_NATS		8
+#define CLUSTER_NODE_MAX	64	/* node name: 1..63 bytes of [A-Za-z0-9_-] */
 
 struct listen_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char text[64];			/* as written, normalised: 1.2.3.4:7600, [::1]:7600 */
+};
+
+/*
+ * [cluster]: the NATS servers through which several ocmd nodes act as one
+ * service.  Without the section, enabled is false, the rest is empty and
+ * ocmd never touches NATS.  node and advertise hold their defaults (from
+ * the host name, from listen) once config_load has succeeded.
+ */
+struct cluster_config {
+	bool enabled;				/* a [cluster] section exists */
+	char nats[CONFIG_MAX_NATS][256];	/* URLs as written */
+	size_t n_nats;
+	char credentials[CONFIG_PATH_MAX];	/* nats_credentials, "" = none */
+	char ca[CONFIG_PATH_MAX];		/* nats_ca, "" = none */
+	char node[CLUSTER_NODE_MAX];		/* node */
+	char advertise[256];			/* advertise: host or IP literal */
 };
 
 struct config {
@@ -54,6 +72,7 @@ struct config {
 	uint32_t rate_limit_s;
 	bool bind_token_to_ip;
 	struct listen_addr metrics_listen;	/* len 0: no metrics endpoint */
+	struct cluster_config cluster;
 };
 
 /* Every key at its documented default (listen: 0.0.0.0:7600 and [::]:7600). */
@@ -71,5 +90,17 @@ int config_parse_addr(const char *s, struct listen_addr *out);
 
 /* Writes every key with its value, in ocmd.conf syntax (ocmd -t -d). */
 void config_dump(const struct config *c, FILE *f);
+
+/*
+ * The default node name from a host name: every byte outside [A-Za-z0-9_-]
+ * becomes '-', and the result is cut to CLUSTER_NODE_MAX - 1 bytes.  An
+ * empty host gives an empty name.
+ */
+void config_node_from_hostname(const char *host, char out[CLUSTER_NODE_MAX]);
+
+/* True when a nats URL of c names a host other than loopback
+ * (127.0.0.0/8, ::1, localhost) and the connection would not use TLS
+ * (scheme nats:// and no nats_ca).  *url is the first such URL. */
+bool config_cluster_insecure(const struct config *c, const char **url);
 
 #endif
