@@ -96,6 +96,7 @@ struct cluster {
 	struct job *jobs, **jobs_tail;
 	struct cluster_node hb;		/* this node's heartbeat record */
 	struct job *deferred;		/* releases waiting for NATS (KV thread) */
+	bool setup_warned;		/* (KV thread) */
 	/* Main thread only. */
 	struct cluster_peer *peers;
 	struct pending *pending;
@@ -177,6 +178,17 @@ cluster_connected(const struct cluster *c)
 
 static const char free_record[] = "{\"v\":1,\"free\":true}";
 
+/* Once until it works: it is retried every RECONNECT_WAIT_MS. */
+static void
+kv_setup_failed(struct cluster *c, const char *bucket)
+{
+	if (!c->setup_warned)
+		log_warnx("cluster: cannot use the JetStream KV bucket %s (%s): is nats-server "
+		    "running with JetStream (-js), and may this node's NATS user use it? "
+		    "Retrying", bucket, nats_GetLastError(NULL));
+	c->setup_warned = true;
+}
+
 static void
 kv_setup(struct cluster *c)
 {
@@ -189,19 +201,17 @@ kv_setup(struct cluster *c)
 	if (c->rooms == NULL && (s = js_CreateKeyValue(&c->rooms, c->js, &kc)) != NATS_OK &&
 	    js_KeyValue(&c->rooms, c->js, ROOMS_BUCKET) != NATS_OK) {
 		c->rooms = NULL;
-		log_warnx("cluster: cannot use the JetStream KV bucket %s: %s (is nats-server "
-		    "running with JetStream, -js?)", ROOMS_BUCKET, natsStatus_GetText(s));
+		kv_setup_failed(c, ROOMS_BUCKET);
 		return;
 	}
 	kvConfig_Init(&kc);
 	kc.Bucket = NODES_BUCKET;
 	kc.History = 1;
-	kc.TTL = (int64_t)c->timeout_s * 1000;
-	if (c->nodes == NULL && (s = js_CreateKeyValue(&c->nodes, c->js, &kc)) != NATS_OK &&
+	kc.TTL = (int64_t)c->timeout_s * 1000000000;	/* nats.c 3.4 takes nanoseconds */
+	if (c->nodes == NULL && js_CreateKeyValue(&c->nodes, c->js, &kc) != NATS_OK &&
 	    js_KeyValue(&c->nodes, c->js, NODES_BUCKET) != NATS_OK) {
 		c->nodes = NULL;
-		log_warnx("cluster: cannot use the JetStream KV bucket %s: %s", NODES_BUCKET,
-		    natsStatus_GetText(s));
+		kv_setup_failed(c, NODES_BUCKET);
 		return;
 	}
 	atomic_store(&c->kv_ready, true);
@@ -819,6 +829,7 @@ cluster_claim(struct server *srv, struct handoff *h, void (*done)(struct mail *,
 	r.epoch = c->epoch;
 	r.worker = h->home->index;
 	r.password = h->req.password_len > 0;
+	r.members = 1;		/* its creator, once the home admits it */
 	if ((j->value = cluster_room_build(&r, &j->value_len)) == NULL) {
 		job_free(j);
 		handoff_answer(c, h, done, TCRP_CODE_INTERNAL, "internal error");
@@ -898,7 +909,7 @@ static natsStatus
 request_publish(struct cluster *c, const struct pending *p, const char *what,
     const char *data, size_t len)
 {
-	char subj[SUBJECT_MAX], reply[SUBJECT_MAX];
+	char subj[SUBJECT_MAX], reply[SUBJECT_MAX + 24];
 
 	snprintf(subj, sizeof(subj), "ocm.node.%s.%s", p->node, what);
 	snprintf(reply, sizeof(reply), "%s.%" PRIu64, c->inbox, p->id);
