@@ -339,8 +339,11 @@ server_reload(struct server *srv)
 	    strcmp(cfg.metrics_listen.text, srv->cfg.metrics_listen.text) != 0)
 		log_warnx("reload: listen, workers, state_dir, control_socket and [metrics] "
 		    "listen changes need a restart, ignoring them");
+	if (memcmp(&cfg.cluster, &srv->cfg.cluster, sizeof(cfg.cluster)) != 0)
+		log_warnx("reload: [cluster] changes need a restart, ignoring them");
 	cfg.workers = srv->cfg.workers;
 	cfg.metrics_listen = srv->cfg.metrics_listen;
+	cfg.cluster = srv->cfg.cluster;
 	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
 	cfg.n_listen = srv->cfg.n_listen;
 	memcpy(cfg.state_dir, srv->cfg.state_dir, sizeof(cfg.state_dir));
