@@ -88,7 +88,6 @@ struct cluster {
 	natsSubscription *sub_join, *sub_ctl, *sub_reply;
 	char subj_join[SUBJECT_MAX], subj_ctl[SUBJECT_MAX], inbox[SUBJECT_MAX];
 	_Atomic bool connected, kv_ready, stop;
-	_Atomic unsigned gen;		/* bumped by each reconnection: watch again */
 	pthread_t kv_thread, watch_thread;
 	bool kv_started, watch_started;
 	pthread_mutex_t lock;		/* jobs, hb */
@@ -532,20 +531,20 @@ watch_main(void *arg)
 {
 	struct cluster *c = arg;
 	kvWatcher *rooms = NULL, *nodes = NULL;
-	unsigned gen = 0;
 	bool rooms_synced = false, nodes_synced = false;
 
+	/*
+	 * The watchers are kept across reconnections: nats.c's ordered
+	 * consumers take up where they were.  (Stopping one while the
+	 * library resets it after a reconnection is a use-after-free in
+	 * libnats 3.4, caught by AddressSanitizer.)
+	 */
 	while (!atomic_load(&c->stop)) {
-		if (!cluster_connected(c) || (rooms != NULL && gen != atomic_load(&c->gen))) {
-			watch_drop(&rooms);
-			watch_drop(&nodes);
-			if (!cluster_connected(c)) {
-				usleep(WATCH_POLL_MS * 1000);
-				continue;
-			}
+		if (!cluster_connected(c)) {
+			usleep(WATCH_POLL_MS * 1000);
+			continue;
 		}
 		if (rooms == NULL) {
-			gen = atomic_load(&c->gen);
 			if (kvStore_WatchAll(&nodes, c->nodes, NULL) != NATS_OK ||
 			    kvStore_WatchAll(&rooms, c->rooms, NULL) != NATS_OK) {
 				watch_drop(&rooms);
@@ -1283,7 +1282,6 @@ connected_cb(natsConnection *nc, void *closure)
 	struct cluster *c = closure;
 	(void)nc;
 
-	atomic_fetch_add(&c->gen, 1);
 	atomic_store(&c->connected, true);
 	/* The KV thread says EV_UP once the buckets are bound; after a
 	 * reconnection they still are. */
