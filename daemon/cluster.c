@@ -48,6 +48,7 @@ struct cluster_peer {
 	char name[CLUSTER_NODE_MAX];
 	struct cluster_node rec;
 	uint64_t seen_ms;		/* when its record was last put; 0: withdrawn */
+	bool gone;			/* said so in the log */
 };
 
 enum job_kind { JOB_CLAIM, JOB_RELEASE, JOB_PUBLISH, JOB_REASSERT };
@@ -725,6 +726,10 @@ on_node(struct cluster *c, const struct event *ev)
 	if (p == NULL)
 		return;
 	if (ev->deleted || cluster_node_parse(ev->data, ev->len, &n) < 0) {
+		if (ev->deleted && !p->gone && strcmp(p->name, c->cfg.node) != 0)
+			log_ocm(LOG_LEVEL_INFO, OCM_EV_CLUSTER, NULL, NULL, NULL,
+			    "cluster: node %s left the cluster", p->name);
+		p->gone = ev->deleted;
 		p->seen_ms = 0;
 		return;
 	}
@@ -734,9 +739,10 @@ on_node(struct cluster *c, const struct event *ev)
 			    "node its own name ([cluster] node)", c->cfg.node);
 		c->twin_warned = true;
 	}
-	if (!peer_alive(c, p) && p->seen_ms != 0 && strcmp(p->name, c->cfg.node) != 0)
+	if (p->gone)
 		log_ocm(LOG_LEVEL_INFO, OCM_EV_CLUSTER, NULL, NULL, NULL,
 		    "cluster: node %s is back", p->name);
+	p->gone = false;
 	p->rec = n;
 	p->seen_ms = ev_now(c->srv->loop);
 }
@@ -1312,6 +1318,13 @@ cluster_tick(struct ev_timer *t)
 	size_t n = 0;
 
 	pending_expire(c, false);
+	for (struct cluster_peer *p = c->peers; p != NULL; p = p->next)
+		if (!p->gone && p->seen_ms != 0 && !peer_alive(c, p) && cluster_connected(c)) {
+			log_ocm(LOG_LEVEL_WARN, OCM_EV_CLUSTER, NULL, NULL, NULL,
+			    "cluster: node %s has not been heard from for %u s: its rooms are "
+			    "free to be created again", p->name, c->timeout_s);
+			p->gone = true;
+		}
 	if (++c->ticks % PUBLISH_EVERY == 0) {
 		pthread_mutex_lock(&c->lock);
 		c->hb.rooms = (uint32_t)directory_local(dir);
