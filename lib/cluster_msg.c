@@ -201,17 +201,18 @@ msg_uint(json_t *root, const char *key, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* jansson types true and false apart. */
 static int
 msg_bool(json_t *root, const char *key, bool *out)
 {
-	json_t *v = json_object_get(root, key);
+	json_t *v;
+	int err = msg_member(root, key, JSON_TRUE, &v);
 
-	if (v == NULL)
-		return -OCM_E_MISSING_FIELD;
-	if (!json_is_boolean(v))
-		return -OCM_E_BAD_FIELD;
-	*out = json_is_true(v);
-	return 0;
+	if (err == -OCM_E_BAD_FIELD && json_is_false(v))
+		err = 0;
+	if (err == 0)
+		*out = json_is_true(v);
+	return err;
 }
 
 static int
