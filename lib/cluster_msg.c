@@ -1,7 +1,10 @@
 /*
- * cluster_msg.c: what ocmd nodes tell each other (see cluster_msg.h):
- * JSON objects with "v": 1, strictly checked, since a record in the KV
- * bucket or a message on a subject may come from any NATS client.
+ * cluster_msg.c: the JSON of the cluster (see cluster_msg.h).  daemon/
+ * cluster.c writes and reads the KV records here and hands JOINs between
+ * nodes with them.  Another node is a peer like any other: every parser
+ * checks all it reads, so a broken or older node cannot put a bad name,
+ * worker or key into this one.  Every builder refuses what its parser
+ * would, so that whatever one node writes the others can read.
  */
 #include "lib/cluster_msg.h"
 
@@ -17,54 +20,70 @@
 #include "lib/text.h"
 #include "lib/token.h"
 
-#define MSG_MAX		(TCRP_MAX_PAYLOAD + 1024)
+#define MSG_VERSION	1
+/* Duplicate members would let two nodes read one record differently; NUL
+ * is let in only so that the length checks see it and refuse it. */
+#define MSG_LOAD_FLAGS	(JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
+#define MSG_EPOCH_LEN	16	/* hex digits of a uint64_t */
+#define MSG_KEYS_LEN	(4 * OCM_KEY_LEN)	/* hex digits of c2s and s2c */
+#define MSG_HOST_MAX	255
 
-static const char hexdigits[] = "0123456789abcdef";
+typedef int msg_fill_fn(json_t *root, void *out);
+
+/* ---- hex ---- */
+
+static const char msg_hex[] = "0123456789abcdef";
+
+/* out gets 2 * n digits and a NUL. */
+static void
+hex_encode(const uint8_t *in, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = msg_hex[in[i] >> 4];
+		out[2 * i + 1] = msg_hex[in[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}
 
 static int
-hex_value(char c)
+hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
-	return -1;
+	return -1;		/* uppercase too: one value, one spelling */
 }
 
-static void
-hex_encode(const uint8_t *in, size_t n, char *out)
+/* Lowercase digits only; out gets len / 2 bytes.  False for an odd
+ * length or any other character (out then holds garbage). */
+static bool
+hex_decode(const char *in, size_t len, uint8_t *out)
 {
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexdigits[in[i] >> 4];
-		out[2 * i + 1] = hexdigits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+	if (len % 2 != 0)
+		return false;
+	for (size_t i = 0; i < len; i += 2) {
+		int hi = hex_digit(in[i]), lo = hex_digit(in[i + 1]);
 
-/* Exactly 2 * n lowercase hex digits into n bytes.  0 or -1. */
-static int
-hex_decode(const char *in, size_t in_len, uint8_t *out, size_t n)
-{
-	if (in_len != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
+			return false;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
 	}
-	return 0;
+	return true;
 }
+
+/* ---- names and keys ---- */
 
 bool
 cluster_node_valid(const char *s, size_t len)
 {
-	if (len == 0 || len >= CLUSTER_NODE_MAX)
+	if (s == NULL || len == 0 || len >= CLUSTER_NODE_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '_' || c == '-'))
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && c != '_' && c != '-')
 			return false;
 	}
 	return true;
@@ -73,8 +92,10 @@ cluster_node_valid(const char *s, size_t len)
 size_t
 cluster_room_key(const char *name, size_t len, char out[CLUSTER_KEY_MAX])
 {
-	if (len > OCM_NAME_MAX)
-		len = OCM_NAME_MAX;
+	if (len == 0 || len > OCM_NAME_MAX) {
+		out[0] = '\0';
+		return 0;
+	}
 	hex_encode((const uint8_t *)name, len, out);
 	return 2 * len;
 }
@@ -83,180 +104,273 @@ int
 cluster_room_key_decode(const char *key, size_t key_len, char out[OCM_NAME_MAX + 1],
     size_t *len)
 {
-	size_t n = key_len / 2;
+	uint8_t name[OCM_NAME_MAX];
 
-	if (key_len == 0 || key_len % 2 != 0 || n > OCM_NAME_MAX ||
-	    hex_decode(key, key_len, (uint8_t *)out, n) < 0 ||
-	    !name_valid((const uint8_t *)out, n))
+	if (key == NULL || key_len == 0 || key_len > 2 * OCM_NAME_MAX ||
+	    !hex_decode(key, key_len, name) || !name_valid(name, key_len / 2))
 		return -OCM_E_BAD_NAME;
-	out[n] = '\0';
-	*len = n;
+	memcpy(out, name, key_len / 2);
+	out[key_len / 2] = '\0';
+	*len = key_len / 2;
 	return 0;
 }
 
-/* Shared checks. */
+/* ---- reading ---- */
 
-static json_t *
-msg_load(const uint8_t *buf, size_t len, int *err)
+/*
+ * Loads buf as one JSON object, hands it to fill and releases it; out is
+ * fill's scratch copy, which the caller gives out only on success.  wipe
+ * (when not NULL) names string members to overwrite before jansson frees
+ * them: secrets.
+ */
+static int
+msg_parse(const uint8_t *buf, size_t len, size_t max, msg_fill_fn *fill, void *out,
+    const char *const *wipe)
 {
 	json_error_t jerr;
-	json_t *root, *v;
+	json_t *root;
+	int err;
 
-	*err = 0;
-	if (len > MSG_MAX) {
-		*err = -OCM_E_TOO_LARGE;
-		return NULL;
-	}
-	root = json_loadb(buf != NULL ? (const char *)buf : "", len, JSON_REJECT_DUPLICATES,
-	    &jerr);
+	if (len > max)
+		return -OCM_E_TOO_LARGE;
+	root = json_loadb(buf != NULL ? (const char *)buf : "", len, MSG_LOAD_FLAGS, &jerr);
 	if (root == NULL || !json_is_object(root)) {
 		json_decref(root);
-		*err = -OCM_E_BAD_JSON;
-		return NULL;
+		return -OCM_E_BAD_JSON;
 	}
-	v = json_object_get(root, "v");
-	if (v == NULL || !json_is_integer(v) || json_integer_value(v) != 1) {
-		*err = v == NULL ? -OCM_E_MISSING_FIELD : -OCM_E_BAD_VERSION;
-		json_decref(root);
-		return NULL;
+	err = fill(root, out);
+	for (size_t i = 0; wipe != NULL && wipe[i] != NULL; i++) {
+		json_t *v = json_object_get(root, wipe[i]);
+
+		if (json_is_string(v))
+			OPENSSL_cleanse((char *)(uintptr_t)json_string_value(v),
+			    json_string_length(v));
 	}
-	return root;
+	json_decref(root);
+	return err;
 }
 
+/* Checked first, so that a node of a later version is told that rather
+ * than whatever else it changed. */
 static int
-get_string(json_t *root, const char *key, const char **s, size_t *len)
+msg_version(json_t *root)
 {
-	json_t *v = json_object_get(root, key);
+	json_t *v = json_object_get(root, "v");
 
 	if (v == NULL)
 		return -OCM_E_MISSING_FIELD;
-	if (!json_is_string(v))
-		return -OCM_E_BAD_FIELD;
-	*s = json_string_value(v);
-	*len = json_string_length(v);
+	if (!json_is_integer(v) || json_integer_value(v) != MSG_VERSION)
+		return -OCM_E_BAD_VERSION;
 	return 0;
 }
 
+/* The member key, of JSON type type. */
 static int
-get_uint(json_t *root, const char *key, json_int_t max, uint64_t *out)
+msg_member(json_t *root, const char *key, json_type type, json_t **v)
 {
-	json_t *v = json_object_get(root, key);
-
-	if (v == NULL)
+	if ((*v = json_object_get(root, key)) == NULL)
 		return -OCM_E_MISSING_FIELD;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
+	return json_typeof(*v) == type ? 0 : -OCM_E_BAD_FIELD;
+}
+
+static int
+msg_string(json_t *root, const char *key, const char **s, size_t *len)
+{
+	json_t *v;
+	int err = msg_member(root, key, JSON_STRING, &v);
+
+	if (err == 0) {
+		*s = json_string_value(v);
+		*len = json_string_length(v);
+	}
+	return err;
+}
+
+/* An integer 0..max. */
+static int
+msg_uint(json_t *root, const char *key, uint64_t max, uint64_t *out)
+{
+	json_t *v;
+	int err = msg_member(root, key, JSON_INTEGER, &v);
+
+	if (err < 0)
+		return err;
+	if (json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
 		return -OCM_E_BAD_FIELD;
 	*out = (uint64_t)json_integer_value(v);
 	return 0;
 }
 
+/* jansson types true and false apart. */
 static int
-get_bool(json_t *root, const char *key, bool *out)
+msg_bool(json_t *root, const char *key, bool *out)
 {
-	json_t *v = json_object_get(root, key);
+	json_t *v;
+	int err = msg_member(root, key, JSON_TRUE, &v);
 
-	if (v == NULL)
-		return -OCM_E_MISSING_FIELD;
-	if (!json_is_boolean(v))
-		return -OCM_E_BAD_FIELD;
-	*out = json_is_true(v);
-	return 0;
+	if (err == -OCM_E_BAD_FIELD && json_is_false(v))
+		err = 0;
+	if (err == 0)
+		*out = json_is_true(v);
+	return err;
 }
 
 static int
-get_epoch(json_t *root, uint64_t *epoch)
+msg_epoch(json_t *root, uint64_t *out)
 {
-	uint8_t b[8];
+	uint8_t raw[MSG_EPOCH_LEN / 2];
 	const char *s;
 	size_t len;
-	int err = get_string(root, "epoch", &s, &len);
+	int err;
 
-	if (err < 0)
+	if ((err = msg_string(root, "epoch", &s, &len)) < 0)
 		return err;
-	if (hex_decode(s, len, b, sizeof(b)) < 0)
+	if (len != MSG_EPOCH_LEN || !hex_decode(s, len, raw))
 		return -OCM_E_BAD_FIELD;
-	*epoch = 0;
-	for (size_t i = 0; i < sizeof(b); i++)
-		*epoch = *epoch << 8 | b[i];
+	*out = 0;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		*out = *out << 8 | raw[i];
 	return 0;
 }
 
-static void
-epoch_hex(uint64_t epoch, char out[17])
-{
-	snprintf(out, 17, "%016" PRIx64, epoch);
-}
-
+/* A node name into out[CLUSTER_NODE_MAX]. */
 static int
-get_node(json_t *root, const char *key, char out[CLUSTER_NODE_MAX])
+msg_node(json_t *root, const char *key, char *out)
 {
 	const char *s;
 	size_t len;
-	int err = get_string(root, key, &s, &len);
+	int err;
 
-	if (err < 0)
+	if ((err = msg_string(root, key, &s, &len)) < 0)
 		return err;
 	if (!cluster_node_valid(s, len))
 		return -OCM_E_BAD_NAME;
-	memcpy(out, s, len + 1);
+	memcpy(out, s, len);
+	out[len] = '\0';
 	return 0;
 }
 
-/* 1..255 bytes, no controls, no spaces. */
-static bool
-host_valid(const char *s, size_t len)
+/* A room or user name into out[OCM_NAME_MAX + 1]. */
+static int
+msg_name(json_t *root, const char *key, char *out, uint8_t *out_len)
 {
-	if (len == 0 || len > 255 || !name_valid((const uint8_t *)s, len))
-		return false;
-	return memchr(s, ' ', len) == NULL;
+	const char *s;
+	size_t len;
+	int err;
+
+	if ((err = msg_string(root, key, &s, &len)) < 0)
+		return err;
+	if (!name_valid((const uint8_t *)s, len))
+		return -OCM_E_BAD_NAME;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	*out_len = (uint8_t)len;
+	return 0;
 }
 
+/* ---- writing ---- */
+
+struct msg_buf {
+	char *data;		/* NULL while counting */
+	size_t used;
+};
+
+static int
+msg_dump_cb(const char *s, size_t n, void *arg)
+{
+	struct msg_buf *b = arg;
+
+	if (b->data != NULL)
+		memcpy(b->data + b->used, s, n);
+	b->used += n;
+	return 0;
+}
+
+/*
+ * o as compact JSON in one malloc'ed block, written straight into it (one
+ * pass measures, one writes) so that no copy of a secret is left in a
+ * buffer jansson grew and freed.  o stays the caller's.
+ */
+static char *
+msg_text(const json_t *o, size_t *len)
+{
+	struct msg_buf b = { NULL, 0 };
+
+	if (o == NULL || json_dump_callback(o, msg_dump_cb, &b, JSON_COMPACT) < 0 ||
+	    (b.data = malloc(b.used + 1)) == NULL)
+		return NULL;
+	*len = b.used;
+	b.used = 0;
+	if (json_dump_callback(o, msg_dump_cb, &b, JSON_COMPACT) < 0 || b.used != *len) {
+		OPENSSL_cleanse(b.data, b.used);
+		free(b.data);
+		return NULL;
+	}
+	b.data[b.used] = '\0';
+	return b.data;
+}
+
+/* msg_text() for objects without secrets; releases o. */
 static char *
 msg_dump(json_t *o, size_t *len)
 {
-	char *s;
+	char *s = msg_text(o, len);
 
-	if (o == NULL)
-		return NULL;
-	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	if (s != NULL)
-		*len = strlen(s);
 	return s;
 }
 
-/* Rooms. */
+static void
+msg_epoch_text(uint64_t epoch, char out[MSG_EPOCH_LEN + 1])
+{
+	snprintf(out, MSG_EPOCH_LEN + 1, "%016" PRIx64, epoch);
+}
+
+/* ---- ocm_rooms records ---- */
 
 char *
 cluster_room_build(const struct cluster_room *r, size_t *len)
 {
-	char epoch[17];
+	char epoch[MSG_EPOCH_LEN + 1];
 
 	if (r->free)
-		return msg_dump(json_pack("{s:i, s:b}", "v", 1, "free", 1), len);
-	if (!cluster_node_valid(r->node, strlen(r->node)) || r->worker > 63)
+		return msg_dump(json_pack("{s:i, s:b}", "v", MSG_VERSION, "free", 1), len);
+	if (!cluster_node_valid(r->node, strnlen(r->node, sizeof(r->node))) ||
+	    r->worker >= CLUSTER_WORKERS)
 		return NULL;
-	epoch_hex(r->epoch, epoch);
-	return msg_dump(json_pack("{s:i, s:s, s:s, s:i, s:b, s:I}", "v", 1, "node", r->node,
-	    "epoch", epoch, "worker", (int)r->worker, "password", r->password, "members",
-	    (json_int_t)r->members), len);
+	msg_epoch_text(r->epoch, epoch);
+	return msg_dump(json_pack("{s:i, s:s, s:s, s:I, s:b, s:I}",
+	    "v", MSG_VERSION,
+	    "node", r->node,
+	    "epoch", epoch,
+	    "worker", (json_int_t)r->worker,
+	    "password", (int)r->password,
+	    "members", (json_int_t)r->members), len);
 }
 
 static int
-room_fill(json_t *root, struct cluster_room *r)
+room_fill(json_t *root, void *out)
 {
+	struct cluster_room *r = out;
 	uint64_t worker, members;
 	int err;
 
-	memset(r, 0, sizeof(*r));
-	if (json_is_true(json_object_get(root, "free"))) {
+	/* A deleted key's value, or a hand-written {}, is a released name. */
+	if (json_object_size(root) == 0) {
 		r->free = true;
 		return 0;
 	}
-	if ((err = get_node(root, "node", r->node)) < 0 || (err = get_epoch(root, &r->epoch)) < 0 ||
-	    (err = get_uint(root, "worker", 63, &worker)) < 0 ||
-	    (err = get_bool(root, "password", &r->password)) < 0 ||
-	    (err = get_uint(root, "members", UINT32_MAX, &members)) < 0)
+	if ((err = msg_version(root)) < 0)
+		return err;
+	if ((err = msg_bool(root, "free", &r->free)) == -OCM_E_MISSING_FIELD)
+		err = 0;
+	if (err < 0 || r->free)
+		return err;
+	if ((err = msg_node(root, "node", r->node)) < 0 ||
+	    (err = msg_epoch(root, &r->epoch)) < 0 ||
+	    (err = msg_uint(root, "worker", CLUSTER_WORKERS - 1, &worker)) < 0 ||
+	    (err = msg_bool(root, "password", &r->password)) < 0 ||
+	    (err = msg_uint(root, "members", UINT32_MAX, &members)) < 0)
 		return err;
 	r->worker = (uint32_t)worker;
 	r->members = (uint32_t)members;
@@ -267,235 +381,298 @@ int
 cluster_room_parse(const uint8_t *buf, size_t len, struct cluster_room *r)
 {
 	struct cluster_room tmp;
-	json_t *root;
 	int err;
 
-	if (len == 0 || (len == 2 && memcmp(buf, "{}", 2) == 0)) {
-		memset(r, 0, sizeof(*r));
-		r->free = true;
-		return 0;
-	}
-	if ((root = msg_load(buf, len, &err)) == NULL)
+	memset(&tmp, 0, sizeof(tmp));
+	if (len == 0)
+		tmp.free = true;
+	else if ((err = msg_parse(buf, len, CLUSTER_MSG_MAX, room_fill, &tmp, NULL)) < 0)
 		return err;
-	err = room_fill(root, &tmp);
-	json_decref(root);
-	if (err == 0)
-		*r = tmp;
-	return err;
+	*r = tmp;
+	return 0;
 }
 
-/* Nodes. */
+/* ---- ocm_nodes records ---- */
+
+static bool
+node_host_valid(const char *s, size_t len)
+{
+	return len <= MSG_HOST_MAX && name_valid((const uint8_t *)s, len) &&
+	    memchr(s, ' ', len) == NULL;
+}
 
 char *
 cluster_node_build(const struct cluster_node *n, size_t *len)
 {
-	char epoch[17];
+	char epoch[MSG_EPOCH_LEN + 1];
 
-	if (!host_valid(n->udp_host, strnlen(n->udp_host, sizeof(n->udp_host))))
+	if (!node_host_valid(n->udp_host, strnlen(n->udp_host, sizeof(n->udp_host))) ||
+	    n->started_ms > INT64_MAX)
 		return NULL;
-	epoch_hex(n->epoch, epoch);
-	return msg_dump(json_pack("{s:i, s:s, s:s, s:I, s:I, s:I}", "v", 1, "epoch", epoch,
-	    "udp_host", n->udp_host, "started_ms", (json_int_t)n->started_ms, "rooms",
-	    (json_int_t)n->rooms, "members", (json_int_t)n->members), len);
+	msg_epoch_text(n->epoch, epoch);
+	return msg_dump(json_pack("{s:i, s:s, s:s, s:I, s:I, s:I}",
+	    "v", MSG_VERSION,
+	    "epoch", epoch,
+	    "udp_host", n->udp_host,
+	    "started_ms", (json_int_t)n->started_ms,
+	    "rooms", (json_int_t)n->rooms,
+	    "members", (json_int_t)n->members), len);
+}
+
+static int
+node_fill(json_t *root, void *out)
+{
+	struct cluster_node *n = out;
+	uint64_t rooms, members;
+	const char *host;
+	size_t host_len;
+	int err;
+
+	if ((err = msg_version(root)) < 0 ||
+	    (err = msg_epoch(root, &n->epoch)) < 0 ||
+	    (err = msg_string(root, "udp_host", &host, &host_len)) < 0)
+		return err;
+	if (!node_host_valid(host, host_len))
+		return -OCM_E_BAD_FIELD;
+	memcpy(n->udp_host, host, host_len);
+	n->udp_host[host_len] = '\0';
+	if ((err = msg_uint(root, "started_ms", INT64_MAX, &n->started_ms)) < 0 ||
+	    (err = msg_uint(root, "rooms", UINT32_MAX, &rooms)) < 0 ||
+	    (err = msg_uint(root, "members", UINT32_MAX, &members)) < 0)
+		return err;
+	n->rooms = (uint32_t)rooms;
+	n->members = (uint32_t)members;
+	return 0;
 }
 
 int
 cluster_node_parse(const uint8_t *buf, size_t len, struct cluster_node *n)
 {
 	struct cluster_node tmp;
-	uint64_t started, rooms, members;
-	const char *host;
-	size_t host_len;
-	json_t *root;
 	int err;
 
-	if ((root = msg_load(buf, len, &err)) == NULL)
-		return err;
 	memset(&tmp, 0, sizeof(tmp));
-	if ((err = get_epoch(root, &tmp.epoch)) < 0 ||
-	    (err = get_string(root, "udp_host", &host, &host_len)) < 0 ||
-	    (err = get_uint(root, "started_ms", INT64_MAX, &started)) < 0 ||
-	    (err = get_uint(root, "rooms", UINT32_MAX, &rooms)) < 0 ||
-	    (err = get_uint(root, "members", UINT32_MAX, &members)) < 0)
-		goto out;
-	if (!host_valid(host, host_len)) {
-		err = -OCM_E_BAD_FIELD;
-		goto out;
-	}
-	memcpy(tmp.udp_host, host, host_len + 1);
-	tmp.started_ms = started;
-	tmp.rooms = (uint32_t)rooms;
-	tmp.members = (uint32_t)members;
+	if ((err = msg_parse(buf, len, CLUSTER_MSG_MAX, node_fill, &tmp, NULL)) < 0)
+		return err;
 	*n = tmp;
-out:
-	json_decref(root);
-	return err;
+	return 0;
 }
 
-/* Hand-offs.  The password and the keys are secrets: every copy made
- * here is wiped (jansson's own frees are wiped by ocmd's allocator). */
+/* ---- JOIN hand-offs ---- */
+
+/* The members that hold secrets, wiped before jansson frees them. */
+static const char *const join_secrets[] = { "password", "token", "keys", NULL };
+
+/* The IP as inet_ntop() prints it, so that one address has one spelling;
+ * false when it is neither IPv4 nor IPv6. */
+static bool
+join_ip_normalise(const char *s, char out[46])
+{
+	uint8_t addr[16];
+	int af = AF_INET;
+
+	if (inet_pton(af, s, addr) != 1 && inet_pton(af = AF_INET6, s, addr) != 1)
+		return false;
+	return inet_ntop(af, addr, out, 46) != NULL;
+}
+
+static bool
+join_valid(const struct cluster_join *j)
+{
+	const struct tcrp_request *q = &j->req;
+
+	return q->operation == TCRP_OP_JOIN_ROOM &&
+	    name_valid((const uint8_t *)q->room, q->room_len) &&
+	    name_valid((const uint8_t *)q->user, q->user_len) &&
+	    q->password_len <= OCM_PASSWORD_MAX &&
+	    token_valid((const uint8_t *)j->token, strnlen(j->token, sizeof(j->token))) &&
+	    cluster_node_valid(j->from, strnlen(j->from, sizeof(j->from)));
+}
 
 char *
 cluster_join_build(const struct cluster_join *j, size_t *len)
 {
-	char keys[2 * 2 * OCM_KEY_LEN + 1];
+	char keys[MSG_KEYS_LEN + 1], ip[46], *s;
 	json_t *o;
-	char *s;
 
+	if (!join_valid(j) || memchr(j->ip, '\0', sizeof(j->ip)) == NULL ||
+	    !join_ip_normalise(j->ip, ip))
+		return NULL;
 	hex_encode(j->keys.c2s, OCM_KEY_LEN, keys);
 	hex_encode(j->keys.s2c, OCM_KEY_LEN, keys + 2 * OCM_KEY_LEN);
-	o = json_pack("{s:i, s:s#, s:s#, s:s#, s:s, s:s, s:s, s:s}", "v", 1, "room", j->req.room,
-	    (int)j->req.room_len, "user", j->req.user, (int)j->req.user_len, "password",
-	    j->req.password, (int)j->req.password_len, "token", j->token, "keys", keys, "ip",
-	    j->ip, "from", j->from);
+	o = json_pack("{s:i, s:s%, s:s%, s:s%, s:s, s:s, s:s, s:s}",
+	    "v", MSG_VERSION,
+	    "room", j->req.room, (size_t)j->req.room_len,
+	    "user", j->req.user, (size_t)j->req.user_len,
+	    "password", j->req.password, j->req.password_len,
+	    "token", j->token,
+	    "keys", keys,
+	    "ip", ip,
+	    "from", j->from);
 	OPENSSL_cleanse(keys, sizeof(keys));
-	if (o == NULL)
-		return NULL;
-	s = json_dumps(o, JSON_COMPACT);
-	json_t *pw = json_object_get(o, "password"), *k = json_object_get(o, "keys");
-	OPENSSL_cleanse((char *)(uintptr_t)json_string_value(pw), json_string_length(pw));
-	OPENSSL_cleanse((char *)(uintptr_t)json_string_value(k), json_string_length(k));
+	s = msg_text(o, len);
+	for (size_t i = 0; o != NULL && join_secrets[i] != NULL; i++) {
+		json_t *v = json_object_get(o, join_secrets[i]);
+
+		OPENSSL_cleanse((char *)(uintptr_t)json_string_value(v), json_string_length(v));
+	}
 	json_decref(o);
-	if (s != NULL)
-		*len = strlen(s);
 	return s;
 }
 
 static int
-join_name(json_t *root, const char *key, char *out, uint8_t *out_len)
+join_secrets_fill(json_t *root, struct cluster_join *j)
 {
-	const char *s;
-	size_t len;
-	int err = get_string(root, key, &s, &len);
-
-	if (err < 0)
-		return err;
-	if (len > OCM_NAME_MAX || !name_valid((const uint8_t *)s, len))
-		return -OCM_E_BAD_NAME;
-	memcpy(out, s, len + 1);
-	*out_len = (uint8_t)len;
-	return 0;
-}
-
-static int
-join_fill(json_t *root, struct cluster_join *j)
-{
+	uint8_t raw[2 * OCM_KEY_LEN];
 	const char *s;
 	size_t len;
 	int err;
 
-	j->req.operation = TCRP_OP_JOIN_ROOM;
-	if ((err = join_name(root, "room", j->req.room, &j->req.room_len)) < 0 ||
-	    (err = join_name(root, "user", j->req.user, &j->req.user_len)) < 0)
-		return err;
-	if ((err = get_string(root, "password", &s, &len)) < 0)
+	if ((err = msg_string(root, "password", &s, &len)) < 0)
 		return err;
 	if (len > OCM_PASSWORD_MAX)
 		return -OCM_E_BAD_FIELD;
 	memcpy(j->req.password, s, len);
 	j->req.password_len = len;
-	if ((err = get_string(root, "token", &s, &len)) < 0)
+	if ((err = msg_string(root, "token", &s, &len)) < 0)
 		return err;
 	if (!token_valid((const uint8_t *)s, len))
 		return -OCM_E_BAD_TOKEN;
-	memcpy(j->token, s, len + 1);
-	if ((err = get_string(root, "keys", &s, &len)) < 0)
+	memcpy(j->token, s, len);
+	if ((err = msg_string(root, "keys", &s, &len)) < 0)
 		return err;
-	if (hex_decode(s, len / 2, j->keys.c2s, OCM_KEY_LEN) < 0 || len != 4 * OCM_KEY_LEN ||
-	    hex_decode(s + len / 2, len / 2, j->keys.s2c, OCM_KEY_LEN) < 0)
+	if (len != MSG_KEYS_LEN || !hex_decode(s, len, raw)) {
+		OPENSSL_cleanse(raw, sizeof(raw));
 		return -OCM_E_BAD_FIELD;
-	if ((err = get_string(root, "ip", &s, &len)) < 0)
+	}
+	memcpy(j->keys.c2s, raw, OCM_KEY_LEN);
+	memcpy(j->keys.s2c, raw + OCM_KEY_LEN, OCM_KEY_LEN);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
+}
+
+static int
+join_fill(json_t *root, void *out)
+{
+	struct cluster_join *j = out;
+	const char *ip;
+	size_t ip_len;
+	int err;
+
+	j->req.operation = TCRP_OP_JOIN_ROOM;
+	if ((err = msg_version(root)) < 0 ||
+	    (err = msg_name(root, "room", j->req.room, &j->req.room_len)) < 0 ||
+	    (err = msg_name(root, "user", j->req.user, &j->req.user_len)) < 0 ||
+	    (err = join_secrets_fill(root, j)) < 0 ||
+	    (err = msg_string(root, "ip", &ip, &ip_len)) < 0)
 		return err;
-	uint8_t addr[16];
-	int family = inet_pton(AF_INET, s, addr) == 1 ? AF_INET :
-	    inet_pton(AF_INET6, s, addr) == 1 ? AF_INET6 : 0;
-	if (family == 0 || inet_ntop(family, addr, j->ip, sizeof(j->ip)) == NULL)
+	if (ip_len != strlen(ip) || !join_ip_normalise(ip, j->ip))
 		return -OCM_E_BAD_FIELD;
-	return get_node(root, "from", j->from);
+	return msg_node(root, "from", j->from);
 }
 
 int
 cluster_join_parse(const uint8_t *buf, size_t len, struct cluster_join *j)
 {
-	json_t *root;
+	struct cluster_join tmp;
 	int err;
 
-	memset(j, 0, sizeof(*j));
-	if ((root = msg_load(buf, len, &err)) == NULL)
-		return err;
-	err = join_fill(root, j);
-	json_t *pw = json_object_get(root, "password"), *k = json_object_get(root, "keys");
-	if (json_is_string(pw))
-		OPENSSL_cleanse((char *)(uintptr_t)json_string_value(pw), json_string_length(pw));
-	if (json_is_string(k))
-		OPENSSL_cleanse((char *)(uintptr_t)json_string_value(k), json_string_length(k));
-	json_decref(root);
-	if (err < 0)
-		OPENSSL_cleanse(j, sizeof(*j));
+	memset(&tmp, 0, sizeof(tmp));
+	err = msg_parse(buf, len, CLUSTER_MSG_MAX, join_fill, &tmp, join_secrets);
+	if (err == 0)
+		*j = tmp;
+	OPENSSL_cleanse(&tmp, sizeof(tmp));
 	return err;
 }
 
-/* The home's answer. */
+/* ---- the home node's answer ---- */
 
 char *
 cluster_join_reply_build(const struct cluster_join_reply *r, size_t *len)
 {
 	const char *code = tcrp_code_str(r->code);
+	char message[sizeof(r->message)];
+	bool ok = r->code == TCRP_CODE_OK;
 	json_t *o;
 
-	if (code == NULL || (r->code == TCRP_CODE_OK && r->complete == NULL))
+	if (code == NULL || (ok && (r->complete == NULL || r->complete_len == 0 ||
+	    r->complete_len > CLUSTER_COMPLETE_MAX)))
 		return NULL;
-	o = json_pack("{s:i, s:s, s:s}", "v", 1, "code", code, "message", r->message);
-	if (o != NULL && r->code == TCRP_CODE_OK)
-		json_object_set_new(o, "complete", json_stringn(r->complete, r->complete_len));
+	/* snprintf() into message may have cut a character in two. */
+	utf8_sanitize((const uint8_t *)r->message, strnlen(r->message, sizeof(r->message)),
+	    false, message, sizeof(message));
+	o = json_pack("{s:i, s:s, s:s}", "v", MSG_VERSION, "code", code, "message", message);
+	if (o != NULL && ok && json_object_set_new(o, "complete",
+	    json_stringn(r->complete, r->complete_len)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return msg_dump(o, len);
+}
+
+static int
+reply_complete_fill(json_t *root, struct cluster_join_reply *r)
+{
+	const char *s;
+	size_t len;
+	int err = msg_string(root, "complete", &s, &len);
+
+	if (r->code != TCRP_CODE_OK)	/* a refusal carries no session */
+		return err == -OCM_E_MISSING_FIELD ? 0 : -OCM_E_BAD_FIELD;
+	if (err < 0)
+		return err;
+	if (len == 0 || len > CLUSTER_COMPLETE_MAX)
+		return -OCM_E_BAD_FIELD;
+	if ((r->complete = malloc(len + 1)) == NULL)
+		return -OCM_E_NOMEM;
+	memcpy(r->complete, s, len);
+	r->complete[len] = '\0';
+	r->complete_len = len;
+	return 0;
+}
+
+static int
+reply_fill(json_t *root, void *out)
+{
+	struct cluster_join_reply *r = out;
+	const char *s;
+	size_t len;
+	int err, code;
+
+	if ((err = msg_version(root)) < 0 || (err = msg_string(root, "code", &s, &len)) < 0)
+		return err;
+	if ((code = tcrp_code_parse(s)) < 0 || strlen(s) != len)
+		return -OCM_E_BAD_FIELD;
+	r->code = (enum tcrp_code)code;
+	if ((err = msg_string(root, "message", &s, &len)) < 0)
+		return err;
+	if (len >= sizeof(r->message))
+		return -OCM_E_BAD_FIELD;
+	/* Shown to people: control characters (a terminal escape, a NUL) as '?'. */
+	utf8_sanitize((const uint8_t *)s, len, false, r->message, sizeof(r->message));
+	return reply_complete_fill(root, r);
 }
 
 int
 cluster_join_reply_parse(const uint8_t *buf, size_t len, struct cluster_join_reply *r)
 {
 	struct cluster_join_reply tmp;
-	const char *s;
-	size_t n;
-	json_t *root;
-	int err, code;
+	int err;
 
-	if ((root = msg_load(buf, len, &err)) == NULL)
-		return err;
 	memset(&tmp, 0, sizeof(tmp));
-	if ((err = get_string(root, "code", &s, &n)) < 0)
-		goto out;
-	if ((code = tcrp_code_parse(s)) < 0) {
-		err = -OCM_E_BAD_FIELD;
-		goto out;
-	}
-	tmp.code = (enum tcrp_code)code;
-	if ((err = get_string(root, "message", &s, &n)) < 0)
-		goto out;
-	if (n >= sizeof(tmp.message) || memchr(s, '\0', n) != NULL) {
-		err = -OCM_E_BAD_FIELD;
-		goto out;
-	}
-	memcpy(tmp.message, s, n + 1);
-	if (tmp.code == TCRP_CODE_OK) {
-		if ((err = get_string(root, "complete", &s, &n)) < 0)
-			goto out;
-		if (n > TCRP_MAX_PAYLOAD || (tmp.complete = malloc(n + 1)) == NULL) {
-			err = n > TCRP_MAX_PAYLOAD ? -OCM_E_TOO_LARGE : -OCM_E_NOMEM;
-			goto out;
-		}
-		memcpy(tmp.complete, s, n + 1);
-		tmp.complete_len = n;
+	if ((err = msg_parse(buf, len, CLUSTER_REPLY_MAX, reply_fill, &tmp, NULL)) < 0) {
+		cluster_join_reply_clear(&tmp);
+		return err;
 	}
 	*r = tmp;
-out:
-	json_decref(root);
-	return err;
+	return 0;
 }
 
 void
 cluster_join_reply_clear(struct cluster_join_reply *r)
 {
+	if (r == NULL)
+		return;
 	free(r->complete);
 	r->complete = NULL;
 	r->complete_len = 0;
