@@ -1196,6 +1196,23 @@ cluster_status(const struct server *srv)
 	    c->cfg.advertise, "nodes", nodes);
 }
 
+void
+cluster_gauges(const struct server *srv, bool *connected, size_t *nodes, size_t *rooms)
+{
+	const struct cluster *c = srv->cluster;
+	const struct directory *dir = &srv->dir;
+
+	*connected = cluster_connected(c);
+	*nodes = 1;
+	for (const struct cluster_peer *p = c->peers; p != NULL; p = p->next)
+		if (strcmp(p->name, c->cfg.node) != 0 && peer_alive(c, p))
+			(*nodes)++;
+	*rooms = directory_local(dir);
+	for (struct dir_room *d = directory_first(dir); d != NULL; d = directory_next(dir, d))
+		if (d->node != NULL && cluster_room_visible(srv, d))
+			(*rooms)++;
+}
+
 /* The mailbox's side. */
 
 static void

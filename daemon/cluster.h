@@ -74,6 +74,9 @@ int cluster_control_forward(struct server *srv, const struct dir_room *d, const 
 void cluster_control_cancel(struct server *srv, void *arg);
 /* "cluster" of ocmctl status: this node, NATS, the nodes seen. */
 json_t *cluster_status(const struct server *srv);
+/* For /metrics: NATS connected, nodes alive (this one included), rooms
+ * listed cluster-wide. */
+void cluster_gauges(const struct server *srv, bool *connected, size_t *nodes, size_t *rooms);
 
 #else
 
@@ -149,6 +152,14 @@ cluster_status(const struct server *srv)
 {
 	(void)srv;
 	return NULL;
+}
+
+static inline void
+cluster_gauges(const struct server *srv, bool *connected, size_t *nodes, size_t *rooms)
+{
+	(void)srv;
+	*connected = false;
+	*nodes = *rooms = 0;
 }
 
 #endif

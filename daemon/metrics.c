@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include "daemon/cluster.h"
 #include "daemon/server.h"
 #include "lib/log.h"
 #include "lib/tcrp.h"
@@ -166,6 +167,17 @@ render_gauges(FILE *f, struct server *srv, size_t peak_rooms, size_t peak_member
 	gauge(f, "ocm_workers", "Worker event loops.", (double)srv->n_workers);
 	gauge(f, "ocm_start_time_seconds", "When ocmd started, in seconds since the epoch.",
 	    (double)now.tv_sec + (double)now.tv_nsec * 1e-9 - up_s);
+	if (srv->cluster != NULL) {
+		bool connected;
+		size_t nodes, rooms;
+		cluster_gauges(srv, &connected, &nodes, &rooms);
+		gauge(f, "ocm_cluster_nats_connected", "1 while this node is connected to NATS.",
+		    connected ? 1.0 : 0.0);
+		gauge(f, "ocm_cluster_nodes", "Nodes of the cluster alive, this one included.",
+		    (double)nodes);
+		gauge(f, "ocm_cluster_rooms", "Rooms of every node of the cluster.",
+		    (double)rooms);
+	}
 	header(f, "ocm_build_info", "gauge", "Always 1; the version is a label.");
 	fprintf(f, "ocm_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
 }
