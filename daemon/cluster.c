@@ -193,12 +193,11 @@ static void
 kv_setup(struct cluster *c)
 {
 	kvConfig kc;
-	natsStatus s;
 
 	kvConfig_Init(&kc);
 	kc.Bucket = ROOMS_BUCKET;
 	kc.History = 1;
-	if (c->rooms == NULL && (s = js_CreateKeyValue(&c->rooms, c->js, &kc)) != NATS_OK &&
+	if (c->rooms == NULL && js_CreateKeyValue(&c->rooms, c->js, &kc) != NATS_OK &&
 	    js_KeyValue(&c->rooms, c->js, ROOMS_BUCKET) != NATS_OK) {
 		c->rooms = NULL;
 		kv_setup_failed(c, ROOMS_BUCKET);
