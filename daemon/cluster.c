@@ -1175,10 +1175,10 @@ json_t *
 cluster_status(const struct server *srv)
 {
 	const struct cluster *c = srv->cluster;
-	json_t *nodes = json_array();
+	json_t *nodes;
 	char url[256] = "";
 
-	if (c == NULL)
+	if (c == NULL || (nodes = json_array()) == NULL)
 		return NULL;
 	if (atomic_load(&c->connected))
 		natsConnection_GetConnectedUrl(c->nc, url, sizeof(url));
