@@ -2,7 +2,9 @@
  * bench_join.c: join mode.  --concurrency client threads do full TCRP
  * exchanges with ocmd (TCP, TLS 1.3, request, RESPONSE, COMPLETE, key
  * export) until --count are done or --duration is up; each thread CREATEs
- * its own rooms and fills them with JOINs, --members to a room.  Then the
+ * its own rooms and fills them with JOINs, --members to a room (with
+ * --join-via, its rooms are created before the clock starts, and only the
+ * JOINs, through the hosts given, are timed).  Then the
  * same threads, with the same client code (tls_conn_open), do bare TLS
  * handshakes with the raw TLS server of bench_tls.c, and the two rates are
  * compared: what ocmd adds to the handshake that admission needs anyway.
@@ -19,6 +21,7 @@ struct join_run {
 	const struct bench_opts *o;
 	struct server_opts so;
 	bool raw;
+	bool precreate;		/* --join-via: rooms made first, JOINs timed */
 	char run[32];
 	unsigned n_threads, per_room;
 	atomic_uint tickets, ok, retries;
@@ -39,25 +42,26 @@ struct join_worker {
 /*
  * The room (of the worker's own) and member of the worker's k-th exchange;
  * member 0 is the CREATE.  A worker fills one room after another.  With
- * --join-via it CREATEs each room one room ahead (C0 C1 J0... C2 J1...),
- * so that the cluster has spread the news of a room by the time its JOINs
- * go to another node; the mix of CREATEs and JOINs is the same.
+ * --join-via the rooms exist before the clock starts (join_precreate())
+ * and every exchange is a JOIN: a JOIN through another node right after
+ * its room's CREATE would wait for the cluster to spread the news of the
+ * room, which is not the hand-off's cost.
  */
 static void
 exchange_of(const struct join_run *j, uint64_t k, size_t *room, size_t *m)
 {
-	uint64_t per = j->per_room;
+	uint64_t per = j->precreate ? j->per_room - 1 : j->per_room;
 
-	if (j->o->n_join_via == 0 || k == 0) {
-		*room = (size_t)(k / per);
-		*m = (size_t)(k % per);
-	} else if ((k - 1) % per == 0) {
-		*room = (size_t)((k - 1) / per + 1);
-		*m = 0;
-	} else {
-		*room = (size_t)((k - 1) / per);
-		*m = (size_t)((k - 1) % per);
-	}
+	*room = (size_t)(k / per);
+	*m = (size_t)(k % per) + (j->precreate ? 1 : 0);
+}
+
+/* With --join-via each worker has a fixed share of --count, so that its
+ * rooms can be created ahead. */
+static unsigned
+worker_quota(const struct join_run *j, unsigned w)
+{
+	return j->o->count / j->n_threads + (w < j->o->count % j->n_threads ? 1 : 0);
 }
 
 /* Member m of room room_ix: a CREATE to -s (m = 0) or a JOIN to
@@ -140,7 +144,10 @@ join_worker_main(void *arg)
 	char err[CLIENT_ERR_MAX];
 
 	for (uint64_t k = 0; !atomic_load(&j->stop); k++) {
-		if (atomic_fetch_add(&j->tickets, 1) >= j->o->count || now_ns() >= j->deadline)
+		if (j->precreate ? k >= worker_quota(j, w->index) :
+		    atomic_fetch_add(&j->tickets, 1) >= j->o->count)
+			break;
+		if (now_ns() >= j->deadline)
 			break;
 		uint64_t t0 = now_ns();
 		int rc = j->raw ? raw_handshake(j, err) : ocmd_handshake(j, w, k, err);
@@ -238,6 +245,7 @@ join_init(struct join_run *j, const struct bench_opts *o, struct tls_server *ts)
 	memset(j, 0, sizeof(*j));
 	j->o = o;
 	j->raw = ts != NULL;
+	j->precreate = ts == NULL && o->n_join_via > 0;
 	server_opts_init(&j->so, o, ts != NULL ? tls_server_port(ts) : o->port);
 	run_id(j->run, sizeof(j->run), 'j');
 	j->n_threads = o->concurrency;
@@ -290,6 +298,19 @@ join_warm_up(struct join_run *j, char *err)
 	return 0;
 }
 
+/* --join-via: every worker's rooms, untimed.  Returns 0 or -1 with err. */
+static int
+join_precreate(struct join_run *j, char *err)
+{
+	for (unsigned w = 0; w < j->n_threads; w++) {
+		size_t rooms = (worker_quota(j, w) + j->per_room - 2) / (j->per_room - 1);
+		for (size_t r = 0; r < rooms; r++)
+			if (ocmd_exchange(j, w + (size_t)j->n_threads * r, 0, err) < 0)
+				return -1;
+	}
+	return 0;
+}
+
 /* One target, after untimed exchanges (they pin the keys, load what
  * OpenSSL loads lazily).  Returns 0 or -1. */
 static int
@@ -304,7 +325,14 @@ join_target(const struct bench_opts *o, struct report *rep, struct tls_server *t
 	if (j == NULL || lat == NULL)
 		goto out;
 	join_init(j, o, ts);
-	/* The warm-up room has a name of its own. */
+	/* The rooms to join first: the warm-up room, made after them, has
+	 * a name of its own, and once a node knows it (its JOIN is asked
+	 * again until then), that node knows them too. */
+	run_id(j->run, sizeof(j->run), 'j');
+	if (j->precreate && join_precreate(j, err) < 0) {
+		fprintf(stderr, "ocm-bench: %s\n", err);
+		goto out;
+	}
 	run_id(j->run, sizeof(j->run), 'w');
 	if ((ts != NULL ? raw_handshake(j, err) : join_warm_up(j, err)) < 0) {
 		fprintf(stderr, "ocm-bench: %s\n", err);
@@ -336,17 +364,24 @@ join_main(const struct bench_opts *o)
 
 	report_init(&rep, "join", join_fields, sizeof(join_fields) / sizeof(join_fields[0]));
 	join_hosts_str(o, hosts, sizeof(hosts));
-	snprintf(rep.title, sizeof(rep.title), "up to %u handshakes in %.1f s at concurrency %u "
-	    "(%u members a room: 1 CREATE, %u JOINs), ocmd at %s port %u, JOINs through %s",
-	    o->count, o->duration_s, o->concurrency, o->members, o->members - 1, o->host,
-	    o->port, hosts);
+	if (o->n_join_via > 0)
+		snprintf(rep.title, sizeof(rep.title), "up to %u JOINs in %.1f s at concurrency %u "
+		    "(rooms of %u members created first), CREATEs to ocmd at %s port %u, "
+		    "JOINs through %s", o->count, o->duration_s, o->concurrency, o->members,
+		    o->host, o->port, hosts);
+	else
+		snprintf(rep.title, sizeof(rep.title), "up to %u handshakes in %.1f s at "
+		    "concurrency %u (%u members a room: 1 CREATE, %u JOINs), ocmd at %s port %u",
+		    o->count, o->duration_s, o->concurrency, o->members, o->members - 1, o->host,
+		    o->port);
 	report_param(&rep, "count", o->count);
 	report_param(&rep, "concurrency", o->concurrency);
 	report_param(&rep, "members", o->members);
 	report_param(&rep, "duration_s", o->duration_s);
 	report_param_str(&rep, "server", o->host);
 	report_param(&rep, "port", o->port);
-	report_param_str(&rep, "join_via", hosts);
+	if (o->n_join_via > 0)
+		report_param_str(&rep, "join_via", hosts);
 	rc = join_target(o, &rep, NULL);
 	if (rc == 0) {
 		struct tls_server *ts = tls_server_start(o, err, sizeof(err));
