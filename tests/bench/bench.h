@@ -196,11 +196,13 @@ void join_hosts_str(const struct bench_opts *o, char *buf, size_t len);
 /*
  * tcrp_call() for the members: with --join-via, a JOIN through another
  * node of a cluster can arrive before that node has heard of the room
- * just CREATEd on its home (the cluster's view spreads through NATS), so
- * its no_such_room is asked again every millisecond for up to
+ * just CREATEd on its home (the cluster's view spreads through NATS, a
+ * few dozen rooms a second), so its no_such_room is asked again, after
+ * 1 ms and then twice as long each time up to 64 ms, for up to
  * JOIN_RETRY_NS; *retries counts the repeats.  Returns as tcrp_call().
  */
-#define JOIN_RETRY_NS	(2 * NS_PER_S)
+#define JOIN_RETRY_NS		(30 * NS_PER_S)
+#define JOIN_RETRY_MAX_US	64000
 int bench_call(const struct bench_opts *o, const struct server_opts *so,
     const struct tcrp_request *req, struct tcrp_result *res, char err[CLIENT_ERR_MAX],
     unsigned *retries);

@@ -242,6 +242,7 @@ bench_call(const struct bench_opts *o, const struct server_opts *so,
     unsigned *retries)
 {
 	uint64_t end = now_ns() + JOIN_RETRY_NS;
+	useconds_t wait = 1000;
 
 	for (;;) {
 		if (tcrp_call(so, req, res, err) < 0)
@@ -251,7 +252,9 @@ bench_call(const struct bench_opts *o, const struct server_opts *so,
 			return 0;
 		tcrp_result_clear(res);
 		(*retries)++;
-		usleep(1000);
+		usleep(wait);
+		if (wait < JOIN_RETRY_MAX_US)
+			wait *= 2;
 	}
 }
 

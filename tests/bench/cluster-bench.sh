@@ -23,7 +23,7 @@
 # run's JSON is kept in DIR/cluster.jsonl.  --quick makes every run short
 # and does not wait for a quiet machine: a smoke run of this script, not
 # a measurement.  Needs nats-server, an ocmd built with NATS, taskset
-# (util-linux) and jq.  About 3 minutes.
+# (util-linux) and jq.  About 4 minutes.
 set -eu
 
 OCMD=daemon/ocmd
