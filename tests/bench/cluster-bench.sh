@@ -6,9 +6,10 @@
 #
 # Starts, on loopback only, its own nats-server -js (a port it picks, a
 # store in DIR) and three ocmd nodes n1, n2, n3 on 127.0.0.1, .2 and .3
-# (one port, workers = auto, [cluster] through that nats-server), and one
-# plain ocmd without [cluster] on 127.0.0.4; all servers on CPU 0,
-# ocm-bench on CPU 1.  Then, --runs times each (default 3), interleaved:
+# (one port, workers = auto, [cluster] through that nats-server), fresh
+# for every run (its keys kept), and one plain ocmd without [cluster] on
+# 127.0.0.4; all servers on CPU 0, ocm-bench on CPU 1.  Then, --runs
+# times each (default 3), interleaved:
 #   a. join, rooms of 10 made on n1, JOINs on n1              -> joins/s
 #   b. join, rooms of 10 made on n1, JOINs through n2 (hand-off) -> joins/s
 #   c. relay, one room of 10, every member joined on n1       -> copies/s
@@ -88,15 +89,22 @@ OUT=$(cd "$OUT" && pwd)
 rm -rf "$OUT/state"* "$OUT/nats-store"
 : > "$OUT/cluster.jsonl"
 
-# Every process started here, stopped by PID at the end.
+# Every process started here, stopped by PID: the cluster's (CLUSTER)
+# after each of its runs, the rest (PIDS) at the end.
 PIDS=""
-stop_all() {
-	for p in $PIDS; do
+CLUSTER=""
+stop_pids() {
+	for p in "$@"; do
 		kill "$p" 2> /dev/null || true
 	done
-	for p in $PIDS; do
+	for p in "$@"; do
 		wait "$p" 2> /dev/null || true
 	done
+}
+stop_all() {
+	# shellcheck disable=SC2086
+	stop_pids $CLUSTER $PIDS
+	CLUSTER=""
 	PIDS=""
 }
 trap stop_all EXIT
@@ -128,10 +136,11 @@ free_port() {
 }
 
 nats_start() {
+	rm -rf "$OUT/nats-store"
 	taskset -c "$SCPU" nats-server -js -a 127.0.0.1 -p -1 -sd "$OUT/nats-store" \
 		> "$OUT/nats.log" 2>&1 &
 	NATS_PID=$!
-	PIDS="$PIDS $NATS_PID"
+	CLUSTER="$CLUSTER $NATS_PID"
 	wait_log "$OUT/nats.log" "Server is ready" "$NATS_PID"
 	NATS_PORT=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9]*\).*/\1/p' \
 		"$OUT/nats.log" | head -n 1)
@@ -167,7 +176,7 @@ ocmd_start() {
 	ocmd_conf "$@" > "$OUT/ocmd$1.conf"
 	taskset -c "$SCPU" "$OCMD" -f -c "$OUT/ocmd$1.conf" 2> "$OUT/ocmd$1.log" &
 	OCMD_PID=$!
-	PIDS="$PIDS $OCMD_PID"
+	if [ $# -lt 2 ]; then PIDS="$PIDS $OCMD_PID"; else CLUSTER="$CLUSTER $OCMD_PID"; fi
 	wait_log "$OUT/ocmd$1.log" "ready; server fingerprint" "$OCMD_PID"
 	[ $# -lt 2 ] || wait_log "$OUT/ocmd$1.log" "cluster: node $2 joined through NATS" "$OCMD_PID"
 }
@@ -207,15 +216,37 @@ run() {
 	    "$OUT/last.json")" >&2
 }
 
+# A fresh cluster for every run: a node learns of rooms, and of their
+# member counts, a few dozen a second (its watch of the rooms bucket), so
+# what one run leaves behind would delay the next one's JOINs through
+# another node.
+cluster_start() {
+	nats_start
+	ocmd_start 1 n1
+	N1=$OCMD_PID
+	ocmd_start 2 n2
+	ocmd_start 3 n3
+}
+
+cluster_stop() {
+	# shellcheck disable=SC2086
+	stop_pids $CLUSTER
+	CLUSTER=""
+}
+
+# on_cluster CASE ARGS...: run with a fresh cluster.
+on_cluster() {
+	cluster_start
+	c=$1
+	shift
+	run "$c" "$N1" "$@"
+	cluster_stop
+}
+
 PORT=$(free_port)
-nats_start
-ocmd_start 1 n1
-N1=$OCMD_PID
-ocmd_start 2 n2
-ocmd_start 3 n3
 ocmd_start 4
 PLAIN=$OCMD_PID
-echo "cluster-bench.sh: nats-server on port $NATS_PORT, ocmd on port $PORT" >&2
+echo "cluster-bench.sh: ocmd on port $PORT" >&2
 
 ROOM="--rooms 1 --members 10"
 i=0
@@ -224,10 +255,10 @@ while [ $i -lt "$RUNS" ]; do
 	echo "round $i of $RUNS" >&2
 	# shellcheck disable=SC2086
 	{
-		run a "$N1" join -s 127.0.0.1 --join-via 127.0.0.1 --members 10 $JOIN
-		run b "$N1" join -s 127.0.0.1 --join-via 127.0.0.2 --members 10 $JOIN
-		run c "$N1" relay -s 127.0.0.1 $ROOM $RELAY
-		run d "$N1" relay -s 127.0.0.1 --join-via 127.0.0.1,127.0.0.2,127.0.0.3 $ROOM $RELAY
+		on_cluster a join -s 127.0.0.1 --join-via 127.0.0.1 --members 10 $JOIN
+		on_cluster b join -s 127.0.0.1 --join-via 127.0.0.2 --members 10 $JOIN
+		on_cluster c relay -s 127.0.0.1 $ROOM $RELAY
+		on_cluster d relay -s 127.0.0.1 --join-via 127.0.0.1,127.0.0.2,127.0.0.3 $ROOM $RELAY
 		run e "$PLAIN" relay -s 127.0.0.4 $ROOM $RELAY
 	}
 done
