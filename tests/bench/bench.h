@@ -44,6 +44,10 @@
 
 enum bench_mode { MODE_RELAY, MODE_JOIN, MODE_IDLE };
 
+/* --join-via: the most hosts, and the longest list as given. */
+#define JOIN_VIA_MAX		8
+#define JOIN_VIA_LIST_MAX	1024
+
 struct bench_opts {
 	enum bench_mode mode;
 	const char *host;
@@ -67,6 +71,10 @@ struct bench_opts {
 	int server_cpu;		/* -1: leave in-process servers unpinned */
 	unsigned sockets;	/* 0: one per member while descriptors last */
 	bool sleep;		/* relay: wait in epoll instead of spinning */
+	/* relay, join: where JOINs go (CREATEs go to host); none: host. */
+	const char *join_via[JOIN_VIA_MAX];
+	unsigned n_join_via;
+	char join_via_list[JOIN_VIA_LIST_MAX];	/* join_via points into it */
 };
 
 /* relay --sleep: the longest wait for input, so that a fixed rate still
@@ -180,6 +188,24 @@ void run_id(char *buf, size_t len, char tag);
 
 /* A server_opts for host:port with a quiet trust-on-first-use file. */
 void server_opts_init(struct server_opts *so, const struct bench_opts *o, uint16_t port);
+/* Where member k of a room (k > 0; 0 is its creator) sends its JOIN:
+ * --join-via host k mod n, or host without the option. */
+const char *join_host(const struct bench_opts *o, size_t k);
+/* The hosts JOINs go to, comma-separated, for a report. */
+void join_hosts_str(const struct bench_opts *o, char *buf, size_t len);
+/*
+ * tcrp_call() for the members: with --join-via, a JOIN through another
+ * node of a cluster can arrive before that node has heard of the room
+ * just CREATEd on its home (the cluster's view spreads through NATS, a
+ * few dozen rooms a second), so its no_such_room is asked again, after
+ * 1 ms and then twice as long each time up to 64 ms, for up to
+ * JOIN_RETRY_NS; *retries counts the repeats.  Returns as tcrp_call().
+ */
+#define JOIN_RETRY_NS		(30 * NS_PER_S)
+#define JOIN_RETRY_MAX_US	64000
+int bench_call(const struct bench_opts *o, const struct server_opts *so,
+    const struct tcrp_request *req, struct tcrp_result *res, char err[CLIENT_ERR_MAX],
+    unsigned *retries);
 /* A CREATE_ROOM or JOIN_ROOM request without a password. */
 void bench_request(struct tcrp_request *req, uint8_t op, const char *room, const char *user);
 
@@ -200,7 +226,7 @@ struct field {
 
 struct report {
 	const char *mode;
-	char title[512];
+	char title[1536];	/* long enough for JOIN_VIA_LIST_MAX hosts */
 	json_t *params;
 	const struct field *fields;
 	size_t n_fields;

@@ -2,7 +2,9 @@
  * bench_join.c: join mode.  --concurrency client threads do full TCRP
  * exchanges with ocmd (TCP, TLS 1.3, request, RESPONSE, COMPLETE, key
  * export) until --count are done or --duration is up; each thread CREATEs
- * its own rooms and fills them with JOINs, --members to a room.  Then the
+ * its own rooms and fills them with JOINs, --members to a room (with
+ * --join-via, its rooms are created before the clock starts, and only the
+ * JOINs, through the hosts given, are timed).  Then the
  * same threads, with the same client code (tls_conn_open), do bare TLS
  * handshakes with the raw TLS server of bench_tls.c, and the two rates are
  * compared: what ocmd adds to the handshake that admission needs anyway.
@@ -19,9 +21,10 @@ struct join_run {
 	const struct bench_opts *o;
 	struct server_opts so;
 	bool raw;
+	bool precreate;		/* --join-via: rooms made first, JOINs timed */
 	char run[32];
 	unsigned n_threads, per_room;
-	atomic_uint tickets, ok;
+	atomic_uint tickets, ok, retries;
 	atomic_bool stop;
 	uint64_t deadline;
 	pthread_mutex_t lock;
@@ -36,23 +39,52 @@ struct join_worker {
 	struct hist lat;
 };
 
-/* The k-th exchange of worker w: rooms are the worker's own, so that a
- * JOIN never races ahead of its room's CREATE. */
-static int
-ocmd_handshake(struct join_run *j, const struct join_worker *w, uint64_t k, char *err)
+/*
+ * The room (of the worker's own) and member of the worker's k-th exchange;
+ * member 0 is the CREATE.  A worker fills one room after another.  With
+ * --join-via the rooms exist before the clock starts (join_precreate())
+ * and every exchange is a JOIN: a JOIN through another node right after
+ * its room's CREATE would wait for the cluster to spread the news of the
+ * room, which is not the hand-off's cost.
+ */
+static void
+exchange_of(const struct join_run *j, uint64_t k, size_t *room, size_t *m)
 {
-	size_t room_ix = w->index + (size_t)j->n_threads * (size_t)(k / j->per_room);
-	size_t m = (size_t)(k % j->per_room);
+	uint64_t per = j->precreate ? j->per_room - 1 : j->per_room;
+
+	*room = (size_t)(k / per);
+	*m = (size_t)(k % per) + (j->precreate ? 1 : 0);
+}
+
+/* With --join-via each worker has a fixed share of --count, so that its
+ * rooms can be created ahead. */
+static unsigned
+worker_quota(const struct join_run *j, unsigned w)
+{
+	return j->o->count / j->n_threads + (w < j->o->count % j->n_threads ? 1 : 0);
+}
+
+/* Member m of room room_ix: a CREATE to -s (m = 0) or a JOIN to
+ * join_host(). */
+static int
+ocmd_exchange(struct join_run *j, size_t room_ix, size_t m, char *err)
+{
 	uint8_t op = m == 0 ? TCRP_OP_CREATE_ROOM : TCRP_OP_JOIN_ROOM;
 	struct tcrp_request req;
 	struct tcrp_result res;
+	struct server_opts so = j->so;
 	char room[64], user[32];
-	int rc = 0;
+	unsigned retries = 0;
+	int rc;
 
+	if (op == TCRP_OP_JOIN_ROOM)
+		so.host = join_host(j->o, m);
 	snprintf(room, sizeof(room), "%s-%zu", j->run, room_ix);
 	snprintf(user, sizeof(user), "m%zu", m);
 	bench_request(&req, op, room, user);
-	if (tcrp_call(&j->so, &req, &res, err) < 0)
+	rc = bench_call(j->o, &so, &req, &res, err, &retries);
+	atomic_fetch_add(&j->retries, retries);
+	if (rc < 0)
 		return -1;
 	if (res.code != TCRP_CODE_OK) {
 		snprintf(err, CLIENT_ERR_MAX, "%s of room '%s' as '%s' refused: %s (%s)",
@@ -61,6 +93,17 @@ ocmd_handshake(struct join_run *j, const struct join_worker *w, uint64_t k, char
 	}
 	tcrp_result_clear(&res);
 	return rc;
+}
+
+/* The k-th exchange of worker w: rooms are the worker's own, so that a
+ * JOIN never races ahead of its room's CREATE. */
+static int
+ocmd_handshake(struct join_run *j, const struct join_worker *w, uint64_t k, char *err)
+{
+	size_t r, m;
+
+	exchange_of(j, k, &r, &m);
+	return ocmd_exchange(j, w->index + (size_t)j->n_threads * r, m, err);
 }
 
 /* A bare handshake, complete once the server's close_notify arrives (so
@@ -101,7 +144,10 @@ join_worker_main(void *arg)
 	char err[CLIENT_ERR_MAX];
 
 	for (uint64_t k = 0; !atomic_load(&j->stop); k++) {
-		if (atomic_fetch_add(&j->tickets, 1) >= j->o->count || now_ns() >= j->deadline)
+		if (j->precreate ? k >= worker_quota(j, w->index) :
+		    atomic_fetch_add(&j->tickets, 1) >= j->o->count)
+			break;
+		if (now_ns() >= j->deadline)
 			break;
 		uint64_t t0 = now_ns();
 		int rc = j->raw ? raw_handshake(j, err) : ocmd_handshake(j, w, k, err);
@@ -125,6 +171,7 @@ static const struct field join_fields[] = {
 	{ "server_cpu_us", "server CPU per handshake (us)", 1 },
 	{ "bench_cpu_pct", "client CPU (%)", 1 },
 	{ "other_cpu_pct", "other processes' CPU (%)", 1 },
+	{ "join_retries", "JOINs asked again (no_such_room)", 0 },
 };
 
 /* Runs the workers; returns 0 or -1 (the first failure in j->err). */
@@ -169,6 +216,7 @@ struct join_meas {
 	int64_t server_ns;	/* -1: unknown */
 	uint64_t client_ns;
 	int64_t other_ns;	/* -1: unknown */
+	unsigned retries;	/* JOINs asked again (bench_call()) */
 };
 
 static void
@@ -197,6 +245,7 @@ join_init(struct join_run *j, const struct bench_opts *o, struct tls_server *ts)
 	memset(j, 0, sizeof(*j));
 	j->o = o;
 	j->raw = ts != NULL;
+	j->precreate = ts == NULL && o->n_join_via > 0;
 	server_opts_init(&j->so, o, ts != NULL ? tls_server_port(ts) : o->port);
 	run_id(j->run, sizeof(j->run), 'j');
 	j->n_threads = o->concurrency;
@@ -222,6 +271,7 @@ join_measure(struct join_run *j, struct tls_server *ts, struct hist *lat,
 		return -1;
 	}
 	m->ok = atomic_load(&j->ok);
+	m->retries = atomic_load(&j->retries);
 	m->ns = t1 - t0;
 	m->server_ns = s0 >= 0 && s1 >= 0 ? s1 - s0 : -1;
 	m->other_ns = x0 >= 0 && x1 >= 0 ? (x1 > x0 ? x1 - x0 : 0) : -1;
@@ -230,14 +280,44 @@ join_measure(struct join_run *j, struct tls_server *ts, struct hist *lat,
 	return 0;
 }
 
-/* One target, after one untimed exchange (it pins the key, loads what
+/* The untimed exchanges before ocmd's run: a CREATE, and with --join-via
+ * a JOIN through each of its hosts (as many as a room holds), so that
+ * every key is pinned before the clock starts.  Returns 0 or -1 with
+ * err. */
+static int
+join_warm_up(struct join_run *j, char *err)
+{
+	size_t n = j->o->n_join_via;
+
+	if (n > j->per_room - 1)
+		n = j->per_room - 1;
+	for (size_t k = 0; k <= n; k++)
+		if (ocmd_exchange(j, 0, k, err) < 0)
+			return -1;
+	atomic_store(&j->retries, 0);
+	return 0;
+}
+
+/* --join-via: every worker's rooms, untimed.  Returns 0 or -1 with err. */
+static int
+join_precreate(struct join_run *j, char *err)
+{
+	for (unsigned w = 0; w < j->n_threads; w++) {
+		size_t rooms = (worker_quota(j, w) + j->per_room - 2) / (j->per_room - 1);
+		for (size_t r = 0; r < rooms; r++)
+			if (ocmd_exchange(j, w + (size_t)j->n_threads * r, 0, err) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* One target, after untimed exchanges (they pin the keys, load what
  * OpenSSL loads lazily).  Returns 0 or -1. */
 static int
 join_target(const struct bench_opts *o, struct report *rep, struct tls_server *ts)
 {
 	struct join_run *j = malloc(sizeof(*j));
 	struct hist *lat = calloc(1, sizeof(*lat));
-	struct join_worker warm = { .index = 0 };
 	struct join_meas m;
 	char err[CLIENT_ERR_MAX];
 	int rc = -1;
@@ -245,18 +325,28 @@ join_target(const struct bench_opts *o, struct report *rep, struct tls_server *t
 	if (j == NULL || lat == NULL)
 		goto out;
 	join_init(j, o, ts);
-	warm.j = j;
-	/* The warm-up room has a name of its own. */
+	/* The rooms to join first: the warm-up room, made after them, has
+	 * a name of its own, and once a node knows it (its JOIN is asked
+	 * again until then), that node knows them too. */
+	run_id(j->run, sizeof(j->run), 'j');
+	if (j->precreate && join_precreate(j, err) < 0) {
+		fprintf(stderr, "ocm-bench: %s\n", err);
+		goto out;
+	}
 	run_id(j->run, sizeof(j->run), 'w');
-	if ((ts != NULL ? raw_handshake(j, err) : ocmd_handshake(j, &warm, 0, err)) < 0) {
+	if ((ts != NULL ? raw_handshake(j, err) : join_warm_up(j, err)) < 0) {
 		fprintf(stderr, "ocm-bench: %s\n", err);
 		goto out;
 	}
 	run_id(j->run, sizeof(j->run), 'j');
 	rc = join_measure(j, ts, lat, &m);
-	if (rc == 0)
-		join_results(rep, report_col(rep, ts != NULL ? "raw_tls" : "ocmd",
-		    ts != NULL ? "raw TLS" : "ocmd"), &m, lat);
+	if (rc == 0) {
+		size_t c = report_col(rep, ts != NULL ? "raw_tls" : "ocmd",
+		    ts != NULL ? "raw TLS" : "ocmd");
+		join_results(rep, c, &m, lat);
+		if (ts == NULL && o->n_join_via > 0)
+			report_set(rep, c, "join_retries", m.retries);
+	}
 out:
 	if (j != NULL)
 		pthread_mutex_destroy(&j->lock);
@@ -269,19 +359,29 @@ int
 join_main(const struct bench_opts *o)
 {
 	struct report rep;
-	char err[256];
+	char err[256], hosts[JOIN_VIA_LIST_MAX];
 	int rc;
 
 	report_init(&rep, "join", join_fields, sizeof(join_fields) / sizeof(join_fields[0]));
-	snprintf(rep.title, sizeof(rep.title), "up to %u handshakes in %.1f s at concurrency %u "
-	    "(%u members a room: 1 CREATE, %u JOINs), ocmd at %s port %u", o->count,
-	    o->duration_s, o->concurrency, o->members, o->members - 1, o->host, o->port);
+	join_hosts_str(o, hosts, sizeof(hosts));
+	if (o->n_join_via > 0)
+		snprintf(rep.title, sizeof(rep.title), "up to %u JOINs in %.1f s at concurrency %u "
+		    "(rooms of %u members created first), CREATEs to ocmd at %s port %u, "
+		    "JOINs through %s", o->count, o->duration_s, o->concurrency, o->members,
+		    o->host, o->port, hosts);
+	else
+		snprintf(rep.title, sizeof(rep.title), "up to %u handshakes in %.1f s at "
+		    "concurrency %u (%u members a room: 1 CREATE, %u JOINs), ocmd at %s port %u",
+		    o->count, o->duration_s, o->concurrency, o->members, o->members - 1, o->host,
+		    o->port);
 	report_param(&rep, "count", o->count);
 	report_param(&rep, "concurrency", o->concurrency);
 	report_param(&rep, "members", o->members);
 	report_param(&rep, "duration_s", o->duration_s);
 	report_param_str(&rep, "server", o->host);
 	report_param(&rep, "port", o->port);
+	if (o->n_join_via > 0)
+		report_param_str(&rep, "join_via", hosts);
 	rc = join_target(o, &rep, NULL);
 	if (rc == 0) {
 		struct tls_server *ts = tls_server_start(o, err, sizeof(err));

@@ -575,17 +575,20 @@ out:
 static void
 relay_title(const struct bench_opts *o, struct report *rep)
 {
-	char load[64];
+	char load[64], hosts[JOIN_VIA_LIST_MAX], via[JOIN_VIA_LIST_MAX + 32] = "";
 
+	join_hosts_str(o, hosts, sizeof(hosts));
+	if (o->n_join_via > 0)
+		snprintf(via, sizeof(via), ", JOINs through %s", hosts);
 	if (o->rate > 0)
 		snprintf(load, sizeof(load), "fixed rate %.0f msgs/s", o->rate);
 	else
 		snprintf(load, sizeof(load), "closed loop, window %u", o->window ? o->window : 1024);
 	snprintf(rep->title, sizeof(rep->title),
 	    "%u room%s of %u members, %u sender%s each, %zu-byte texts, %s, %.1f s after "
-	    "%.1f s warm-up%s%s", o->rooms, o->rooms == 1 ? "" : "s", o->members, o->senders,
+	    "%.1f s warm-up%s%s%s", o->rooms, o->rooms == 1 ? "" : "s", o->members, o->senders,
 	    o->senders == 1 ? "" : "s", o->size, load, o->duration_s, o->warmup_s,
-	    o->lean ? ", lean" : "", o->sleep ? ", sleeping" : "");
+	    o->lean ? ", lean" : "", o->sleep ? ", sleeping" : "", via);
 	report_param(rep, "rooms", o->rooms);
 	report_param(rep, "members", o->members);
 	report_param(rep, "senders", o->senders);
@@ -601,6 +604,8 @@ relay_title(const struct bench_opts *o, struct report *rep)
 		report_param_bool(rep, "lean", true);
 	if (o->sleep)
 		report_param_bool(rep, "sleep", true);
+	if (o->n_join_via > 0)
+		report_param_str(rep, "join_via", hosts);
 }
 
 int

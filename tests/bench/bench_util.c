@@ -217,6 +217,47 @@ server_opts_init(struct server_opts *so, const struct bench_opts *o, uint16_t po
 	so->timeout_ms = 10000;
 }
 
+const char *
+join_host(const struct bench_opts *o, size_t k)
+{
+	return o->n_join_via > 0 ? o->join_via[k % o->n_join_via] : o->host;
+}
+
+void
+join_hosts_str(const struct bench_opts *o, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < o->n_join_via && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i > 0 ? "," : "",
+		    o->join_via[i]);
+	if (o->n_join_via == 0)
+		snprintf(buf, len, "%s", o->host);
+}
+
+int
+bench_call(const struct bench_opts *o, const struct server_opts *so,
+    const struct tcrp_request *req, struct tcrp_result *res, char err[CLIENT_ERR_MAX],
+    unsigned *retries)
+{
+	uint64_t end = now_ns() + JOIN_RETRY_NS;
+	useconds_t wait = 1000;
+
+	for (;;) {
+		if (tcrp_call(so, req, res, err) < 0)
+			return -1;
+		if (res->code != TCRP_CODE_NO_SUCH_ROOM || o->n_join_via == 0 ||
+		    req->operation != TCRP_OP_JOIN_ROOM || now_ns() >= end)
+			return 0;
+		tcrp_result_clear(res);
+		(*retries)++;
+		usleep(wait);
+		if (wait < JOIN_RETRY_MAX_US)
+			wait *= 2;
+	}
+}
+
 void
 bench_request(struct tcrp_request *req, uint8_t op, const char *room, const char *user)
 {

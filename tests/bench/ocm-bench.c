@@ -27,7 +27,7 @@ enum {
 	OPT_ROOMS = 256, OPT_MEMBERS, OPT_SENDERS, OPT_SIZE, OPT_DURATION, OPT_WARMUP,
 	OPT_WINDOW, OPT_RATE, OPT_BASELINE, OPT_JSON, OPT_KNOWN_SERVERS, OPT_CONCURRENCY,
 	OPT_COUNT, OPT_PID, OPT_SERVER_CPU, OPT_SOCKETS, OPT_LOSS_TIMEOUT, OPT_LEAN,
-	OPT_SLEEP,
+	OPT_SLEEP, OPT_JOIN_VIA,
 };
 
 #define TEXT_MIN	48	/* the sender, sequence and timestamp it carries */
@@ -40,7 +40,7 @@ usage(void)
 	printf("usage: ocm-bench relay|join|idle [-s HOST] [-p PORT] [--rooms N] [--members N]\n"
 	    "                 [--senders N] [--size BYTES] [--duration S] [--warmup S]\n"
 	    "                 [--window N] [--rate N] [--loss-timeout S] [--baseline] [--lean]\n"
-	    "                 [--sleep]\n"
+	    "                 [--sleep] [--join-via HOST[,HOST...]]\n"
 	    "                 [--json] [--known-servers FILE] [--concurrency N] [--count N]\n"
 	    "                 [--pid PID] [--server-cpu N] [--sockets N]\n"
 	    "Benchmark an ocmd on loopback over the real protocol.\n\n"
@@ -74,10 +74,13 @@ usage(void)
 	    "      --pid PID           ocmd's process: CPU use, and RSS in idle mode\n"
 	    "      --server-cpu N      pin the in-process baseline and raw TLS servers\n"
 	    "      --sockets N         UDP sockets for the members (default one each)\n"
+	    "      --join-via HOST,... relay, join: send every JOIN to these loopback hosts\n"
+	    "                          in turn, same port, CREATEs still to -s: a JOIN\n"
+	    "                          through another node of a cluster (at most %d)\n"
 	    "  -h, --help              show this help and exit\n"
 	    "  -V, --version           show the version and exit\n\n"
 	    "Exit status: 0 done, 1 failed (for example joins refused), 2 usage error.\n",
-	    OCM_DEFAULT_PORT, TEXT_MIN);
+	    OCM_DEFAULT_PORT, TEXT_MIN, JOIN_VIA_MAX);
 }
 
 static void usage_error(const char *fmt, ...) OCM_PRINTF(1, 2);
@@ -176,6 +179,39 @@ set_number_option(struct bench_opts *o, int opt, const char *arg)
 	}
 }
 
+/* --join-via HOST[,HOST...]: split into o->join_via; a repeated option
+ * replaces the list. */
+static int
+set_join_via(struct bench_opts *o, const char *arg)
+{
+	char *s = o->join_via_list, *comma;
+
+	if (strlen(arg) >= sizeof(o->join_via_list)) {
+		usage_error("--join-via: the list is longer than %zu characters",
+		    sizeof(o->join_via_list) - 1);
+		return -1;
+	}
+	memcpy(s, arg, strlen(arg) + 1);
+	o->n_join_via = 0;
+	for (;;) {
+		comma = strchr(s, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		if (*s == '\0') {
+			usage_error("--join-via '%s': an empty host; give HOST[,HOST...]", arg);
+			return -1;
+		}
+		if (o->n_join_via == JOIN_VIA_MAX) {
+			usage_error("--join-via '%s': more than %d hosts", arg, JOIN_VIA_MAX);
+			return -1;
+		}
+		o->join_via[o->n_join_via++] = s;
+		if (comma == NULL)
+			return 0;
+		s = comma + 1;
+	}
+}
+
 /* One option; returns 0, or -1 after a usage error. */
 static int
 set_option(struct bench_opts *o, int opt, const char *arg)
@@ -196,6 +232,7 @@ set_option(struct bench_opts *o, int opt, const char *arg)
 	case OPT_SLEEP: o->sleep = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_KNOWN_SERVERS: o->known_servers = arg; return 0;
+	case OPT_JOIN_VIA: return set_join_via(o, arg);
 	default: return -1;	/* getopt_long has said what is wrong */
 	}
 }
@@ -222,6 +259,7 @@ static const struct option longopts[] = {
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "server-cpu", required_argument, NULL, OPT_SERVER_CPU },
 	{ "sockets", required_argument, NULL, OPT_SOCKETS },
+	{ "join-via", required_argument, NULL, OPT_JOIN_VIA },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -325,6 +363,10 @@ check_mode(struct bench_opts *o)
 		 * between the two loops would compare the load generators. */
 		usage_error("--lean and --baseline do not go together: run --baseline without "
 		    "--lean");
+		return -1;
+	}
+	if (o->mode == MODE_IDLE && o->n_join_via > 0) {
+		usage_error("--join-via is for relay and join modes");
 		return -1;
 	}
 	if (o->mode == MODE_IDLE)
@@ -432,6 +474,9 @@ main(int argc, char **argv)
 		return rc;
 	if (check_mode(&o) < 0 || check_loopback(o.host) < 0)
 		return BENCH_EXIT_USAGE;
+	for (unsigned i = 0; i < o.n_join_via; i++)
+		if (check_loopback(o.join_via[i]) < 0)
+			return BENCH_EXIT_USAGE;
 	log_init("ocm-bench", LOG_LEVEL_INFO);
 	/* A peer may close first; its EPIPE is an error return, not a
 	 * signal. */
