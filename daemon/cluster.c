@@ -38,7 +38,7 @@
 #define TICK_MS			250	/* pending answers expire; counts are published */
 #define PUBLISH_EVERY		4	/* ticks between member count publications */
 #define PUBLISH_MAX		256	/* rooms whose count is published per round */
-#define WATCH_POLL_MS		50	/* each watcher's turn */
+#define WATCH_POLL_MS		200	/* how soon a watch thread sees it must stop */
 #define RECONNECT_WAIT_MS	500
 #define SUBJECT_MAX		256
 
@@ -75,6 +75,21 @@ struct pending {
 	void *arg;
 };
 
+/* What the other threads tell the main thread (struct event). */
+enum event_kind {
+	EV_UP,			/* connected (again) */
+	EV_DOWN,		/* disconnected */
+	EV_ROOM,		/* ocm_rooms: key, record (or deleted) */
+	EV_NODE,		/* ocm_nodes: key, record (or deleted) */
+	EV_RESYNC,		/* the room watch starts over */
+	EV_SYNCED,		/* ... and has sent every room */
+	EV_LOST,		/* a room of ours is held by another node now */
+	EV_CLAIMED,		/* a CREATE's claim: code, the holder's record */
+	EV_JOIN,		/* a JOIN handed over to us */
+	EV_CTL,			/* a control command forwarded to us */
+	EV_REPLY,		/* an answer to our request */
+};
+
 struct cluster {
 	struct server *srv;
 	struct cluster_config cfg;	/* as at start: [cluster] does not reload */
@@ -89,8 +104,14 @@ struct cluster {
 	natsSubscription *sub_join, *sub_ctl, *sub_reply;
 	char subj_join[SUBJECT_MAX], subj_ctl[SUBJECT_MAX], inbox[SUBJECT_MAX];
 	_Atomic bool connected, kv_ready, stop;
-	pthread_t kv_thread, watch_thread;
-	bool kv_started, watch_started;
+	pthread_t kv_thread;
+	bool kv_started;
+	struct watch {
+		struct cluster *c;
+		enum event_kind kind;	/* EV_ROOM: ocm_rooms; EV_NODE: ocm_nodes */
+		pthread_t thread;
+		bool started;
+	} watch[2];
 	pthread_mutex_t lock;		/* jobs, hb */
 	pthread_cond_t cond;
 	struct job *jobs, **jobs_tail;
@@ -109,20 +130,6 @@ struct cluster {
 };
 
 /* Events from NATS's threads and ours to the main thread. */
-
-enum event_kind {
-	EV_UP,			/* connected (again) */
-	EV_DOWN,		/* disconnected */
-	EV_ROOM,		/* ocm_rooms: key, record (or deleted) */
-	EV_NODE,		/* ocm_nodes: key, record (or deleted) */
-	EV_RESYNC,		/* the room watch starts over */
-	EV_SYNCED,		/* ... and has sent every room */
-	EV_LOST,		/* a room of ours is held by another node now */
-	EV_CLAIMED,		/* a CREATE's claim: code, the holder's record */
-	EV_JOIN,		/* a JOIN handed over to us */
-	EV_CTL,			/* a control command forwarded to us */
-	EV_REPLY,		/* an answer to our request */
-};
 
 struct event {
 	struct mail mail;
@@ -526,44 +533,44 @@ watch_drop(kvWatcher **w)
 	}
 }
 
+/*
+ * One thread per bucket, each blocked on its own watcher, so that a burst
+ * of rooms is passed on as fast as NATS delivers it.  The watchers are
+ * kept across reconnections: nats.c's ordered consumers take up where
+ * they were.  (Stopping one while the library resets it after a
+ * reconnection is a use-after-free in libnats 3.4, caught by
+ * AddressSanitizer.)
+ */
 static void *
 watch_main(void *arg)
 {
-	struct cluster *c = arg;
-	kvWatcher *rooms = NULL, *nodes = NULL;
-	bool rooms_synced = false, nodes_synced = false;
+	struct watch *wt = arg;
+	struct cluster *c = wt->c;
+	kvWatcher *w = NULL;
+	bool synced = false;
 
-	/*
-	 * The watchers are kept across reconnections: nats.c's ordered
-	 * consumers take up where they were.  (Stopping one while the
-	 * library resets it after a reconnection is a use-after-free in
-	 * libnats 3.4, caught by AddressSanitizer.)
-	 */
 	while (!atomic_load(&c->stop)) {
 		if (!cluster_connected(c)) {
 			usleep(WATCH_POLL_MS * 1000);
 			continue;
 		}
-		if (rooms == NULL) {
-			if (kvStore_WatchAll(&nodes, c->nodes, NULL) != NATS_OK ||
-			    kvStore_WatchAll(&rooms, c->rooms, NULL) != NATS_OK) {
-				watch_drop(&rooms);
-				watch_drop(&nodes);
+		if (w == NULL) {
+			if (kvStore_WatchAll(&w, wt->kind == EV_ROOM ? c->rooms : c->nodes, NULL) !=
+			    NATS_OK) {
+				w = NULL;
 				usleep(RECONNECT_WAIT_MS * 1000);
 				continue;
 			}
-			rooms_synced = nodes_synced = false;
-			event_simple(c, EV_RESYNC);
+			synced = false;
+			if (wt->kind == EV_ROOM)
+				event_simple(c, EV_RESYNC);
 		}
-		if (watch_poll(c, nodes, EV_NODE, &nodes_synced) < 0 ||
-		    watch_poll(c, rooms, EV_ROOM, &rooms_synced) < 0) {
-			watch_drop(&rooms);
-			watch_drop(&nodes);
+		if (watch_poll(c, w, wt->kind, &synced) < 0) {
+			watch_drop(&w);
 			usleep(RECONNECT_WAIT_MS * 1000);
 		}
 	}
-	watch_drop(&rooms);
-	watch_drop(&nodes);
+	watch_drop(&w);
 	return NULL;
 }
 
@@ -1375,6 +1382,8 @@ nats_options(struct cluster *c, char *err, size_t err_len)
 	    (s = natsOptions_SetTimeout(c->opts, NATS_WAIT_MS)) != NATS_OK ||
 	    (s = natsOptions_SetPingInterval(c->opts, 1000)) != NATS_OK ||
 	    (s = natsOptions_SetMaxPingsOut(c->opts, 2)) != NATS_OK ||
+	    /* A hand-off waits for each message: nothing to batch. */
+	    (s = natsOptions_SetSendAsap(c->opts, true)) != NATS_OK ||
 	    (s = natsOptions_SetRetryOnFailedConnect(c->opts, true, connected_cb, c)) != NATS_OK ||
 	    (s = natsOptions_SetReconnectedCB(c->opts, connected_cb, c)) != NATS_OK ||
 	    (s = natsOptions_SetDisconnectedCB(c->opts, disconnected_cb, c)) != NATS_OK) {
@@ -1485,9 +1494,13 @@ cluster_start(struct server *srv, char *err, size_t err_len)
 	if (pthread_create(&c->kv_thread, NULL, kv_main, c) != 0)
 		goto fail_thread;
 	c->kv_started = true;
-	if (pthread_create(&c->watch_thread, NULL, watch_main, c) != 0)
-		goto fail_thread;
-	c->watch_started = true;
+	for (size_t i = 0; i < 2; i++) {
+		c->watch[i].c = c;
+		c->watch[i].kind = i == 0 ? EV_ROOM : EV_NODE;
+		if (pthread_create(&c->watch[i].thread, NULL, watch_main, &c->watch[i]) != 0)
+			goto fail_thread;
+		c->watch[i].started = true;
+	}
 	ev_timer_init(&c->timer, cluster_tick);
 	ev_timer_start(srv->loop, &c->timer, TICK_MS);
 	log_info("cluster: node %s (incarnation %s), clients joining through other nodes are "
@@ -1513,8 +1526,9 @@ cluster_stop(struct server *srv)
 	pthread_mutex_unlock(&c->lock);
 	if (c->kv_started)
 		pthread_join(c->kv_thread, NULL);
-	if (c->watch_started)
-		pthread_join(c->watch_thread, NULL);
+	for (size_t i = 0; i < 2; i++)
+		if (c->watch[i].started)
+			pthread_join(c->watch[i].thread, NULL);
 	ev_timer_stop(srv->loop, &c->timer);
 	/* Gone at once for the others, not after timeout_s: the names this
 	 * node held can be created again. */
