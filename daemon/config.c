@@ -55,6 +55,7 @@ static const struct config_key config_keys[] = {
 	{ "server", "log_level", KEY_LOG_LEVEL, 0, 0, 0, 0 },
 	{ "server", "workers", KEY_WORKERS, offsetof(struct config, workers), 0, 1,
 	  CONFIG_MAX_WORKERS },
+	UINT_KEY("server", udp_buffer_kib, 64, 1048576),
 	{ "server", "user", KEY_USER, offsetof(struct config, user), CONFIG_USER_MAX, 0, 0 },
 	PATH_OPT_KEY("tls", "certificate", certificate),
 	PATH_OPT_KEY("tls", "private_key", private_key),
@@ -69,7 +70,7 @@ static const struct config_key config_keys[] = {
 	UINT_KEY("limits", max_rooms_per_address, 1, 1000000),
 	UINT_KEY("limits", max_members_per_address, 1, 10000000),
 	UINT_KEY("limits", ipv6_prefix, 32, 128),
-	UINT_KEY("limits", chat_rate, 1, 100000),
+	UINT_KEY("limits", chat_rate, 0, 1000000),
 	UINT_KEY("limits", max_failed_joins, 1, 100000),
 	UINT_KEY("limits", failed_join_window_s, 1, 86400),
 	UINT_KEY("limits", rate_limit_s, 1, 86400),
@@ -99,6 +100,7 @@ config_defaults(struct config *c)
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s/ocmd/control.sock",
 	    RUNSTATEDIR);
 	c->log_level = LOG_LEVEL_INFO;
+	c->udp_buffer_kib = 16384;
 	c->max_rooms = 10000;
 	c->max_members = 100000;
 	c->max_members_per_room = 1000;

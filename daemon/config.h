@@ -52,6 +52,7 @@ struct config {
 	char control_socket[108];	/* sun_path */
 	enum log_level log_level;
 	uint32_t workers;		/* 0: auto (the CPUs ocmd may run on) */
+	uint32_t udp_buffer_kib;	/* each UDP socket's receive and send buffer */
 	char user[CONFIG_USER_MAX];	/* become this user after start; "" = stay */
 	char certificate[CONFIG_PATH_MAX];	/* "" = generate */
 	char private_key[CONFIG_PATH_MAX];
@@ -66,7 +67,7 @@ struct config {
 	uint32_t max_rooms_per_address;
 	uint32_t max_members_per_address;
 	uint32_t ipv6_prefix;		/* bits of an IPv6 address that name a host */
-	uint32_t chat_rate;
+	uint32_t chat_rate;		/* 0: no limit */
 	uint32_t max_failed_joins;
 	uint32_t failed_join_window_s;
 	uint32_t rate_limit_s;

@@ -614,6 +614,8 @@ cmd_stats(struct cmd_ctx *x)
 		    json_integer((json_int_t)st.address_challenges));
 		json_object_set_new(x->result, "addresses_proven",
 		    json_integer((json_int_t)st.addresses_proven));
+		json_object_set_new(x->result, "socket_drops",
+		    json_integer((json_int_t)st.socket_drops));
 	}
 	return 0;
 }

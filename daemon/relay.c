@@ -24,6 +24,7 @@
 #include "daemon/relay.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -46,7 +47,6 @@
 #define RX_ROUNDS	8		/* batches per wakeup before others get a turn */
 #define TX_BATCH	256
 #define BATCH_SLOTS	512		/* members with records pending in one pass */
-#define SOCKET_BUFFER	(4 * 1024 * 1024)
 
 struct udp_sock {
 	struct ev_io io;
@@ -551,12 +551,15 @@ reject(struct relay *r, struct member *m, const char *why)
 	send_notice(r, m, NOTICE_REJECTED, m, why);
 }
 
-/* chat_rate per second, bursts of twice that (the bucket starts full). */
+/* chat_rate per second, bursts of twice that (the bucket starts full);
+ * a rate of 0 is no limit. */
 static bool
 bucket_take(struct member *m, uint64_t now, uint32_t rate)
 {
 	double cap = 2.0 * rate;
 
+	if (rate == 0)
+		return true;
 	m->bucket += (double)(now - m->bucket_ms) * rate / 1000.0;
 	if (m->bucket > cap)
 		m->bucket = cap;
@@ -1047,17 +1050,75 @@ pktinfo_enable(int fd, const char *text)
 	return wildcard;
 }
 
+/*
+ * One of a socket's buffers (SO_RCVBUF or SO_SNDBUF) at least want bytes.
+ * The receive buffer is what carries the datagrams that come while a
+ * worker is away (the scheduler ran something else, a burst came in):
+ * too small, and the kernel drops them before ocmd sees them.  The FORCE
+ * option passes the sysctl's cap while ocmd has CAP_NET_ADMIN (it binds
+ * as root before it drops privileges); otherwise the kernel caps what it
+ * is given at the sysctl.  A buffer already as large (systemd's
+ * ReceiveBuffer= on an activated socket) is left alone.  Returns the size
+ * the socket has, in bytes as asked for (the kernel reports twice that).
+ */
+static int
+buffer_grow(int fd, int plain, int force, int want)
+{
+	int got = 0;
+	socklen_t len = sizeof(got);
+
+	if (getsockopt(fd, SOL_SOCKET, plain, &got, &len) == 0 && got / 2 >= want)
+		return got / 2;
+	if (setsockopt(fd, SOL_SOCKET, force, &want, sizeof(want)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, plain, &want, sizeof(want));
+	len = sizeof(got);
+	if (getsockopt(fd, SOL_SOCKET, plain, &got, &len) < 0)
+		return want;
+	return got / 2;
+}
+
+static void
+buffers_size(const struct relay *r, int fd, const char *text)
+{
+	static bool warned;	/* sockets are added at start, on the main thread */
+	int want = (int)r->w->cfg.udp_buffer_kib * 1024;
+	int rcv = buffer_grow(fd, SO_RCVBUF, SO_RCVBUFFORCE, want);
+	int snd = buffer_grow(fd, SO_SNDBUF, SO_SNDBUFFORCE, want);
+
+	if ((rcv >= want && snd >= want) || warned)
+		return;
+	warned = true;
+	log_warnx("udp %s: its buffers are %d KiB (receive) and %d KiB (send), not the %u KiB "
+	    "of udp_buffer_kib, because net.core.rmem_max and net.core.wmem_max cap them "
+	    "and ocmd had no CAP_NET_ADMIN to pass the cap: datagrams that come while a "
+	    "worker is busy may be dropped (ocmctl stats: socket_drops); raise both sysctls "
+	    "to %d (the sysctl.d file installed with ocmd does) and restart ocmd",
+	    text, rcv / 1024, snd / 1024, r->w->cfg.udp_buffer_kib, want);
+}
+
+/* What the kernel dropped at this worker's sockets since they were made:
+ * datagrams that found the receive buffer full (SO_MEMINFO). */
+uint64_t
+relay_socket_drops(const struct relay *r)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < r->n_socks; i++) {
+		uint32_t mi[SK_MEMINFO_VARS];
+		socklen_t len = sizeof(mi);
+		if (getsockopt(r->socks[i].io.fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
+		    len > SK_MEMINFO_DROPS * sizeof(mi[0]))
+			sum += mi[SK_MEMINFO_DROPS];
+	}
+	return sum;
+}
+
 int
 relay_add_socket(struct relay *r, int fd, const char *text)
 {
-	int size = SOCKET_BUFFER;
-
 	if (r->n_socks == SERVER_MAX_SOCKETS)
 		return -ENOSPC;
-	/* Bigger buffers absorb bursts; the kernel may cap them, which is
-	 * fine. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	buffers_size(r, fd, text);
 	struct udp_sock *us = &r->socks[r->n_socks];
 	us->relay = r;
 	us->index = (int)r->n_socks;

@@ -29,6 +29,9 @@ int relay_bind(struct relay *r, const struct listen_addr *a, bool reuseport, cha
     size_t err_len);
 /* Adopts an already bound UDP socket (socket activation) instead. */
 int relay_add_socket(struct relay *r, int fd, const char *text);
+/* Datagrams the kernel dropped at the relay's sockets (receive buffer
+ * full) since they were made; read on the worker's thread. */
+uint64_t relay_socket_drops(const struct relay *r);
 /* Has the relay a socket bound to this port (host order)? */
 bool relay_has_port(const struct relay *r, uint16_t port);
 void relay_free(struct relay *r);

@@ -335,13 +335,14 @@ server_reload(struct server *srv)
 	}
 	if (listen_changed(&srv->cfg, &cfg) || strcmp(cfg.state_dir, srv->cfg.state_dir) != 0 ||
 	    strcmp(cfg.control_socket, srv->cfg.control_socket) != 0 ||
-	    cfg.workers != srv->cfg.workers ||
+	    cfg.workers != srv->cfg.workers || cfg.udp_buffer_kib != srv->cfg.udp_buffer_kib ||
 	    strcmp(cfg.metrics_listen.text, srv->cfg.metrics_listen.text) != 0)
-		log_warnx("reload: listen, workers, state_dir, control_socket and [metrics] "
-		    "listen changes need a restart, ignoring them");
+		log_warnx("reload: listen, workers, udp_buffer_kib, state_dir, control_socket "
+		    "and [metrics] listen changes need a restart, ignoring them");
 	if (memcmp(&cfg.cluster, &srv->cfg.cluster, sizeof(cfg.cluster)) != 0)
 		log_warnx("reload: [cluster] changes need a restart, ignoring them");
 	cfg.workers = srv->cfg.workers;
+	cfg.udp_buffer_kib = srv->cfg.udp_buffer_kib;
 	cfg.metrics_listen = srv->cfg.metrics_listen;
 	cfg.cluster = srv->cfg.cluster;
 	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
@@ -383,6 +384,7 @@ snapshot_fn(struct worker *w, void *arg)
 {
 	struct counters *each = arg;
 	each[w->index] = w->stats;
+	each[w->index].socket_drops = relay_socket_drops(w->relay);
 }
 
 void
@@ -419,13 +421,14 @@ server_log_stats(struct server *srv)
 		m += (size_t)snprintf(hs + m, sizeof(hs) - m, " %s=%llu",
 		    handshake_fail_names[i], (unsigned long long)st.handshakes_failed[i]);
 	log_info("stats: handshakes ok=%llu%s; datagrams in=%llu out=%llu bytes_in=%llu "
-	    "bytes_out=%llu send_errors=%llu; chats relayed=%llu rejected=%llu; "
+	    "bytes_out=%llu send_errors=%llu socket_drops=%llu; chats relayed=%llu rejected=%llu; "
 	    "address_challenges=%llu addresses_proven=%llu; "
 	    "tokens_expired=%llu timed_out=%llu; drops%s; handoffs=%llu; "
 	    "peak rooms=%zu members=%zu",
 	    (unsigned long long)st.handshakes_ok, hs, (unsigned long long)st.datagrams_in,
 	    (unsigned long long)st.datagrams_out, (unsigned long long)st.bytes_in,
 	    (unsigned long long)st.bytes_out, (unsigned long long)st.send_errors,
+	    (unsigned long long)st.socket_drops,
 	    (unsigned long long)st.chats_relayed, (unsigned long long)st.chats_rejected,
 	    (unsigned long long)st.address_challenges, (unsigned long long)st.addresses_proven,
 	    (unsigned long long)st.tokens_expired, (unsigned long long)st.members_timed_out,
@@ -451,6 +454,7 @@ sample_fn(struct worker *w, void *arg)
 	s->datagrams_in = w->stats.datagrams_in;
 	s->chats_relayed = w->stats.chats_relayed;
 	s->cpu_ns = cpu_ns;
+	s->socket_drops = relay_socket_drops(w->relay);
 	s->rooms = w->reg->n_rooms;
 	s->members = w->reg->n_members;
 	s->online = w->reg->n_online;
@@ -462,6 +466,29 @@ server_sample(struct server *srv)
 	workers_call(srv, sample_fn, srv->samples);
 }
 
+/*
+ * Datagrams the kernel dropped because a worker's receive buffer was full
+ * are lost before ocmd saw them: the one loss ocmd cannot count itself.
+ * Said in the log when they grow, at most once a minute.
+ */
+static void
+drops_check(struct server *srv)
+{
+	uint64_t drops = 0, now = ev_now(srv->loop);
+
+	for (unsigned i = 0; i < srv->n_workers; i++)
+		drops += srv->samples[i].socket_drops;
+	if (drops <= srv->drops_told || now - srv->drops_told_ms < DROPS_LOG_MS)
+		return;
+	log_warnx("udp: the kernel dropped %llu datagrams at ocmd's sockets since %s, "
+	    "because their receive buffers were full: the workers could not keep up or were "
+	    "kept from running; see udp_buffer_kib and workers in ocmd.conf(5)",
+	    (unsigned long long)(drops - srv->drops_told),
+	    srv->drops_told_ms == 0 ? "start" : "the last report");
+	srv->drops_told = drops;
+	srv->drops_told_ms = now;
+}
+
 static void
 sample_cb(struct ev_timer *t)
 {
@@ -469,8 +496,10 @@ sample_cb(struct ev_timer *t)
 
 	/* With no room anywhere every rate is zero: the workers sleep on. */
 	if (directory_local(&srv->dir) > 0 ||
-	    atomic_load_explicit(&srv->n_members, memory_order_relaxed) > 0)
+	    atomic_load_explicit(&srv->n_members, memory_order_relaxed) > 0) {
 		server_sample(srv);
+		drops_check(srv);
+	}
 	ev_timer_start(srv->loop, t, SAMPLE_INTERVAL_MS);
 }
 

@@ -66,6 +66,7 @@ struct counters {
 	uint64_t datagrams_out, bytes_out;
 	uint64_t drops[DROP_MAX_];
 	uint64_t send_errors;
+	uint64_t socket_drops;		/* by the kernel: receive buffer full */
 	uint64_t chats_relayed;
 	uint64_t chats_rejected;
 	uint64_t address_challenges;	/* PONGs with a challenge sent */
@@ -90,10 +91,11 @@ struct control;
 struct worker;
 
 #define SAMPLE_INTERVAL_MS	2000
+#define DROPS_LOG_MS		60000
 
 /* What the sampler last saw of a worker (status, STATUS=). */
 struct worker_sample {
-	uint64_t at_ns, datagrams_in, chats_relayed, cpu_ns;
+	uint64_t at_ns, datagrams_in, chats_relayed, cpu_ns, socket_drops;
 	double datagrams_rate, chats_rate, cpu_share;
 	size_t rooms, members, online;
 };
@@ -131,6 +133,7 @@ struct server {
 	bool activated;			/* sockets came from systemd */
 	struct ev_timer sample_timer;	/* per-worker rates */
 	struct worker_sample *samples;	/* n_workers */
+	uint64_t drops_told, drops_told_ms;	/* socket drops last logged, and when */
 	struct ev_timer status_timer;	/* STATUS= refresh */
 	struct ev_timer watchdog_timer;	/* WATCHDOG=1 */
 	uint64_t watchdog_ms;
