@@ -96,7 +96,7 @@ state_dir = $OUT/state
 control_socket = $OUT/control.sock
 workers = $1
 [limits]
-chat_rate = 100000
+chat_rate = 0
 max_members = 200000
 max_rooms = 100000
 max_members_per_room = 1000

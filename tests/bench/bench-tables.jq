@@ -14,6 +14,11 @@ def med(col; k): [.[] | .results[col][k] // empty] | median;
 def runs(col; k; f): "[" + ([.[] | .results[col][k] // empty | f] | join(" ")) + "]";
 def ratio(k): [.[] | .ratios[k] // empty] | median;
 def row: "| " + join(" | ") + " |";
+# Loss over the runs of a group, and where it happened: copies lost, the
+# datagrams the kernel dropped at ocmd's sockets and at the load
+# generator's ("-" where not measured), and chats ocmd REJECTED (not lost).
+def total(col; k): [.[] | .results[col][k] // empty] | if length == 0 then null else add end;
+def loss(col): "\(total(col; "lost_copies") | commas) (socket drops: ocmd \(total(col; "server_socket_drops") | commas), generator \(total(col; "bench_socket_drops") | commas); rejected \(total(col; "rejected") | commas))";
 
 (map(select(.mode == "relay" and .params.rate == 0 and .params.workers == null)) |
 	group_by([.params.rooms, .params.members, .results.ocmd.sockets]) |
@@ -22,7 +27,7 @@ def row: "| " + join(" | ") + " |";
 	(["rooms × members", "sockets", "ocmd copies/s [runs]", "baseline copies/s",
 	  "ocmd / baseline", "ocmd msgs/s", "p50 / p99 / p99.9 (ms)", "copies per datagram",
 	  "server CPU per copy, ocmd / baseline (ns)", "ocmd CPU %", "load gen. idle %",
-	  "lost"] | row),
+	  "lost (where)"] | row),
 	([range(12)] | map("---") | row),
 	(.[] | [
 		"\(.[0].params.rooms) × \(.[0].params.members)",
@@ -36,7 +41,7 @@ def row: "| " + join(" | ") + " |";
 		"\(med("ocmd"; "server_ns_per_copy") | commas) / \(med("baseline"; "server_ns_per_copy") | commas)",
 		(med("ocmd"; "server_cpu_pct") | dec(0)),
 		(med("ocmd"; "bench_idle_pct") | dec(1)),
-		([.[] | .results[] | .lost_copies] | add | tostring)
+		loss("ocmd")
 	] | row),
 	""),
 
@@ -45,7 +50,7 @@ def row: "| " + join(" | ") + " |";
 	sort_by(-.[0].params.rooms, -.[0].params.rate) |
 	"## Relay at fixed rates\n",
 	(["rooms × members", "rate (msgs/s)", "copies/s", "p50 (ms)", "p99 (ms) [runs]",
-	  "p99.9 (ms)", "copies per datagram", "ocmd CPU %", "lost"] | row),
+	  "p99.9 (ms)", "copies per datagram", "ocmd CPU %", "lost (where)"] | row),
 	([range(9)] | map("---") | row),
 	(.[] | [
 		"\(.[0].params.rooms) × \(.[0].params.members)",
@@ -56,7 +61,7 @@ def row: "| " + join(" | ") + " |";
 		(med("ocmd"; "latency_p999_us") | ms),
 		(med("ocmd"; "copies_per_datagram") | dec(2)),
 		(med("ocmd"; "server_cpu_pct") | dec(0)),
-		([.[] | .results.ocmd.lost_copies] | add | tostring)
+		loss("ocmd")
 	] | row),
 	""),
 
@@ -96,7 +101,7 @@ def row: "| " + join(" | ") + " |";
 	"## Workers, closed loop (lean load generator)\n",
 	(["rooms × members", "workers", "CPUs", "copies/s [runs]", "msgs/s", "copies per datagram",
 	  "ocmd CPU %", "ocmd CPU per copy (ns)", "load gen. CPU %", "hand-offs beyond joins",
-	  "lost"] | row),
+	  "lost (where)"] | row),
 	([range(11)] | map("---") | row),
 	(.[] | [
 		"\(.[0].params.rooms) × \(.[0].params.members)",
@@ -109,7 +114,7 @@ def row: "| " + join(" | ") + " |";
 		(med("ocmd"; "server_ns_per_copy") | commas),
 		(med("ocmd"; "bench_cpu_pct") | dec(0)),
 		([.[] | .results.ocmd.extra_handoffs] | add | tostring),
-		([.[] | .results.ocmd.lost_copies] | add | tostring)
+		loss("ocmd")
 	] | row),
 	""),
 
@@ -117,7 +122,7 @@ def row: "| " + join(" | ") + " |";
 	group_by([.params.workers, .params.rate]) |
 	"## Workers, latency at fixed rates, 20 rooms of 10 (lean load generator)\n",
 	(["workers", "CPUs", "rate (msgs/s)", "copies/s", "p50 (ms)", "p99 (ms) [runs]",
-	  "p99.9 (ms)", "copies per datagram", "ocmd CPU %", "load gen. CPU %", "lost"] | row),
+	  "p99.9 (ms)", "copies per datagram", "ocmd CPU %", "load gen. CPU %", "lost (where)"] | row),
 	([range(11)] | map("---") | row),
 	(.[] | [
 		(.[0].params.workers | tostring),
@@ -130,5 +135,5 @@ def row: "| " + join(" | ") + " |";
 		(med("ocmd"; "copies_per_datagram") | dec(2)),
 		(med("ocmd"; "server_cpu_pct") | dec(0)),
 		(med("ocmd"; "bench_cpu_pct") | dec(0)),
-		([.[] | .results.ocmd.lost_copies] | add | tostring)
+		loss("ocmd")
 	] | row))

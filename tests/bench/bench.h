@@ -172,6 +172,9 @@ int64_t proc_cpu_ns(pid_t pid);
  * people's load, which would skew a measurement.  Processes that end in
  * between make a difference negative: callers clamp it. */
 int64_t proc_others_cpu_ns(pid_t server);
+/* Datagrams the kernel dropped at pid's UDP sockets (their receive buffers
+ * were full) since they were made; -1 when /proc cannot tell. */
+int64_t proc_udp_drops(pid_t pid);
 
 /* Pins a thread to one CPU; returns 0 or an errno value. */
 int pin_thread(pthread_t t, int cpu);
@@ -361,6 +364,18 @@ struct snap {
 void relay_report_interval(struct report *rep, size_t c, const struct snap *s0,
     const struct snap *s1, uint64_t t_start, int64_t others0, int64_t others1);
 void relay_report_latency(struct report *rep, size_t c, const struct hist *lat);
+/* The kernel's drops at ocmd's UDP sockets (server, when --pid names it)
+ * and at the load generator's, read before the warm-up and after the
+ * drain: every datagram of the run, like the loss figures. */
+struct sock_drops {
+	int64_t server0, server1, bench0, bench1;
+};
+void sock_drops_read(struct sock_drops *d, pid_t server, bool end);
+/* Loss as it happened: copies the server REJECTED (their messages never
+ * had copies) are not lost, and the kernel's drops say where loss was. */
+void relay_report_loss(struct report *rep, size_t c, uint64_t expected, uint64_t lost_msgs,
+    uint64_t lost_copies, uint64_t rejected, uint64_t copies_per_msg,
+    const struct sock_drops *d);
 /* relay --lean against ocmd (bench_lean.c): one column of rep.  Returns 0
  * or -1 with a message on stderr. */
 int lean_target(const struct bench_opts *o, struct report *rep);

@@ -105,6 +105,7 @@ struct lean_run {
 	uint64_t sealed_measured;
 	uint64_t idle_ns;		/* in polls that found nothing */
 	int64_t others0, others1;	/* other processes' CPU, start and end */
+	struct sock_drops drops;
 	struct ckpt ck[LEAN_CKPTS];
 	size_t ck_head, ck_n;
 	uint64_t ck_every;
@@ -548,6 +549,7 @@ static int
 lean_loop(struct lean_run *r)
 {
 	r->others0 = proc_others_cpu_ns(r->o->pid);
+	sock_drops_read(&r->drops, r->o->pid, false);
 	r->t_start = now_ns();
 	r->t_measure = r->t_start + (uint64_t)(r->o->warmup_s * (double)NS_PER_S);
 	r->t_end = r->t_measure + (uint64_t)(r->o->duration_s * (double)NS_PER_S);
@@ -573,6 +575,7 @@ lean_loop(struct lean_run *r)
 		pool_keepalive(r->pool, now);
 	}
 	lean_sweep(r, UINT64_MAX);
+	sock_drops_read(&r->drops, r->o->pid, true);
 	return 0;
 }
 
@@ -666,14 +669,11 @@ lean_results(struct lean_run *r, struct report *rep, size_t c)
 	relay_report_latency(rep, c, &r->lat);
 	report_set(rep, c, "msgs_sent", (double)r->next_seq);
 	report_set(rep, c, "copies_delivered", (double)r->copies);
-	report_set(rep, c, "lost_msgs", (double)(r->lost_samples > lost_msgs ? r->lost_samples :
-	    lost_msgs));
-	report_set(rep, c, "lost_copies", (double)lost);
-	report_set(rep, c, "loss_pct", expected ? 100.0 * (double)lost / (double)expected : 0);
+	relay_report_loss(rep, c, expected, r->lost_samples > lost_msgs ? r->lost_samples :
+	    lost_msgs, lost, pool_rejected(r->pool), r->cpm, &r->drops);
 	report_set(rep, c, "late_copies", (double)(r->late + extra));
 	report_set(rep, c, "misrouted", (double)r->misrouted);
 	report_set(rep, c, "corrupt", (double)r->corrupt);
-	report_set(rep, c, "rejected", (double)pool_rejected(r->pool));
 	report_set(rep, c, "throttled", (double)r->throttled);
 	report_set(rep, c, "sockets", (double)pool_sockets(r->pool));
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TEXT_HEAD	48	/* sender, sequence, timestamp: 16 hex digits each */
 #define FILL_BURST	1024	/* sends per pass before reading again */
@@ -64,6 +65,7 @@ struct relay_run {
 	uint64_t copies, late, corrupt, misrouted, lost_msgs, lost_copies, throttled;
 	uint64_t idle_ns;		/* in polls that found nothing */
 	int64_t others0, others1;	/* other processes' CPU, start and end */
+	struct sock_drops drops;
 	struct snap s0, s1;
 	struct hist lat;
 	uint8_t text[OCM_MAX_DATAGRAM];
@@ -416,6 +418,7 @@ static void
 relay_loop(struct relay_run *r)
 {
 	r->others0 = proc_others_cpu_ns(r->o->pid);
+	sock_drops_read(&r->drops, r->ops == &ocmd_ops ? r->o->pid : 0, false);
 	r->t_start = now_ns();
 	r->t_measure = r->t_start + (uint64_t)(r->o->warmup_s * (double)NS_PER_S);
 	r->t_end = r->t_measure + (uint64_t)(r->o->duration_s * (double)NS_PER_S);
@@ -433,6 +436,7 @@ relay_loop(struct relay_run *r)
 		r->ops->tick(r, now);
 	}
 	relay_sweep(r, UINT64_MAX);
+	sock_drops_read(&r->drops, r->ops == &ocmd_ops ? r->o->pid : 0, true);
 }
 
 /* Setup and results. */
@@ -479,6 +483,8 @@ static const struct field relay_fields[] = {
 	{ "lost_msgs", "messages lost", 0 },
 	{ "lost_copies", "copies lost", 0 },
 	{ "loss_pct", "loss (% of copies)", 4 },
+	{ "server_socket_drops", "dropped at ocmd's sockets", 0 },
+	{ "bench_socket_drops", "dropped at the generator's sockets", 0 },
 	{ "late_copies", "late or duplicate copies", 0 },
 	{ "misrouted", "misrouted copies", 0 },
 	{ "corrupt", "corrupt copies", 0 },
@@ -521,6 +527,49 @@ relay_report_interval(struct report *rep, size_t c, const struct snap *s0,
 }
 
 void
+sock_drops_read(struct sock_drops *d, pid_t server, bool end)
+{
+	int64_t s = server > 0 ? proc_udp_drops(server) : -1;
+	int64_t b = proc_udp_drops(getpid());
+
+	if (end) {
+		d->server1 = s;
+		d->bench1 = b;
+	} else {
+		d->server0 = s;
+		d->bench0 = b;
+	}
+}
+
+/*
+ * A REJECTED message never had copies, and the load loop counted it lost
+ * when it timed out (every message does, before the run ends): it is taken
+ * out of the loss, and reported as rejected alone.  The run waits out the
+ * loss timeout before it stops, so every rejected message is among the
+ * lost ones.
+ */
+void
+relay_report_loss(struct report *rep, size_t c, uint64_t expected, uint64_t lost_msgs,
+    uint64_t lost_copies, uint64_t rejected, uint64_t copies_per_msg,
+    const struct sock_drops *d)
+{
+	uint64_t rej_copies = rejected * copies_per_msg;
+
+	lost_msgs -= rejected < lost_msgs ? rejected : lost_msgs;
+	lost_copies -= rej_copies < lost_copies ? rej_copies : lost_copies;
+	expected -= rej_copies < expected ? rej_copies : expected;
+	report_set(rep, c, "lost_msgs", (double)lost_msgs);
+	report_set(rep, c, "lost_copies", (double)lost_copies);
+	report_set(rep, c, "loss_pct", expected ? 100.0 * (double)lost_copies /
+	    (double)expected : 0);
+	report_set(rep, c, "rejected", (double)rejected);
+	if (d->server0 >= 0 && d->server1 >= 0)
+		report_set(rep, c, "server_socket_drops", (double)(d->server1 - d->server0));
+	if (d->bench0 >= 0 && d->bench1 >= 0)
+		report_set(rep, c, "bench_socket_drops", (double)(d->bench1 - d->bench0));
+}
+
+void
 relay_report_latency(struct report *rep, size_t c, const struct hist *lat)
 {
 	report_set(rep, c, "latency_p50_us", (double)hist_quantile(lat, 0.50) / 1e3);
@@ -538,14 +587,11 @@ relay_results(struct relay_run *r, struct report *rep, size_t c)
 	relay_report_latency(rep, c, &r->lat);
 	report_set(rep, c, "msgs_sent", (double)r->next_seq);
 	report_set(rep, c, "copies_delivered", (double)r->copies);
-	report_set(rep, c, "lost_msgs", (double)r->lost_msgs);
-	report_set(rep, c, "lost_copies", (double)r->lost_copies);
-	report_set(rep, c, "loss_pct", expected ? 100.0 * (double)r->lost_copies /
-	    (double)expected : 0);
+	relay_report_loss(rep, c, expected, r->lost_msgs, r->lost_copies, r->ops->rejected(r),
+	    r->copies_per_msg, &r->drops);
 	report_set(rep, c, "late_copies", (double)r->late);
 	report_set(rep, c, "misrouted", (double)r->misrouted);
 	report_set(rep, c, "corrupt", (double)r->corrupt);
-	report_set(rep, c, "rejected", (double)r->ops->rejected(r));
 	report_set(rep, c, "throttled", (double)r->throttled);
 	report_set(rep, c, "sockets", (double)r->ops->sockets(r));
 }

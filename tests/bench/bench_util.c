@@ -130,6 +130,14 @@ proc_cpu_ns(pid_t pid)
 	return (int64_t)((ut + st) * (NS_PER_S / (unsigned long long)(hz > 0 ? hz : 100)));
 }
 
+static int
+ulong_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int64_t
 proc_others_cpu_ns(pid_t server)
 {
@@ -149,6 +157,83 @@ proc_others_cpu_ns(pid_t server)
 			sum += ns;
 	}
 	closedir(d);
+	return sum;
+}
+
+/* The socket inodes among pid's descriptors, sorted; their count, or -1. */
+static long
+proc_socket_inodes(pid_t pid, unsigned long **out)
+{
+	char path[64], link[64];
+	unsigned long *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		unsigned long ino;
+		char fd_path[sizeof(path) + 16 + 256];
+		snprintf(fd_path, sizeof(fd_path), "%s/%s", path, e->d_name);
+		ssize_t len = readlink(fd_path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%lu]", &ino) != 1)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 256;
+			unsigned long *nv = realloc(v, ncap * sizeof(*v));
+			if (nv == NULL)
+				break;
+			v = nv;
+			cap = ncap;
+		}
+		v[n++] = ino;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), ulong_cmp);
+	*out = v;
+	return (long)n;
+}
+
+/*
+ * The datagrams the kernel dropped at pid's UDP sockets (receive buffer
+ * full), from the drops column of /proc/net/udp and udp6, whose lines
+ * carry each socket's inode; -1 when they cannot be read.  It walks /proc:
+ * a stall that must stay out of any measured interval.
+ */
+int64_t
+proc_udp_drops(pid_t pid)
+{
+	static const char *const tables[] = { "/proc/net/udp", "/proc/net/udp6" };
+	unsigned long *inodes = NULL;
+	long n = proc_socket_inodes(pid, &inodes);
+	int64_t sum = 0;
+	char line[512];
+
+	if (n < 0)
+		return -1;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		FILE *f = fopen(tables[t], "r");
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			unsigned long ino, drops;
+			/* sl local rem st tx:rx tr:when retr uid timeout inode ref
+			 * pointer drops */
+			if (sscanf(line, " %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s %*s %lu",
+			    &ino, &drops) != 2)
+				continue;
+			if (n > 0 && bsearch(&ino, inodes, (size_t)n, sizeof(*inodes),
+			    ulong_cmp) != NULL)
+				sum += (int64_t)drops;
+		}
+		fclose(f);
+	}
+	free(inodes);
 	return sum;
 }
 

@@ -158,7 +158,7 @@ state_dir = $OUT/state$1
 control_socket = $OUT/control$1.sock
 workers = auto
 [limits]
-chat_rate = 100000
+chat_rate = 0
 max_members = 200000
 max_rooms = 100000
 max_members_per_room = 1000
