@@ -56,6 +56,7 @@ static const struct config_key config_keys[] = {
 	{ "server", "workers", KEY_WORKERS, offsetof(struct config, workers), 0, 1,
 	  CONFIG_MAX_WORKERS },
 	UINT_KEY("server", udp_buffer_kib, 64, 1048576),
+	UINT_KEY("server", coalesce_us, 0, 1000),
 	{ "server", "user", KEY_USER, offsetof(struct config, user), CONFIG_USER_MAX, 0, 0 },
 	PATH_OPT_KEY("tls", "certificate", certificate),
 	PATH_OPT_KEY("tls", "private_key", private_key),
@@ -101,6 +102,7 @@ config_defaults(struct config *c)
 	    RUNSTATEDIR);
 	c->log_level = LOG_LEVEL_INFO;
 	c->udp_buffer_kib = 16384;
+	c->coalesce_us = 400;
 	c->max_rooms = 10000;
 	c->max_members = 100000;
 	c->max_members_per_room = 1000;

@@ -53,6 +53,7 @@ struct config {
 	enum log_level log_level;
 	uint32_t workers;		/* 0: auto (the CPUs ocmd may run on) */
 	uint32_t udp_buffer_kib;	/* each UDP socket's receive and send buffer */
+	uint32_t coalesce_us;		/* the longest a busy worker holds records */
 	char user[CONFIG_USER_MAX];	/* become this user after start; "" = stay */
 	char certificate[CONFIG_PATH_MAX];	/* "" = generate */
 	char private_key[CONFIG_PATH_MAX];

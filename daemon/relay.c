@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +48,11 @@
 #define RX_ROUNDS	8		/* batches per wakeup before others get a turn */
 #define TX_BATCH	256
 #define BATCH_SLOTS	512		/* members with records pending in one pass */
+/* Load-adaptive coalescing: records wait for company only while the loop's
+ * load is above HOLD_LOAD_LOW, at most coalesce_us (ocmd.conf), the wait
+ * growing with the load up to HOLD_LOAD_HIGH. */
+#define HOLD_LOAD_LOW	0.85
+#define HOLD_LOAD_HIGH	0.97
 
 struct udp_sock {
 	struct ev_io io;
@@ -100,6 +106,10 @@ struct relay {
 	size_t n_tx;
 	struct tx_slot tx[TX_BATCH];
 	uint64_t arrival_ns;		/* of the datagrams being handled; 0 outside */
+	uint64_t pass_ns;		/* arrival of the first datagram of this pass */
+	struct ev_io hold_io;		/* a timerfd: the held records' deadline */
+	bool holding;			/* records are held; hold_io is armed */
+	uint64_t hold_due;		/* until then */
 	struct mmsghdr tx_msgs[TX_BATCH];
 	struct iovec tx_iov[TX_BATCH];
 	union pktinfo_ctl tx_ctl[TX_BATCH];		/* wildcard sockets only */
@@ -331,10 +341,107 @@ batches_flush(struct relay *r)
 	r->n_batches = 0;
 }
 
-/* The loop is about to sleep: every pending record is sealed, and goes. */
+/*
+ * The loop is about to sleep.  Sealed datagrams go now, and so does every
+ * pending record, unless records are held for company (hold_cb sends them
+ * at their deadline, which the loop wakes for).
+ */
 void
 relay_flush(struct relay *r)
 {
+	if (!r->holding)
+		batches_flush(r);
+	tx_flush(r);
+}
+
+static void
+hold_stop(struct relay *r)
+{
+	static const struct itimerspec off;
+
+	if (!r->holding)
+		return;
+	timerfd_settime(r->hold_io.fd, 0, &off, NULL);
+	r->holding = false;
+}
+
+static void
+hold_cb(struct ev_io *io, uint32_t revents)
+{
+	struct relay *r = container_of(io, struct relay, hold_io);
+	uint64_t expirations;
+	(void)revents;
+
+	if (read(io->fd, &expirations, sizeof(expirations)) < 0 && errno == EAGAIN)
+		return;
+	r->holding = false;
+	batches_flush(r);
+	tx_flush(r);
+}
+
+/* How long the records of this pass may wait for company: nothing while
+ * the loop has time to spare, more the busier it is, coalesce_us at most. */
+static uint64_t
+hold_ns(const struct relay *r)
+{
+	uint64_t max = (uint64_t)r->w->cfg.coalesce_us * 1000;
+	double load = ev_load(r->w->loop);
+
+	if (max == 0 || r->hold_io.fd < 0 || load <= HOLD_LOAD_LOW)
+		return 0;
+	if (load >= HOLD_LOAD_HIGH)
+		return max;
+	return (uint64_t)((double)max * (load - HOLD_LOAD_LOW) / (HOLD_LOAD_HIGH - HOLD_LOAD_LOW));
+}
+
+/*
+ * A pass over the socket ended.  With time to spare its records go at
+ * once.  Busy, they wait (from the first arrival of the pass that started
+ * the wait) for the records of the next passes, so that each member gets
+ * fewer, fuller datagrams: the kernel's cost per datagram is what
+ * saturates the relay, and a saturated relay's queue is what makes its
+ * tail (doc/protocol.md 5.2 allows a short, bounded hold while saturated).
+ */
+static void
+pass_end(struct relay *r)
+{
+	uint64_t hold = hold_ns(r);
+
+	if (hold == 0 || r->n_batches == 0) {
+		hold_stop(r);
+		batches_flush(r);
+		tx_flush(r);
+		return;
+	}
+	if (r->holding)
+		return;		/* the deadline of the first held pass stands */
+	uint64_t now = ev_clock_ns(CLOCK_MONOTONIC), due = r->pass_ns + hold;
+	if (due <= now) {
+		batches_flush(r);
+		tx_flush(r);
+		return;
+	}
+	struct itimerspec its = {
+		.it_value = { .tv_sec = (time_t)((due - now) / 1000000000ULL),
+		    .tv_nsec = (long)((due - now) % 1000000000ULL) },
+	};
+	if (timerfd_settime(r->hold_io.fd, 0, &its, NULL) < 0) {
+		batches_flush(r);
+		tx_flush(r);
+		return;
+	}
+	r->holding = true;
+	r->hold_due = due;
+}
+
+/* A long pass (up to RX_ROUNDS batches) must not keep held records past
+ * their deadline: the timer cannot fire until the pass ends. */
+static void
+hold_check(struct relay *r)
+{
+	if (!r->holding || ev_clock_ns(CLOCK_MONOTONIC) < r->hold_due)
+		return;
+	hold_stop(r);
 	batches_flush(r);
 	tx_flush(r);
 }
@@ -511,6 +618,7 @@ relay_shutdown(struct relay *r)
 
 	while ((room = registry_first_room(r->w->reg)) != NULL)
 		relay_room_close(r, room, CLOSED_SERVER_SHUTDOWN);
+	hold_stop(r);
 	relay_flush(r);
 }
 
@@ -976,6 +1084,8 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 			break;
 		ev_now_update(r->w->loop);
 		r->arrival_ns = ev_clock_ns(CLOCK_MONOTONIC);
+		if (round == 0)
+			r->pass_ns = r->arrival_ns;
 		for (int i = 0; i < n; i++) {
 			struct msghdr *h = &r->rx_msgs[i].msg_hdr;
 			struct rx_info rx = {
@@ -994,13 +1104,15 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 				pktinfo_get(h, &rx.to);
 			relay_input(r, r->rx_buf[i], &rx);
 		}
+		hold_check(r);
 		if (n < RX_BATCH)
 			break;
 	}
 	/* The pass ends when the socket is drained (or after RX_ROUNDS
-	 * batches): what arrived together leaves together, and nothing waits
-	 * for more (PROTOCOL.md 5.2: batching adds no latency). */
-	batches_flush(r);
+	 * batches): what arrived together leaves together, now, not after
+	 * whatever else this turn of the loop has to do (on the main loop,
+	 * TLS handshakes), and waits for more only while the loop is busy. */
+	pass_end(r);
 	r->arrival_ns = 0;
 }
 
@@ -1169,6 +1281,14 @@ relay_new(struct worker *w)
 	r->w = w;
 	r->seal = aead_new(no_key, AEAD_SEAL);
 	r->open = aead_new(no_key, AEAD_OPEN);
+	/* Without a timerfd nothing is held: records go at the end of each
+	 * pass. */
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	r->hold_io.fd = -1;
+	if (fd >= 0 && ev_io_start(w->loop, &r->hold_io, fd, EPOLLIN, hold_cb) < 0)
+		close(fd);
+	else if (fd >= 0)
+		r->hold_io.fd = fd;
 	if (r->seal == NULL || r->open == NULL) {
 		relay_free(r);
 		return NULL;
@@ -1200,6 +1320,10 @@ relay_free(struct relay *r)
 	for (size_t i = 0; i < r->n_socks; i++) {
 		ev_io_stop(r->w->loop, &r->socks[i].io);
 		close(r->socks[i].io.fd);
+	}
+	if (r->hold_io.fd >= 0) {
+		ev_io_stop(r->w->loop, &r->hold_io);
+		close(r->hold_io.fd);
 	}
 	aead_free(r->seal);
 	aead_free(r->open);

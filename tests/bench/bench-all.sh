@@ -75,12 +75,14 @@ if [ "$QUICK" = 1 ]; then
 	IDLE_SIZES="200"
 	IDLE="--rooms 20 --duration 1"
 	QUIET_TRIES=0
+	SWEEP_SHAPES="20x10"
 else
 	TIME="--duration 5 --warmup 1"
 	JOIN="--count 2000 --duration 10"
 	IDLE_SIZES="10000 100000"
 	IDLE="--rooms 1000 --concurrency 64 --duration 15"
 	QUIET_TRIES=100
+	SWEEP_SHAPES="100x2 20x10 2x100"
 fi
 
 mkdir -p "$OUT"
@@ -157,27 +159,54 @@ wait_quiet() {
 	echo "bench-all.sh: the machine is busy (${idle}% idle); measuring anyway" >&2
 }
 
-# run FILE ARGS...: one ocm-bench run appended to FILE as a JSON line.
+# ocmd's own counters, for what a run added to them.
+ocmd_stats() {
+	"$CTL" -s "$OUT/control.sock" --json stats
+}
+
+# held FILE_BEFORE FILE_AFTER: from ocmd's arrival-to-send histogram, what
+# one run added: its copies, the longest any was held inside ocmd (the
+# upper bound of the highest bucket that grew, in ms) and how many were
+# held 8 ms or more, and the kernel's drops at its sockets.
+held() {
+	jq -c --slurpfile b "$1" '($b[0].latency_us.buckets) as $b0 |
+	    [.latency_us.buckets | to_entries[] | select(.key != "+Inf") |
+	     {us: (.key | tonumber), n: (.value - $b0[.key])} | select(.n > 0)] as $d |
+	    {ocmd_held_copies: ([$d[].n] | add // 0),
+	     ocmd_held_max_ms: (([$d[].us] | max // 0) / 1000),
+	     ocmd_held_8ms: ([$d[] | select(.us > 8192) | .n] | add // 0),
+	     ocmd_socket_drops: (.socket_drops - $b[0].socket_drops)}' "$2"
+}
+
+# run FILE ARGS...: one ocm-bench run appended to FILE as a JSON line,
+# with what ocmd's own counters say of a relay run.
 run() {
 	file=$1
 	shift
 	for try in 1 2 3; do
 		wait_quiet
-		[ -z "$TAG" ] || before=$(handoffs)
+		ocmd_stats > "$OUT/stats-before.json"
 		if ! taskset -c "$BCPU" "$BENCH" "$@" -p "$PORT" --pid "$OCMD_PID" --json \
 		    > "$OUT/last.json" 2> "$OUT/last.err"; then
 			echo "bench-all.sh: ocm-bench $* failed:" >&2
 			cat "$OUT/last.err" >&2
 			exit 1
 		fi
+		ocmd_stats > "$OUT/stats-after.json"
 		other=$(jq '[.results[].other_cpu_pct // 0] | max' "$OUT/last.json")
 		awk "BEGIN { exit !($other <= 5) }" && break
 		echo "bench-all.sh: disturbed (other processes at $other %), again" >&2
 	done
+	own=$(held "$OUT/stats-before.json" "$OUT/stats-after.json")
+	if [ "$1" = relay ]; then
+		jq -c --argjson own "$own" '.results.ocmd += $own' "$OUT/last.json" > "$OUT/last2.json"
+		mv "$OUT/last2.json" "$OUT/last.json"
+	fi
 	if [ -n "$TAG" ]; then
 		# The workers' runs: how ocmd ran, and the hand-offs beyond the
 		# joins that the run made (chat must make none).
-		after=$(handoffs)
+		before=$(jq .handoffs "$OUT/stats-before.json")
+		after=$(jq .handoffs "$OUT/stats-after.json")
 		jq -c --argjson tag "$TAG" --argjson extra "$((after - before - JOINS))" \
 		    '.params += $tag | .results.ocmd.extra_handoffs = $extra' "$OUT/last.json" \
 		    >> "$file"
@@ -185,10 +214,6 @@ run() {
 		cat "$OUT/last.json" >> "$file"
 	fi
 	echo "  $(jq -c '{mode, params: (.params | del(.server, .port, .pid))}' "$OUT/last.json")" >&2
-}
-
-handoffs() {
-	"$CTL" -s "$OUT/control.sock" --json stats | jq '.handoffs'
 }
 
 repeat() {
@@ -283,10 +308,11 @@ for w in 1 2; do
 	done
 	stop_ocmd
 done
-# Latency at fixed fractions of one worker's lean closed-loop rate.
+# Latency at fixed fractions (1/16 to 3/4) of one worker's lean
+# closed-loop rate, for each shape.
 lean_rate() {
-	jq -s --argjson div "$1" '[.[] | select(.params.cpus == "alone" and
-	    .params.rooms == 20) | .results.ocmd.msgs_per_s] | sort |
+	jq -s --argjson rooms "$1" --argjson div "$2" '[.[] | select(.params.cpus == "alone" and
+	    .params.rooms == $rooms) | .results.ocmd.msgs_per_s] | sort |
 	    .[length / 2 | floor] / $div | floor' "$OUT/workers.jsonl"
 }
 for w in 1 2; do
@@ -299,11 +325,14 @@ for w in 1 2; do
 	write_conf "$w"
 	start_ocmd
 	# shellcheck disable=SC2086
-	for div in 16 8 4 2; do
-		JOINS=200
-		TAG="{\"workers\":$w,\"cpus\":\"$cpus\"}"
-		repeat "$OUT/workers-latency.jsonl" relay --rooms 20 --members 10 --lean \
-		    --rate "$(lean_rate "$div")" $TIME
+	for shape in $SWEEP_SHAPES; do
+		set -- ${shape%x*} ${shape#*x}
+		for div in 16 8 4 2 1.3333; do
+			JOINS=$(($1 * $2))
+			TAG="{\"workers\":$w,\"cpus\":\"$cpus\"}"
+			repeat "$OUT/workers-latency.jsonl" relay --rooms "$1" --members "$2" --lean \
+			    --rate "$(lean_rate "$1" "$div")" $TIME
+		done
 	done
 	stop_ocmd
 done

@@ -88,6 +88,29 @@ relay_wait_ns(const struct bench_opts *o)
 	return o->sleep ? SLEEP_NS : 0;
 }
 
+/*
+ * Stalls of the machine: a turn of a load loop takes microseconds (it
+ * waits at most SLEEP_NS), so a gap of STALL_NS between two turns in the
+ * measured interval means the load generator was not running.  On a
+ * virtual machine whose host caps its CPU time that happens to every CPU
+ * at once, ocmd's too, and shows as a tail the server did not make.
+ */
+#define STALL_NS	(20 * NS_PER_MS)
+struct stalls {
+	uint64_t prev_ns, count, max_ns;
+};
+
+static inline void
+stalls_tick(struct stalls *s, uint64_t now, bool measuring)
+{
+	if (measuring && s->prev_ns != 0 && now - s->prev_ns >= STALL_NS) {
+		s->count++;
+		if (now - s->prev_ns > s->max_ns)
+			s->max_ns = now - s->prev_ns;
+	}
+	s->prev_ns = now;
+}
+
 /* Clocks (CLOCK_MONOTONIC, as the timestamps in messages). */
 uint64_t now_ns(void);
 uint64_t thread_cpu_ns(void);
@@ -371,6 +394,7 @@ struct sock_drops {
 	int64_t server0, server1, bench0, bench1;
 };
 void sock_drops_read(struct sock_drops *d, pid_t server, bool end);
+void relay_report_stalls(struct report *rep, size_t c, const struct stalls *s);
 /* Loss as it happened: copies the server REJECTED (their messages never
  * had copies) are not lost, and the kernel's drops say where loss was. */
 void relay_report_loss(struct report *rep, size_t c, uint64_t expected, uint64_t lost_msgs,

@@ -106,6 +106,7 @@ struct lean_run {
 	uint64_t idle_ns;		/* in polls that found nothing */
 	int64_t others0, others1;	/* other processes' CPU, start and end */
 	struct sock_drops drops;
+	struct stalls stalls;
 	struct ckpt ck[LEAN_CKPTS];
 	size_t ck_head, ck_n;
 	uint64_t ck_every;
@@ -556,6 +557,7 @@ lean_loop(struct lean_run *r)
 	r->t_stop = r->t_end + r->timeout_ns + 100 * NS_PER_MS;
 	for (;;) {
 		uint64_t now = now_ns();
+		stalls_tick(&r->stalls, now, r->phase == PH_MEASURE);
 		enum lean_phase was = r->phase;
 		phase_step[r->phase](r, now);
 		if (r->failed)
@@ -563,8 +565,10 @@ lean_loop(struct lean_run *r)
 		/* A new phase starts with a fresh clock: the top-up takes a
 		 * while, and what is sent after it must not be stamped
 		 * with the time before. */
-		if (r->phase != was)
+		if (r->phase != was) {
+			r->stalls.prev_ns = 0;	/* the top-up is no stall */
 			continue;
+		}
 		if (r->phase == PH_END && (lean_outstanding(r) == 0 || now >= r->t_stop))
 			break;
 		lean_sweep(r, now);
@@ -676,6 +680,7 @@ lean_results(struct lean_run *r, struct report *rep, size_t c)
 	report_set(rep, c, "corrupt", (double)r->corrupt);
 	report_set(rep, c, "throttled", (double)r->throttled);
 	report_set(rep, c, "sockets", (double)pool_sockets(r->pool));
+	relay_report_stalls(rep, c, &r->stalls);
 }
 
 static void

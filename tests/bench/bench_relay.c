@@ -66,6 +66,7 @@ struct relay_run {
 	uint64_t idle_ns;		/* in polls that found nothing */
 	int64_t others0, others1;	/* other processes' CPU, start and end */
 	struct sock_drops drops;
+	struct stalls stalls;
 	struct snap s0, s1;
 	struct hist lat;
 	uint8_t text[OCM_MAX_DATAGRAM];
@@ -425,6 +426,7 @@ relay_loop(struct relay_run *r)
 	r->t_stop = r->t_end + r->timeout_ns + 100 * NS_PER_MS;
 	for (;;) {
 		uint64_t now = now_ns();
+		stalls_tick(&r->stalls, now, r->measuring);
 		relay_phase(r, now);
 		if (now >= r->t_end && (r->in_flight == 0 || now >= r->t_stop))
 			break;
@@ -491,6 +493,8 @@ static const struct field relay_fields[] = {
 	{ "rejected", "chats rejected by server", 0 },
 	{ "throttled", "sends held back", 0 },
 	{ "sockets", "UDP sockets", 0 },
+	{ "stalls", "machine stalls (20 ms or more)", 0 },
+	{ "stall_max_ms", "longest machine stall (ms)", 1 },
 	{ "server_cpu_pct", "server CPU (%)", 1 },
 	{ "server_ns_per_copy", "server CPU per copy (ns)", 0 },
 	{ "bench_cpu_pct", "load generator CPU (%)", 1 },
@@ -524,6 +528,13 @@ relay_report_interval(struct report *rep, size_t c, const struct snap *s0,
 	if (others0 >= 0 && others1 >= 0)
 		report_set(rep, c, "other_cpu_pct", others1 < others0 ? 0 :
 		    100.0 * (double)(others1 - others0) / (double)(s1->t - t_start));
+}
+
+void
+relay_report_stalls(struct report *rep, size_t c, const struct stalls *s)
+{
+	report_set(rep, c, "stalls", (double)s->count);
+	report_set(rep, c, "stall_max_ms", (double)s->max_ns / 1e6);
 }
 
 void
@@ -594,6 +605,7 @@ relay_results(struct relay_run *r, struct report *rep, size_t c)
 	report_set(rep, c, "corrupt", (double)r->corrupt);
 	report_set(rep, c, "throttled", (double)r->throttled);
 	report_set(rep, c, "sockets", (double)r->ops->sockets(r));
+	relay_report_stalls(rep, c, &r->stalls);
 }
 
 /* One target: set up, run, report, tear down.  Returns 0 or -1. */
