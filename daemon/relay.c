@@ -80,7 +80,7 @@ struct tx_slot {
 	uint8_t buf[OCM_MAX_DATAGRAM];
 };
 
-/* Records for one member, gathered during a loop pass (PROTOCOL.md 5.2
+/* Records for one member, gathered during a loop pass (doc/protocol.md 9.2
  * BATCH): buf[0] is the BATCH Type, then Length + record, ... */
 struct batch_buf {
 	struct member *m;
@@ -400,7 +400,7 @@ hold_ns(const struct relay *r)
  * the wait) for the records of the next passes, so that each member gets
  * fewer, fuller datagrams: the kernel's cost per datagram is what
  * saturates the relay, and a saturated relay's queue is what makes its
- * tail (doc/protocol.md 5.2 allows a short, bounded hold while saturated).
+ * tail (doc/protocol.md 9.2 allows a short, bounded hold while saturated).
  */
 static void
 pass_end(struct relay *r)
