@@ -191,9 +191,9 @@ hex16_get(const uint8_t *p, uint64_t *v)
 /* /proc readers: VmRSS in KiB, user + system CPU in ns; -1 on failure. */
 long proc_rss_kib(pid_t pid);
 int64_t proc_cpu_ns(pid_t pid);
-/* CPU time of every process but this one and server (0: none): other
- * people's load, which would skew a measurement.  Processes that end in
- * between make a difference negative: callers clamp it. */
+/* CPU time of the machine but this process's and server's (0: none):
+ * other people's load, which would skew a measurement, short-lived
+ * processes included.  Callers clamp a negative difference. */
 int64_t proc_others_cpu_ns(pid_t server);
 /* Datagrams the kernel dropped at pid's UDP sockets (their receive buffers
  * were full) since they were made; -1 when /proc cannot tell. */
