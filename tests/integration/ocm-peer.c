@@ -62,6 +62,9 @@
  *                                                 "closed by server C of K"
  *   udp-flood RATE MS                             junk, replayed and wrong-key datagrams,
  *                                                 RATE/s for MS: "flooded N in MS ms: R/s ..."
+ *   timed-list N [AFTER [LIMIT]]                  N LIST_ROOMS of one page, a connection
+ *                                                 each: "list N pages of K rooms: median
+ *                                                 M ms, p10 M ms, p90 M ms"
  *   serve-list PER_PAGE IDLE_MS                   a TLS server on 127.0.0.1, -p's port,
  *                                                 whose LIST_ROOMS never ends: "listening",
  *                                                 PER_PAGE rooms a page, "more" always;
@@ -1178,6 +1181,56 @@ cmd_timed_create(struct peer *p, char **argv)
 	return 0;
 }
 
+static int
+double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * timed-list N [AFTER [LIMIT]]: N LIST_ROOMS requests for the same page,
+ * one after another, each on its own connection (TLS handshake included):
+ * "list N pages of K rooms: median M ms, p10 M ms, p90 M ms".
+ */
+static int
+cmd_timed_list(struct peer *p, char **argv)
+{
+	int n = atoi(argv[0]);
+	size_t rooms = 0;
+	char err[CLIENT_ERR_MAX];
+
+	if (n < 1 || n > 100000)
+		die("timed-list: N must be 1..100000");
+	double *ms = calloc((size_t)n, sizeof(*ms));
+	if (ms == NULL)
+		die("out of memory");
+	fill_request(&p->req, TCRP_OP_LIST_ROOMS, "", "", "");
+	if (argv[1] != NULL) {
+		p->req.after_len = (uint8_t)strlen(argv[1]);
+		memcpy(p->req.after, argv[1], p->req.after_len);
+		p->req.limit = argv[2] != NULL ? (uint16_t)atoi(argv[2]) : 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct tcrp_result res;
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (tcrp_call(&p->o, &p->req, &res, err) < 0)
+			die("%s", err);
+		ms[i] = ms_since(&t0);
+		if (res.code != TCRP_CODE_OK)
+			die("LIST_ROOMS refused: %s", tcrp_code_str(res.code));
+		rooms = res.n_rooms;
+		tcrp_result_clear(&res);
+	}
+	qsort(ms, (size_t)n, sizeof(*ms), double_cmp);
+	printf("list %d pages of %zu rooms: median %.2f ms, p10 %.2f ms, p90 %.2f ms\n", n,
+	    rooms, ms[n / 2], ms[n / 10], ms[n * 9 / 10]);
+	free(ms);
+	return 0;
+}
+
 /*
  * Waits (until end) for n non-blocking connects; returns how many made it.
  * A socket whose connect has ended is parked with a negative fd, which
@@ -1545,6 +1598,7 @@ static const struct command commands[] = {
 	{ "ctl-stall", 3, 0, cmd_ctl_stall },
 	{ "timed-create", 2, 0, cmd_timed_create }, { "tcp-hold", 2, 0, cmd_tcp_hold },
 	{ "udp-flood", 2, 0, cmd_udp_flood }, { "serve-list", 2, 0, cmd_serve_list },
+	{ "timed-list", 1, 2, cmd_timed_list },
 };
 
 int
