@@ -36,6 +36,7 @@ struct options {
 	const char *room;
 	uint8_t op;			/* TCRP_OP_*; 0: ask */
 	const char *password_file;
+	const char *after;		/* -l --after ROOM */
 	bool json;
 	bool interactive;		/* stdin is a terminal: we may ask */
 };
@@ -52,6 +53,7 @@ enum {
 	OPT_CA_FILE,
 	OPT_KNOWN_SERVERS,
 	OPT_JSON,
+	OPT_AFTER,
 };
 
 static volatile sig_atomic_t interrupted;
@@ -62,7 +64,7 @@ static void
 usage(void)
 {
 	printf("usage: ocm-client [-s HOST] [-p PORT] [-u NAME] [-c ROOM | -j ROOM | -l]\n"
-	    "                  [--password-file FILE] [--ca-file FILE]\n"
+	    "                  [--after ROOM] [--password-file FILE] [--ca-file FILE]\n"
 	    "                  [--known-servers FILE] [--json]\n"
 	    "Chat in a room of an OCM server.\n\n"
 	    "  -s, --server HOST         the server (default: " DEFAULT_HOST ")\n"
@@ -70,7 +72,8 @@ usage(void)
 	    "  -u, --user NAME           your name in the room\n"
 	    "  -c, --create ROOM         create ROOM and be its host\n"
 	    "  -j, --join ROOM           join ROOM\n"
-	    "  -l, --list                list the rooms and exit\n"
+	    "  -l, --list                list the rooms (the first %d) and exit\n"
+	    "      --after ROOM          with -l: list the rooms whose names sort after ROOM\n"
 	    "      --password-file FILE  the room password is the first line of FILE\n"
 	    "      --ca-file FILE        verify the server with these CA certificates\n"
 	    "                            instead of trusting its key on first use\n"
@@ -82,7 +85,7 @@ usage(void)
 	    "What is not given is asked for on the terminal.  The password is never\n"
 	    "taken from the command line: it is asked for without echo, or read from\n"
 	    "OCM_PASSWORD or --password-file.  In a room, /help lists the commands.\n",
-	    OCM_DEFAULT_PORT);
+	    OCM_DEFAULT_PORT, LIST_ROOMS_MAX);
 }
 
 static void
@@ -140,6 +143,7 @@ set_option(struct options *o, int opt, char *arg)
 	case OPT_CA_FILE: o->srv.ca_file = arg; return 0;
 	case OPT_KNOWN_SERVERS: o->srv.known_servers = arg; return 0;
 	case OPT_JSON: o->json = true; return 0;
+	case OPT_AFTER: o->after = arg; return 0;
 	default: return -1;	/* getopt_long has said what is wrong */
 	}
 }
@@ -159,6 +163,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 		{ "known-servers", required_argument, NULL, OPT_KNOWN_SERVERS },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "after", required_argument, NULL, OPT_AFTER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -186,6 +191,10 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		usage_error("unexpected argument '%s'", argv[optind]);
+		return CLIENT_EXIT_USAGE;
+	}
+	if (o->after != NULL && o->op != TCRP_OP_LIST_ROOMS) {
+		usage_error("--after goes with -l: it says where the list starts");
 		return CLIENT_EXIT_USAGE;
 	}
 	o->interactive = isatty(STDIN_FILENO);
@@ -464,14 +473,14 @@ password_get(const struct options *o, struct tcrp_request *req, enum password_so
 
 /* ---- Talking to the server ---------------------------------------------- */
 
-/* One TCRP exchange (one per page of LIST_ROOMS, until the last); the
+/* One TCRP exchange (one per page of LIST_ROOMS, up to the bounds); the
  * password is wiped whatever happens.  Returns 0 when the server answered
  * (res->code says how) or an exit status. */
 static int
 request_send(const struct options *o, struct tcrp_request *req, struct tcrp_result *res)
 {
 	char err[CLIENT_ERR_MAX];
-	int r = req->operation == TCRP_OP_LIST_ROOMS ? tcrp_list_rooms(&o->srv, res, err) :
+	int r = req->operation == TCRP_OP_LIST_ROOMS ? tcrp_list_rooms(&o->srv, o->after, res, err) :
 	    tcrp_call(&o->srv, req, res, err);
 
 	OPENSSL_cleanse(req->password, sizeof(req->password));
@@ -506,6 +515,27 @@ room_cmp(const void *a, const void *b)
 	    ((const struct tcrp_room_info *)b)->name);
 }
 
+/* Where a cut list stopped: its greatest name, as it is sorted by now. */
+static const char *
+list_last(const struct tcrp_result *res)
+{
+	return res->rooms[res->n_rooms - 1].name;
+}
+
+/* s in single quotes for a POSIX shell, a quote inside as '\''. */
+static void
+print_shell_quoted(const char *s)
+{
+	putchar('\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('\'');
+}
+
 static void
 rooms_print_json(const struct tcrp_result *res)
 {
@@ -515,7 +545,9 @@ rooms_print_json(const struct tcrp_result *res)
 		json_array_append_new(rooms, json_pack("{s:s, s:I, s:b}",
 		    "name", res->rooms[i].name, "members", (json_int_t)res->rooms[i].members,
 		    "password", res->rooms[i].password));
-	json_t *top = json_pack("{s:o}", "rooms", rooms);
+	json_t *top = json_pack("{s:o, s:b}", "rooms", rooms, "more", res->rooms_more);
+	if (res->rooms_more)
+		json_object_set_new(top, "next", json_string(list_last(res)));
 	char *s = json_dumps(top, JSON_COMPACT);
 	if (s != NULL)
 		printf("%s\n", s);
@@ -538,6 +570,12 @@ rooms_print_table(const struct tcrp_result *res)
 		const struct tcrp_room_info *r = &res->rooms[i];
 		printf("%s%*s  %7u  %s\n", r->name, (int)(w - text_width(r->name)), "",
 		    r->members, r->password ? "yes" : "no");
+	}
+	if (res->rooms_more) {
+		printf("... and more rooms: showing the first %zu; list the next with -l --after ",
+		    res->n_rooms);
+		print_shell_quoted(list_last(res));
+		putchar('\n');
 	}
 }
 

@@ -538,61 +538,91 @@ list_page_ok(const struct tcrp_result *page, const struct tcrp_request *req)
 	return true;
 }
 
+/* Appends what is left room for of a page; a page cut short leaves
+ * rooms after the list's last, so more follow. */
 static bool
 list_append(struct tcrp_result *res, const struct tcrp_result *page)
 {
 	struct tcrp_room_info *rooms;
+	size_t n = page->n_rooms;
 
-	if (page->n_rooms == 0)
+	res->rooms_more = page->rooms_more;
+	if (n > LIST_ROOMS_MAX - res->n_rooms) {
+		n = LIST_ROOMS_MAX - res->n_rooms;
+		res->rooms_more = true;
+	}
+	if (n == 0)
 		return true;
-	if (page->n_rooms > LIST_ROOMS_MAX - res->n_rooms)
-		return false;
-	rooms = realloc(res->rooms, (res->n_rooms + page->n_rooms) * sizeof(*rooms));
+	rooms = realloc(res->rooms, (res->n_rooms + n) * sizeof(*rooms));
 	if (rooms == NULL)
 		return false;
-	memcpy(rooms + res->n_rooms, page->rooms, page->n_rooms * sizeof(*rooms));
+	memcpy(rooms + res->n_rooms, page->rooms, n * sizeof(*rooms));
 	res->rooms = rooms;
-	res->n_rooms += page->n_rooms;
+	res->n_rooms += n;
 	return true;
 }
 
+/* req asks for the rooms after the list's last, and no more than fit. */
+static void
+list_next(struct tcrp_request *req, const struct tcrp_result *res)
+{
+	const char *last = res->rooms[res->n_rooms - 1].name;
+
+	req->after_len = (uint8_t)strlen(last);
+	memcpy(req->after, last, (size_t)req->after_len + 1);
+	req->limit = (uint16_t)(LIST_ROOMS_MAX - res->n_rooms);
+}
+
 int
-tcrp_list_rooms(const struct server_opts *o, struct tcrp_result *res,
+tcrp_list_rooms(const struct server_opts *o, const char *after, struct tcrp_result *res,
     char err[CLIENT_ERR_MAX])
 {
 	struct tcrp_request req = { .operation = TCRP_OP_LIST_ROOMS };
 	struct tcrp_result page;
-	unsigned pages = 1;
 
-	if (tcrp_call(o, &req, res, err) < 0)
-		return -1;
-	if (res->code == TCRP_CODE_OK && !list_page_ok(res, &req))
-		goto malformed;
-	while (res->code == TCRP_CODE_OK && res->rooms_more) {
-		const char *last = res->rooms[res->n_rooms - 1].name;
-		if (++pages > LIST_PAGES_MAX)
-			goto malformed;
-		req.after_len = (uint8_t)strlen(last);
-		memcpy(req.after, last, (size_t)req.after_len + 1);
-		if (tcrp_call(o, &req, &page, err) < 0)
-			goto fail;
+	memset(res, 0, sizeof(*res));
+	if (after != NULL && after[0] != '\0') {
+		size_t len = strlen(after);
+		if (!name_valid((const uint8_t *)after, len)) {
+			set_err(err, "'%s' is not a room name", after);
+			return -1;
+		}
+		req.after_len = (uint8_t)len;
+		memcpy(req.after, after, len + 1);
+	}
+	/* The first page without a limit, as any server understands it;
+	 * list_append() cuts what does not fit. */
+	for (unsigned pages = 0; pages < LIST_PAGES_MAX; pages++) {
+		if (pages > 0)
+			list_next(&req, res);
+		if (tcrp_call(o, &req, &page, err) < 0) {
+			tcrp_result_clear(res);
+			/* What tofu_ask needs, of the server that failed. */
+			res->unpinned = page.unpinned;
+			memcpy(res->fingerprint, page.fingerprint, sizeof(res->fingerprint));
+			return -1;
+		}
 		if (page.code != TCRP_CODE_OK) {
 			/* The refusal of this page is the answer. */
 			tcrp_result_clear(res);
 			*res = page;
 			return 0;
 		}
+		if (pages == 0) {
+			memcpy(res->fingerprint, page.fingerprint, sizeof(res->fingerprint));
+			memcpy(res->server_addr, page.server_addr, sizeof(res->server_addr));
+		}
 		bool ok = list_page_ok(&page, &req) && list_append(res, &page);
-		res->rooms_more = page.rooms_more;
 		tcrp_result_clear(&page);
 		if (!ok)
 			goto malformed;
+		if (!res->rooms_more || res->n_rooms == LIST_ROOMS_MAX)
+			break;
 	}
 	return 0;
 malformed:
-	set_err(err, "malformed LIST_ROOMS from the server: pages out of name order, "
-	    "or more than %d pages or %d rooms", LIST_PAGES_MAX, LIST_ROOMS_MAX);
-fail:
+	set_err(err, "malformed LIST_ROOMS from the server: a page with names out of "
+	    "order, or empty with more to come");
 	tcrp_result_clear(res);
 	return -1;
 }

@@ -40,7 +40,8 @@ struct tcrp_result {
 	struct udp_keys keys;		/* CREATE/JOIN on OK */
 	struct tcrp_room_info *rooms;	/* LIST_ROOMS on OK (free()) */
 	size_t n_rooms;
-	bool rooms_more;		/* LIST_ROOMS: rooms after these exist */
+	bool rooms_more;		/* LIST_ROOMS: rooms after these exist (a
+					 * page, or a list cut by tcrp_list_rooms) */
 	char fingerprint[FINGERPRINT_LEN];
 	char server_addr[64];		/* numeric address actually connected */
 	bool unpinned;			/* failed: tofu_ask and the server is new */
@@ -59,20 +60,28 @@ int tcrp_call(const struct server_opts *o, const struct tcrp_request *req,
     struct tcrp_result *res, char err[CLIENT_ERR_MAX]);
 void tcrp_result_clear(struct tcrp_result *res);
 
-/* The most LIST_ROOMS pages, and rooms, tcrp_list_rooms() takes from one
- * server: the rooms of the largest ocmd (max_rooms 1,000,000) in pages cut
- * to about a hundred by long names. */
-#define LIST_PAGES_MAX	10000
-#define LIST_ROOMS_MAX	1000000
+/*
+ * The most rooms tcrp_list_rooms() takes from one server, as many as a
+ * person can look through, and the most pages (connections) it asks for
+ * them: an honest server sends up to 1,000 rooms a page, about 200 when
+ * every name is 255 bytes long, so a server that needs more pages than
+ * this is stalling.  Either bound cuts the list, and says so.
+ */
+#define LIST_ROOMS_MAX	1000
+#define LIST_PAGES_MAX	20
 
 /*
- * LIST_ROOMS, every page: asks again after the last name listed while the
- * server says more follow (PROTOCOL.md 3.3).  Returns as tcrp_call(), with
- * all the rooms in res (or the error of the page that failed); a server
- * that lists a name not after the one asked for, or more pages or rooms
- * than the limits above, is a malformed reply.
+ * LIST_ROOMS from the rooms after `after` (NULL or "": from the first), a
+ * page at a time: asks again after the last name listed, for what is left
+ * of LIST_ROOMS_MAX, while the server says more follow (doc/protocol.md
+ * 5.5).  Returns as tcrp_call(), with the rooms in res (or the refusal of
+ * the page that failed).  At LIST_ROOMS_MAX rooms or LIST_PAGES_MAX pages
+ * it stops with res->rooms_more still true: the list was cut, and the
+ * rooms after the last one in it are left for another call.  A server that
+ * lists a name not after the one asked for, or an empty page with more to
+ * come, sends a malformed reply.
  */
-int tcrp_list_rooms(const struct server_opts *o, struct tcrp_result *res,
+int tcrp_list_rooms(const struct server_opts *o, const char *after, struct tcrp_result *res,
     char err[CLIENT_ERR_MAX]);
 
 /* The TLS connection under tcrp_call(), for tools that speak TCRP

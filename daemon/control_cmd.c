@@ -20,6 +20,7 @@
 
 #include "daemon/cluster.h"
 #include "daemon/journal.h"
+#include "daemon/page.h"
 #include "daemon/relay.h"
 #include "daemon/worker.h"
 #include "lib/datagram.h"
@@ -91,108 +92,6 @@ cmd_status(struct cmd_ctx *x)
 	}
 	json_decref(cluster);
 	return 0;
-}
-
-/*
- * One page of a list (lib/ctl.h): of the candidates offered in any
- * order, the first `limit` names after `after` in name_cmp() order, the
- * order LIST_ROOMS pages by.  A max-heap of `limit` picks keeps the
- * smallest seen so far, so a page costs O(n log limit) for n candidates
- * and memory for the page alone; page_sort() then sorts it in place.
- */
-struct pick {
-	const char *name;
-	size_t len;
-	const void *item;
-};
-
-struct page {
-	struct pick *heap;
-	size_t n, limit;
-	size_t seen;		/* candidates after `after`, picked or not */
-	const char *after;	/* NULL: from the first name */
-	size_t after_len;
-};
-
-static int
-pick_cmp(const struct pick *a, const struct pick *b)
-{
-	return name_cmp((const uint8_t *)a->name, a->len, (const uint8_t *)b->name, b->len);
-}
-
-static void
-pick_swap(struct pick *a, struct pick *b)
-{
-	struct pick t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/* Restores the max-heap h[0..n) below i. */
-static void
-heap_down(struct pick *h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t top = i, l = 2 * i + 1, r = l + 1;
-		if (l < n && pick_cmp(&h[l], &h[top]) > 0)
-			top = l;
-		if (r < n && pick_cmp(&h[r], &h[top]) > 0)
-			top = r;
-		if (top == i)
-			return;
-		pick_swap(&h[i], &h[top]);
-		i = top;
-	}
-}
-
-static void
-heap_up(struct pick *h, size_t i)
-{
-	while (i > 0 && pick_cmp(&h[i], &h[(i - 1) / 2]) > 0) {
-		pick_swap(&h[i], &h[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-}
-
-static int
-page_init(struct page *p, unsigned limit, const char *after)
-{
-	memset(p, 0, sizeof(*p));
-	p->limit = limit;
-	p->after = after;
-	p->after_len = after != NULL ? strlen(after) : 0;
-	p->heap = calloc(limit, sizeof(*p->heap));
-	return p->heap != NULL ? 0 : -1;
-}
-
-static void
-page_offer(struct page *p, const char *name, size_t len, const void *item)
-{
-	struct pick k = { name, len, item };
-
-	if (p->after != NULL && name_cmp((const uint8_t *)name, len,
-	    (const uint8_t *)p->after, p->after_len) <= 0)
-		return;
-	p->seen++;
-	if (p->n < p->limit) {
-		p->heap[p->n] = k;
-		heap_up(p->heap, p->n++);
-	} else if (pick_cmp(&k, &p->heap[0]) < 0) {
-		p->heap[0] = k;
-		heap_down(p->heap, p->n, 0);
-	}
-}
-
-/* Sorts the page (the heap's own heapsort); true when names follow it. */
-static bool
-page_sort(struct page *p)
-{
-	for (size_t n = p->n; n > 1; n--) {
-		pick_swap(&p->heap[0], &p->heap[n - 1]);
-		heap_down(p->heap, n - 1, 0);
-	}
-	return p->seen > p->n;
 }
 
 void

@@ -75,6 +75,7 @@ grow(struct directory *d)
 			next = e->next;
 			size_t b = bucket(d, e->name, e->name_len);
 			e->next = t[b];
+			e->bucket = b;
 			t[b] = e;
 		}
 	}
@@ -98,6 +99,7 @@ directory_add(struct directory *d, const char *name, size_t len, unsigned worker
 		grow(d);
 	size_t b = bucket(d, name, len);
 	e->next = d->buckets[b];
+	e->bucket = b;
 	d->buckets[b] = e;
 	d->n++;
 	d->per_worker[worker]++;
@@ -122,7 +124,7 @@ directory_add_remote(struct directory *d, const char *name, size_t len, unsigned
 void
 directory_remove(struct directory *d, struct dir_room *e)
 {
-	struct dir_room **pp = &d->buckets[bucket(d, e->name, e->name_len)];
+	struct dir_room **pp = &d->buckets[e->bucket];
 
 	while (*pp != e)
 		pp = &(*pp)->next;
@@ -151,7 +153,7 @@ directory_next(const struct directory *d, const struct dir_room *e)
 {
 	if (e->next != NULL)
 		return e->next;
-	for (size_t i = bucket(d, e->name, e->name_len) + 1; i <= d->mask; i++)
+	for (size_t i = e->bucket + 1; i <= d->mask; i++)
 		if (d->buckets[i] != NULL)
 			return d->buckets[i];
 	return NULL;

@@ -26,6 +26,8 @@ struct cluster_peer;
 
 struct dir_room {
 	struct dir_room *next;		/* hash chain */
+	size_t bucket;			/* its chain's index: a walk goes on from it
+					 * without hashing the name again */
 	struct cluster_peer *node;	/* NULL: homed here; else the node that homes it */
 	uint64_t epoch;			/* that node's incarnation that claimed it */
 	bool stale;			/* not seen since the KV watch started over */

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <openssl/crypto.h>
@@ -121,24 +123,88 @@ user_resolve(const struct config *cfg, struct run_as *ra, char *err, size_t err_
 }
 
 /*
+ * Whether the file open at fd (what), state_dir or a file in it, where the
+ * user may write, may be given to ra's user: the directory, or a regular
+ * file with one link, that root owns (or the user already).  Anything else
+ * the user could have put there, such as a hard link to another service's
+ * key (the link count gives that away where fs.protected_hardlinks is
+ * off), for root to hand over; it is left alone, and the warning says why.
+ * Returns 1 to chown, 0 when it is the user's already, -1 when it must be
+ * left alone.
+ */
+static int
+user_may_own(int fd, const char *what, const struct run_as *ra)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		log_warn("%s: cannot give it to user %s", what, ra->name);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		log_warnx("%s is not a regular file; not giving it to user %s (remove it: "
+		    "ocmd makes a new pair when the key is missing)", what, ra->name);
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && st.st_nlink != 1) {
+		log_warnx("%s has %ju links, so it may be some other file as well; not "
+		    "giving it to user %s (if it is ocmd's own, remove the other links: "
+		    "find / -samefile)", what, (uintmax_t)st.st_nlink, ra->name);
+		return -1;
+	}
+	if (st.st_uid == ra->uid)
+		return 0;
+	if (st.st_uid != 0) {
+		log_warnx("%s belongs to uid %u, neither root nor user %s; not giving it to "
+		    "%s (if it is ocmd's own, chown it to %s)", what, (unsigned)st.st_uid,
+		    ra->name, ra->name, ra->name);
+		return -1;
+	}
+	return 1;
+}
+
+/* Gives the file open at fd to ra's user, if user_may_own() agrees. */
+static void
+user_give(int fd, const char *what, const struct run_as *ra)
+{
+	if (user_may_own(fd, what, ra) > 0 && fchown(fd, ra->uid, ra->gid) < 0)
+		log_warn("%s: cannot give it to user %s", what, ra->name);
+}
+
+/*
  * What ocmd writes after start must be the new user's: the generated pair
  * and state_dir, where a reload repairs or replaces it, and the control
- * socket.  Links are not followed: the user owned these before.
+ * socket.  Links are not followed, and each file is changed through the
+ * descriptor it was checked by, so that nothing can be swapped in
+ * between.
  */
 static void
 user_chown(const struct server *s, const struct run_as *ra)
 {
 	static const char *const files[] = { TLS_KEY_FILE, TLS_CERT_FILE };
+	char what[PATH_MAX + 32];
 	struct stat st;
 
 	if (s->cfg.certificate[0] == '\0') {
 		const char *dir = s->cfg.state_dir;
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dfd < 0 || fchown(dfd, ra->uid, ra->gid) < 0)
-			log_warn("state_dir %s: cannot give it to user %s", dir, ra->name);
-		for (size_t i = 0; dfd >= 0 && i < sizeof(files) / sizeof(files[0]); i++)
-			if (fchownat(dfd, files[i], ra->uid, ra->gid, AT_SYMLINK_NOFOLLOW) < 0)
-				log_warn("%s/%s: cannot give it to user %s", dir, files[i], ra->name);
+		snprintf(what, sizeof(what), "state_dir %s", dir);
+		if (dfd < 0)
+			log_warn("%s: cannot give it to user %s", what, ra->name);
+		else
+			user_give(dfd, what, ra);
+		for (size_t i = 0; dfd >= 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+			/* O_NONBLOCK: a FIFO put there must not hold the start. */
+			int fd = openat(dfd, files[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			    O_NOCTTY | O_CLOEXEC);
+			snprintf(what, sizeof(what), "%s/%s", dir, files[i]);
+			if (fd < 0) {
+				log_warn("%s: cannot give it to user %s", what, ra->name);
+				continue;
+			}
+			user_give(fd, what, ra);
+			close(fd);
+		}
 		if (dfd >= 0)
 			close(dfd);
 	}

@@ -15,6 +15,7 @@
 #include "daemon/cluster.h"
 #include "daemon/directory.h"
 #include "daemon/journal.h"
+#include "daemon/page.h"
 #include "daemon/steer.h"
 #include "daemon/worker.h"
 #include "lib/cluster_msg.h"
@@ -276,70 +277,50 @@ request_join(struct server *srv, const struct serve_peer *peer,
 	return handoff_new(srv, peer, req, srv->workers[d->worker], d->worker, q, rp);
 }
 
-static int
-dir_room_cmp(const void *a, const void *b)
-{
-	const struct dir_room *x = *(const struct dir_room *const *)a;
-	const struct dir_room *y = *(const struct dir_room *const *)b;
-
-	return name_cmp((const uint8_t *)x->name, x->name_len, (const uint8_t *)y->name,
-	    y->name_len);
-}
-
-/* The ready rooms that sort after req->after, into cand; returns how many. */
-static size_t
-list_candidates(const struct server *srv, const struct tcrp_request *req,
-    struct dir_room **cand)
-{
-	const struct directory *dir = &srv->dir;
-	size_t n = 0;
-
-	for (struct dir_room *d = directory_first(dir); d != NULL; d = directory_next(dir, d))
-		if (d->ready && (d->node == NULL || cluster_room_visible(srv, d)) &&
-		    (req->after_len == 0 ||
-		    name_cmp((const uint8_t *)d->name, d->name_len,
-		    (const uint8_t *)req->after, req->after_len) > 0))
-			cand[n++] = d;
-	return n;
-}
-
 /*
- * One page of LIST_ROOMS (PROTOCOL.md 3.3): the ready rooms after
+ * One page of LIST_ROOMS (doc/protocol.md 5.5): the ready rooms after
  * req->after in byte order of their names, at most req->limit of them and
  * what fits the payload; "more" when any are left out.  The directory is
- * a hash, so the candidates are sorted here: O(n log n) for n rooms (at
- * most max_rooms) in one allocation, the candidates' pointers followed by
- * the page.
+ * a hash, so the page is picked from it as ocmctl list-rooms picks its
+ * own (page.h): O(n log limit) for n rooms on the main thread, and memory
+ * for the page alone, since anyone may ask.
  */
 static struct handoff *
 request_list(struct server *srv, const struct serve_peer *peer,
     const struct tcrp_request *req, struct reply *rp)
 {
-	size_t cap = srv->dir.n, page = cap < req->limit ? cap : req->limit;
-	size_t budget = COMPLETE_BUDGET, n, k;
-	struct dir_room **cand = malloc(cap * sizeof(*cand) +	/* + 1: not malloc(0) */
-	    page * sizeof(struct tcrp_room_info) + 1);
-	struct tcrp_room_info *rooms;
+	const struct directory *dir = &srv->dir;
+	size_t budget = COMPLETE_BUDGET, k;
+	struct tcrp_room_info *rooms = NULL;
+	struct page p;
 	(void)peer;
 
-	if (cand == NULL) {
+	if (page_init(&p, dir->n < req->limit ? dir->n : req->limit, req->after) == 0) {
+		/* Not a CREATE still on its way, nor a room of a node that is gone. */
+		for (struct dir_room *d = directory_first(dir); d != NULL;
+		    d = directory_next(dir, d))
+			if (d->ready && (d->node == NULL || cluster_room_visible(srv, d)))
+				page_offer(&p, d->name, d->name_len, d);
+		page_sort(&p);
+		rooms = malloc((p.n + 1) * sizeof(*rooms));	/* + 1: not malloc(0) */
+	}
+	if (rooms == NULL) {
+		free(p.heap);
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 		return NULL;
 	}
-	rooms = (struct tcrp_room_info *)(cand + cap);
-	n = list_candidates(srv, req, cand);
-	qsort(cand, n, sizeof(*cand), dir_room_cmp);
-	for (k = 0; k < n && k < page && ROOM_COST(cand[k]->name_len) <= budget; k++) {
-		budget -= ROOM_COST(cand[k]->name_len);
-		memcpy(rooms[k].name, cand[k]->name, cand[k]->name_len + 1);
-		rooms[k].members = atomic_load_explicit(&cand[k]->members,
-		    memory_order_relaxed);
-		rooms[k].password = cand[k]->password;
+	for (k = 0; k < p.n && ROOM_COST(p.heap[k].len) <= budget; k++) {
+		const struct dir_room *d = p.heap[k].item;
+		budget -= ROOM_COST(d->name_len);
+		memcpy(rooms[k].name, d->name, d->name_len + 1);
+		rooms[k].members = atomic_load_explicit(&d->members, memory_order_relaxed);
+		rooms[k].password = d->password;
 	}
-	rp->complete = tcrp_rooms_build(rooms, k, k < n, &rp->complete_len);
+	rp->complete = tcrp_rooms_build(rooms, k, k < p.seen, &rp->complete_len);
 	if (rp->complete == NULL)
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
-	free(cand);
+	free(rooms);
+	free(p.heap);
 	return NULL;
 }
 

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <linux/filter.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "lib/token.h"
@@ -74,11 +75,16 @@ steer_attach(int fd)
 		BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0),
 		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
-	struct sock_fprog prog = {
-		.len = sizeof(code) / sizeof(code[0]),
-		.filter = code,
-	};
+	struct sock_fprog prog;
 
+	/*
+	 * Zeroed first: the kernel is handed the whole structure, padding
+	 * after len included, which an initializer leaves as it was (and
+	 * valgrind rightly reports).
+	 */
+	memset(&prog, 0, sizeof(prog));
+	prog.len = sizeof(code) / sizeof(code[0]);
+	prog.filter = code;
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0)
 		return -errno;
 	return 0;

@@ -262,7 +262,7 @@ job_thread(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
 		return;
 	}
 	if (j->kind == JOB_LIST) {
-		j->rc = tcrp_list_rooms(&o, &j->res, j->err);
+		j->rc = tcrp_list_rooms(&o, NULL, &j->res, j->err);
 		return;
 	}
 	j->rc = tcrp_call(&o, &j->req, &j->res, j->err);
@@ -377,7 +377,10 @@ rooms_fill(struct connect_page *p, const struct tcrp_result *res)
 		g_free(count);
 		g_free(name);
 	}
+	/* A list cut by tcrp_list_rooms() says so, and how to reach the rest. */
 	char *t = res->n_rooms == 0 ? g_strdup("No rooms yet: create one.") :
+	    res->rooms_more ? g_strdup_printf("The first %zu rooms; the server has more: "
+	    "type the name of one not listed to join it.", res->n_rooms) :
 	    g_strdup_printf("%zu room%s", res->n_rooms, res->n_rooms == 1 ? "" : "s");
 	gtk_label_set_text(p->rooms_status, t);
 	g_free(t);

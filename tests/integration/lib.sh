@@ -13,12 +13,29 @@ PIDS=""
 OCMD_PID=""
 PORT=""
 
+# OCM_TEST_VALGRIND=1 (make check-valgrind): ocmd_start runs ocmd under
+# valgrind's memcheck.  An error, or a block lost for good at exit, makes
+# it exit 99, which ocmd_stop fails on; cleanup fails the test on any
+# report left in $T/valgrind.*, for the tests that leave ocmd to it.
+# Under valgrind ocmd runs tens of times slower: wait_for waits SLOW
+# times as long.
+SLOW=1
+if [ -n "${OCM_TEST_VALGRIND:-}" ]; then
+	SLOW=${OCM_TEST_SLOW:-5}
+fi
+
 cleanup() {
 	status=$?
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	for f in "$T"/valgrind.*; do
+		[ -s "$f" ] || continue
+		echo "--- valgrind report (ocmd): $f"
+		cat "$f"
+		status=1
+	done
 	# A sanitizer report in any log fails the test, whatever it asserted
 	# (ThreadSanitizer lets the process go on after a race).
 	if grep -qs "ThreadSanitizer\|AddressSanitizer\|runtime error:" "$T"/*.log \
@@ -46,9 +63,10 @@ pass() {
 	echo "ok: $*"
 }
 
-# wait_for FILE PATTERN [SECONDS]: until grep finds PATTERN in FILE.
+# wait_for FILE PATTERN [SECONDS]: until grep finds PATTERN in FILE
+# (SECONDS times SLOW, at most).
 wait_for() {
-	n=$(( ${3:-10} * 20 ))
+	n=$(( ${3:-10} * 20 * SLOW ))
 	while [ "$n" -gt 0 ]; do
 		if [ -f "$1" ] && grep -q -- "$2" "$1"; then
 			return 0
@@ -56,7 +74,25 @@ wait_for() {
 		sleep 0.05
 		n=$((n - 1))
 	done
-	fail "waited ${3:-10} s for '$2' in $(basename "$1")"
+	fail "waited $(( ${3:-10} * SLOW )) s for '$2' in $(basename "$1")"
+}
+
+# wait_online ROOM USER: until ocmd logs USER online in ROOM (its first
+# datagram came), so that what follows finds the room and its member
+# however slow ocmd runs.
+wait_online() {
+	wait_for "$T/ocmd.log" "'$2' is online in room '$1'"
+}
+
+# ocmd_exec ARGS...: becomes ocmd, or valgrind running it (see SLOW);
+# run it in the background, so that $! is ocmd's PID either way.
+ocmd_exec() {
+	if [ -z "${OCM_TEST_VALGRIND:-}" ]; then
+		exec "$OCMD" "$@"
+	fi
+	exec valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+		--log-file="$T/valgrind.%p" "$OCMD" "$@"
 }
 
 # ocmd_start [LIMITS...]: each argument is a "key = value" line for [limits].
@@ -76,17 +112,28 @@ ocmd_start() {
 		done
 	} > "$T/ocmd.conf"
 	: > "$T/ocmd.log"
-	"$OCMD" -f -c "$T/ocmd.conf" 2>>"$T/ocmd.log" &
+	ocmd_exec -f -c "$T/ocmd.conf" 2>>"$T/ocmd.log" &
 	OCMD_PID=$!
 	PIDS="$PIDS $OCMD_PID"
 	wait_for "$T/ocmd.log" "ready; server fingerprint" 10
 }
 
-# ocmd_stop: SIGTERM, and the exit status must be 0.
+# ocmd_stop: SIGTERM, and ocmd must exit 0 within 10 s (times SLOW).
 ocmd_stop() {
 	kill -TERM "$OCMD_PID"
+	n=$(( 200 * SLOW ))
+	while kill -0 "$OCMD_PID" 2>/dev/null && [ "$n" -gt 0 ]; do
+		sleep 0.05
+		n=$((n - 1))
+	done
+	if kill -0 "$OCMD_PID" 2>/dev/null; then
+		kill -KILL "$OCMD_PID" 2>/dev/null || true
+		fail "ocmd still running $(( 10 * SLOW )) s after SIGTERM"
+	fi
 	status=0
 	wait "$OCMD_PID" || status=$?
+	[ "$status" -ne 99 ] || [ -z "${OCM_TEST_VALGRIND:-}" ] ||
+		fail "valgrind found errors or leaks in ocmd (report at the end)"
 	[ "$status" -eq 0 ] || fail "ocmd exited with status $status after SIGTERM"
 }
 

@@ -62,6 +62,13 @@
  *                                                 "closed by server C of K"
  *   udp-flood RATE MS                             junk, replayed and wrong-key datagrams,
  *                                                 RATE/s for MS: "flooded N in MS ms: R/s ..."
+ *   timed-list N [AFTER [LIMIT]]                  N LIST_ROOMS of one page, a connection
+ *                                                 each: "list N pages of K rooms: median
+ *                                                 M ms, p10 M ms, p90 M ms"
+ *   serve-list PER_PAGE IDLE_MS                   a TLS server on 127.0.0.1, -p's port,
+ *                                                 whose LIST_ROOMS never ends: "listening",
+ *                                                 PER_PAGE rooms a page, "more" always;
+ *                                                 "served N pages" once idle IDLE_MS
  *
  * A PONG with a challenge prints as "recv pong challenge"; unless no-echo,
  * the client library echoes it at once (doc/protocol.md 8.6).
@@ -260,7 +267,7 @@ cmd_list(struct peer *p, char **argv)
 		p->req.limit = argv[1] != NULL ? (uint16_t)atoi(argv[1]) : 0;
 		r = tcrp_call(&p->o, &p->req, &res, err);
 	} else {
-		r = tcrp_list_rooms(&p->o, &res, err);
+		r = tcrp_list_rooms(&p->o, NULL, &res, err);
 	}
 	if (r < 0)
 		die("%s", err);
@@ -1174,6 +1181,56 @@ cmd_timed_create(struct peer *p, char **argv)
 	return 0;
 }
 
+static int
+double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * timed-list N [AFTER [LIMIT]]: N LIST_ROOMS requests for the same page,
+ * one after another, each on its own connection (TLS handshake included):
+ * "list N pages of K rooms: median M ms, p10 M ms, p90 M ms".
+ */
+static int
+cmd_timed_list(struct peer *p, char **argv)
+{
+	int n = atoi(argv[0]);
+	size_t rooms = 0;
+	char err[CLIENT_ERR_MAX];
+
+	if (n < 1 || n > 100000)
+		die("timed-list: N must be 1..100000");
+	double *ms = calloc((size_t)n, sizeof(*ms));
+	if (ms == NULL)
+		die("out of memory");
+	fill_request(&p->req, TCRP_OP_LIST_ROOMS, "", "", "");
+	if (argv[1] != NULL) {
+		p->req.after_len = (uint8_t)strlen(argv[1]);
+		memcpy(p->req.after, argv[1], p->req.after_len);
+		p->req.limit = argv[2] != NULL ? (uint16_t)atoi(argv[2]) : 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct tcrp_result res;
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (tcrp_call(&p->o, &p->req, &res, err) < 0)
+			die("%s", err);
+		ms[i] = ms_since(&t0);
+		if (res.code != TCRP_CODE_OK)
+			die("LIST_ROOMS refused: %s", tcrp_code_str(res.code));
+		rooms = res.n_rooms;
+		tcrp_result_clear(&res);
+	}
+	qsort(ms, (size_t)n, sizeof(*ms), double_cmp);
+	printf("list %d pages of %zu rooms: median %.2f ms, p10 %.2f ms, p90 %.2f ms\n", n,
+	    rooms, ms[n / 2], ms[n / 10], ms[n * 9 / 10]);
+	free(ms);
+	return 0;
+}
+
 /*
  * Waits (until end) for n non-blocking connects; returns how many made it.
  * A socket whose connect has ended is parked with a negative fd, which
@@ -1389,6 +1446,130 @@ cmd_udp_flood(struct peer *p, char **argv)
 	return 0;
 }
 
+/* ---- serve-list: a server whose list never ends ----------------------- */
+
+/* One TCRP message of LIST_ROOMS in state, with payload; 0 or -1. */
+static int
+serve_send(SSL *ssl, uint8_t state, const char *payload, size_t len)
+{
+	static uint8_t msg[TCRP_HEADER_LEN + TCRP_MAX_PAYLOAD];
+	long n = tcrp_encode(TCRP_OP_LIST_ROOMS, state, NULL, 0, (const uint8_t *)payload, len,
+	    msg, sizeof(msg));
+
+	/* keys_server_ctx() allows partial writes (ocmd is non-blocking). */
+	for (long off = 0; n > 0 && off < n;) {
+		int w = SSL_write(ssl, msg + off, (int)(n - off));
+		if (w <= 0)
+			return -1;
+		off += w;
+	}
+	return n > 0 ? 0 : -1;
+}
+
+/* Answers one connection's LIST_ROOMS with per_page rooms after its
+ * "after" (r000000, r000001, ...), whatever its "limit", and "more". */
+static int
+serve_page(SSL *ssl, unsigned per_page)
+{
+	static struct tcrp_room_info rooms[TCRP_LIST_LIMIT_MAX];
+	struct tcrp_reader rd;
+	struct tcrp_request req;
+	char err[CLIENT_ERR_MAX];
+	unsigned first = 0;
+	size_t ok_len, page_len;
+	int rc = -1;
+
+	tcrp_reader_init(&rd, TCRP_MAX_PAYLOAD);
+	if (tls_read_message(ssl, &rd, err) < 0 ||
+	    tcrp_request_parse(rd.h.operation, rd.h.state, tcrp_reader_room(&rd), rd.h.room_len,
+	    tcrp_reader_payload(&rd), (size_t)rd.h.payload_len, &req, NULL) < 0 ||
+	    req.operation != TCRP_OP_LIST_ROOMS) {
+		tcrp_reader_reset(&rd);
+		return -1;
+	}
+	tcrp_reader_reset(&rd);
+	if (req.after_len > 0 && sscanf(req.after, "r%u", &first) == 1)
+		first++;
+	for (unsigned i = 0; i < per_page; i++) {
+		snprintf(rooms[i].name, sizeof(rooms[i].name), "r%06u", first + i);
+		rooms[i].members = 1;
+		rooms[i].password = false;
+	}
+	char *ok = tcrp_response_build(TCRP_CODE_OK, NULL, &ok_len);
+	char *page = tcrp_rooms_build(rooms, per_page, true, &page_len);
+	if (ok != NULL && page != NULL &&
+	    serve_send(ssl, TCRP_STATE_RESPONSE, ok, ok_len) == 0 &&
+	    serve_send(ssl, TCRP_STATE_COMPLETE, page, page_len) == 0)
+		rc = 0;
+	free(ok);
+	free(page);
+	return rc;
+}
+
+/* A TLS context with a key made now: clients meet it as a new server. */
+static SSL_CTX *
+serve_ctx(void)
+{
+	EVP_PKEY *key;
+	X509 *cert;
+	SSL_CTX *ctx = keys_server_ctx();
+
+	if (ctx == NULL || keys_selfsigned("ocm-peer", 1, &key, &cert) < 0)
+		die("cannot make a TLS server context");
+	if (SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1)
+		die("cannot load the key");
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return ctx;
+}
+
+/*
+ * serve-list PER_PAGE IDLE_MS: a malicious server for the clients' bounds
+ * on LIST_ROOMS.  It listens on 127.0.0.1 at -p's port, prints
+ * "listening", answers every connection with PER_PAGE (1..1000) rooms
+ * after the one asked for and "more" true, and once no connection has
+ * come for IDLE_MS prints "served N pages".
+ */
+static int
+cmd_serve_list(struct peer *p, char **argv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p->o.port) };
+	struct timeval tv = { .tv_sec = 5 };
+	int one = 1, per_page = atoi(argv[0]), idle_ms = atoi(argv[1]);
+	unsigned pages = 0;
+
+	if (per_page < 1 || per_page > TCRP_LIST_LIMIT_MAX)
+		die("serve-list: PER_PAGE must be 1..%d", TCRP_LIST_LIMIT_MAX);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 16) < 0)
+		die("serve-list: cannot listen on port %u: %s", p->o.port, strerror(errno));
+	SSL_CTX *ctx = serve_ctx();
+	printf("listening\n");
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	while (poll(&pfd, 1, idle_ms) > 0) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* A client that stalls cannot hold the server for long. */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		SSL *ssl = SSL_new(ctx);
+		if (ssl != NULL && SSL_set_fd(ssl, fd) == 1 && SSL_accept(ssl) == 1 &&
+		    serve_page(ssl, (unsigned)per_page) == 0) {
+			pages++;
+			SSL_shutdown(ssl);
+		}
+		SSL_free(ssl);
+		close(fd);
+	}
+	printf("served %u pages\n", pages);
+	SSL_CTX_free(ctx);
+	close(lfd);
+	return 0;
+}
+
 struct command {
 	const char *name;
 	int nargs;		/* required */
@@ -1416,7 +1597,8 @@ static const struct command commands[] = {
 	{ "create-many", 1, 1, cmd_create_many }, { "join-many", 2, 1, cmd_join_many },
 	{ "ctl-stall", 3, 0, cmd_ctl_stall },
 	{ "timed-create", 2, 0, cmd_timed_create }, { "tcp-hold", 2, 0, cmd_tcp_hold },
-	{ "udp-flood", 2, 0, cmd_udp_flood },
+	{ "udp-flood", 2, 0, cmd_udp_flood }, { "serve-list", 2, 0, cmd_serve_list },
+	{ "timed-list", 1, 2, cmd_timed_list },
 };
 
 int
