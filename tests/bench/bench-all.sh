@@ -12,7 +12,11 @@
 # memory with a fresh ocmd for every run.  Then the workers' runs, all
 # with ocm-bench --lean: one worker's ceiling (ocmd alone on CPU 0),
 # workers = 1 and workers = 2 sharing every CPU with the load generator,
-# and latency at fixed rates for both.  Each configuration is run
+# and latency at 1/16 to 3/4 of one worker's closed loop for both, in
+# rooms of 2, 10 and 100 (--quick: rooms of 10).  Every relay run keeps
+# what ocmd's own counters say of it (its arrival-to-send histogram, its
+# sockets' drops), and a last table checks the fixed-rate runs against
+# the load targets.  Each configuration is run
 # --runs times (default 3); a run is started only once the machine has
 # been 95 % idle for 3 s, and made again (twice at most) when other
 # processes took more than 5 % of a CPU during it.  Every run's JSON is
@@ -20,7 +24,7 @@
 # BENCHMARKS.md.  --quick makes every run short and small and does not
 # wait for a quiet machine: a smoke test of this script, not a
 # measurement.  Needs taskset (util-linux) and jq.
-# A full run takes about 35 minutes.
+# A full run takes about 40 minutes.
 set -eu
 
 OCMD=daemon/ocmd
