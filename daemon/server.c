@@ -478,7 +478,8 @@ drops_check(struct server *srv)
 
 	for (unsigned i = 0; i < srv->n_workers; i++)
 		drops += srv->samples[i].socket_drops;
-	if (drops <= srv->drops_told || now - srv->drops_told_ms < DROPS_LOG_MS)
+	if (drops <= srv->drops_told ||
+	    (srv->drops_told_ms != 0 && now - srv->drops_told_ms < DROPS_LOG_MS))
 		return;
 	log_warnx("udp: the kernel dropped %llu datagrams at ocmd's sockets since %s, "
 	    "because their receive buffers were full: the workers could not keep up or were "
