@@ -104,6 +104,33 @@ cgroup_leave() {
 	CG_HOME=()
 }
 
+# The sysctl.d file installed with ocmd raises net.core.rmem_max and
+# wmem_max at boot, so that the unit's ocmd (no capabilities) gets its
+# 16 MiB UDP buffers.  A container cannot apply it: those keys are the
+# host's, read-only from another network namespace.  So the host takes
+# the file's values for the run where they are higher than its own, and
+# gets its own back at the end.
+SYSCTL_RESTORE=()
+sysctls_raise() {
+	local key val cur
+	while IFS=' =' read -r key val; do
+		case $key in ''|'#'*) continue ;; esac
+		val=${val#= }
+		cur=$(sysctl -n "$key" 2>/dev/null) || continue
+		[ "$cur" -lt "$val" ] 2>/dev/null || continue
+		sysctl -q -w "$key=$val" || die "cannot set $key to $val for the run"
+		SYSCTL_RESTORE+=("$key=$cur")
+		say "$key: $cur -> $val for the run (as ocmd's sysctl.d file does at boot)"
+	done < "$1"
+}
+sysctls_restore() {
+	local kv
+	for kv in "${SYSCTL_RESTORE[@]}"; do
+		sysctl -q -w "$kv" || say "could not set $kv back"
+	done
+	SYSCTL_RESTORE=()
+}
+
 cleanup() {
 	alive "$CHILD" && kill -TERM "$CHILD" 2>/dev/null
 	poweroff_container
@@ -111,6 +138,7 @@ cleanup() {
 		bounded 5 eval '! alive "$CHILD"' || kill -KILL "$CHILD" 2>/dev/null
 	fi
 	cgroup_leave
+	sysctls_restore
 	[ -n "$T" ] && rm -rf "$T"
 }
 trap cleanup EXIT
@@ -291,6 +319,7 @@ for h in "${CG_HIER[@]}"; do
 		die "cannot make and enter cgroup $home/$MACH"
 done
 
+sysctls_raise "$top_srcdir/etc/ocmd.sysctl"
 say "booting $TREE as $MACH"
 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --quiet --register=no --keep-unit \
 	--private-network --capability=CAP_BPF --system-call-filter=bpf \

@@ -121,6 +121,9 @@ missing=$(ldd /usr/sbin/ocmd /usr/bin/ocm-client 2>&1 | grep 'not found')
 
 sysusers=$(ls /usr/lib/sysusers.d/ocmd.conf /lib/sysusers.d/ocmd.conf 2>/dev/null | head -n 1)
 check "sysusers.d/ocmd.conf installed ($sysusers)" test -n "$sysusers"
+sysctld=$(ls /usr/lib/sysctl.d/50-ocmd.conf /lib/sysctl.d/50-ocmd.conf 2>/dev/null | head -n 1)
+check "sysctl.d/50-ocmd.conf installed ($sysctld), raising net.core.rmem_max" \
+	grep -q '^net.core.rmem_max = ' "${sysctld:-/nonexistent}"
 systemd-sysusers ${sysusers:+"$sysusers"} 2>&1 | sed 's/^/   /'
 if getent passwd ocmd >/dev/null && getent group ocmd >/dev/null; then
 	uid=$(id -u ocmd)
