@@ -6,6 +6,7 @@
 #include "daemon/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,10 +497,22 @@ sample_cb(struct ev_timer *t)
 	struct server *srv = container_of(t, struct server, sample_timer);
 
 	/* With no room anywhere every rate is zero: the workers sleep on. */
+	uint64_t now = ev_now(srv->loop);
+
 	if (directory_local(&srv->dir) > 0 ||
 	    atomic_load_explicit(&srv->n_members, memory_order_relaxed) > 0) {
 		server_sample(srv);
 		drops_check(srv);
+	}
+	/*
+	 * Members come and go on every thread, and what one thread allocated
+	 * another often frees: the allocator's arenas keep the freed pages,
+	 * so ocmd's memory would creep up with the churn and never fall back
+	 * after a burst.  Once a minute the free pages go back to the system.
+	 */
+	if (now - srv->trimmed_ms >= TRIM_INTERVAL_MS) {
+		malloc_trim(0);
+		srv->trimmed_ms = now;
 	}
 	ev_timer_start(srv->loop, t, SAMPLE_INTERVAL_MS);
 }

@@ -92,6 +92,7 @@ struct worker;
 
 #define SAMPLE_INTERVAL_MS	2000
 #define DROPS_LOG_MS		60000
+#define TRIM_INTERVAL_MS	60000
 
 /* What the sampler last saw of a worker (status, STATUS=). */
 struct worker_sample {
@@ -134,6 +135,7 @@ struct server {
 	struct ev_timer sample_timer;	/* per-worker rates */
 	struct worker_sample *samples;	/* n_workers */
 	uint64_t drops_told, drops_told_ms;	/* socket drops last logged, and when */
+	uint64_t trimmed_ms;		/* the arenas' free pages last given back */
 	struct ev_timer status_timer;	/* STATUS= refresh */
 	struct ev_timer watchdog_timer;	/* WATCHDOG=1 */
 	uint64_t watchdog_ms;
