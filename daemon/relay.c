@@ -375,8 +375,7 @@ hold_cb(struct ev_io *io, uint32_t revents)
 	if (read(io->fd, &expirations, sizeof(expirations)) < 0 && errno == EAGAIN)
 		return;
 	r->holding = false;
-	batches_flush(r);
-	tx_flush(r);
+	relay_flush(r);
 }
 
 /* How long the records of this pass may wait for company: nothing while
@@ -402,36 +401,36 @@ hold_ns(const struct relay *r)
  * saturates the relay, and a saturated relay's queue is what makes its
  * tail (doc/protocol.md 9.2 allows a short, bounded hold while saturated).
  */
-static void
-pass_end(struct relay *r)
+/* Holds the pending records until due; false when due has passed or the
+ * timer cannot be set (then they go now). */
+static bool
+hold_arm(struct relay *r, uint64_t due)
 {
-	uint64_t hold = hold_ns(r);
+	uint64_t now = ev_clock_ns(CLOCK_MONOTONIC);
 
-	if (hold == 0 || r->n_batches == 0) {
-		hold_stop(r);
-		batches_flush(r);
-		tx_flush(r);
-		return;
-	}
-	if (r->holding)
-		return;		/* the deadline of the first held pass stands */
-	uint64_t now = ev_clock_ns(CLOCK_MONOTONIC), due = r->pass_ns + hold;
-	if (due <= now) {
-		batches_flush(r);
-		tx_flush(r);
-		return;
-	}
+	if (due <= now)
+		return false;
 	struct itimerspec its = {
 		.it_value = { .tv_sec = (time_t)((due - now) / 1000000000ULL),
 		    .tv_nsec = (long)((due - now) % 1000000000ULL) },
 	};
-	if (timerfd_settime(r->hold_io.fd, 0, &its, NULL) < 0) {
-		batches_flush(r);
-		tx_flush(r);
-		return;
-	}
+	if (timerfd_settime(r->hold_io.fd, 0, &its, NULL) < 0)
+		return false;
 	r->holding = true;
 	r->hold_due = due;
+	return true;
+}
+
+static void
+pass_end(struct relay *r)
+{
+	uint64_t hold = r->n_batches > 0 ? hold_ns(r) : 0;
+
+	if (hold != 0 && r->holding)
+		return;		/* the deadline of the first held pass stands */
+	hold_stop(r);
+	if (hold == 0 || !hold_arm(r, r->pass_ns + hold))
+		relay_flush(r);
 }
 
 /* A long pass (up to RX_ROUNDS batches) must not keep held records past
@@ -442,8 +441,7 @@ hold_check(struct relay *r)
 	if (!r->holding || ev_clock_ns(CLOCK_MONOTONIC) < r->hold_due)
 		return;
 	hold_stop(r);
-	batches_flush(r);
-	tx_flush(r);
+	relay_flush(r);
 }
 
 /* Before a member goes: its pending records (its CLOSED among them) are
@@ -1286,9 +1284,7 @@ relay_new(struct worker *w)
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	r->hold_io.fd = -1;
 	if (fd >= 0 && ev_io_start(w->loop, &r->hold_io, fd, EPOLLIN, hold_cb) < 0)
-		close(fd);
-	else if (fd >= 0)
-		r->hold_io.fd = fd;
+		close(fd);	/* ev_io_start sets hold_io.fd only when it succeeds */
 	if (r->seal == NULL || r->open == NULL) {
 		relay_free(r);
 		return NULL;
