@@ -132,6 +132,10 @@ trap 'exit 130' INT TERM
 start_ocmd() {
 	rm -rf "$OUT/state"
 	mkdir -p "$OUT/state"
+	# Emptied here, not by the redirection below (which the background
+	# job makes later): the previous ocmd's "ready" must not be read as
+	# this one's.
+	: > "$OUT/ocmd.log"
 	taskset -c "$OCPU" "$OCMD" -f -c "$OUT/ocmd.conf" 2> "$OUT/ocmd.log" &
 	OCMD_PID=$!
 	n=0
