@@ -6,6 +6,7 @@
  * forwarded control commands, and start and stop.
  */
 #include "daemon/cluster.h"
+#include "daemon/handoff.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +26,6 @@
 #include "daemon/control.h"
 #include "daemon/journal.h"
 #include "daemon/relay.h"
-#include "daemon/serve.h"
 #include "daemon/worker.h"
 #include "lib/cluster_msg.h"
 #include "lib/ctl.h"
@@ -97,6 +97,7 @@ struct cluster {
 	uint64_t epoch;
 	char epoch_hex[17];
 	uint16_t udp_port;		/* announced to clients joining from elsewhere */
+	cluster_join_fn *on_join;	/* decides JOINs handed over to us */
 	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;
@@ -857,8 +858,7 @@ on_claimed(struct cluster *c, struct event *ev)
 	struct handoff *h = ev->h;
 
 	if (ev->code == TCRP_CODE_OK) {
-		h->claimed = true;
-		worker_handoff(h, ev->done);
+		handoff_answer(c, h, ev->done, TCRP_CODE_OK, "claimed");
 		return;
 	}
 	if (ev->code == TCRP_CODE_ROOM_EXISTS) {
@@ -1033,69 +1033,42 @@ pending_expire(struct cluster *c, bool all)
 	}
 }
 
-/* The home side of a JOIN handed over: what the worker decided goes back
- * to the node that asked. */
-static void
-adopted_done(struct mail *m, void *owner)
+void
+cluster_join_answer(struct server *srv, const char *reply_to,
+    const struct cluster_join_reply *r)
 {
-	struct handoff *h = container_of(m, struct handoff, mail);
-	struct server *srv = owner;
 	struct cluster *c = srv->cluster;
-	struct cluster_join_reply r;
-	char reply_to[SUBJECT_MAX];
 	size_t len;
 
-	memcpy(reply_to, h->reply_to, sizeof(reply_to));
-	memset(&r, 0, sizeof(r));
-	serve_adopted_reply(srv, h, &r.code, r.message, sizeof(r.message), &r.complete,
-	    &r.complete_len);
-	char *msg = cluster_join_reply_build(&r, &len);
-	free(r.complete);
-	if (c != NULL && msg != NULL)
-		natsConnection_Publish(c->nc, reply_to, msg, (int)len);
-	free(msg);
-}
-
-static void
-join_refuse(struct cluster *c, const char *reply_to, enum tcrp_code code, const char *message)
-{
-	struct cluster_join_reply r;
-	size_t len;
-
-	memset(&r, 0, sizeof(r));
-	r.code = code;
-	snprintf(r.message, sizeof(r.message), "%s", message);
-	char *msg = cluster_join_reply_build(&r, &len);
+	if (c == NULL)
+		return;
+	char *msg = cluster_join_reply_build(r, &len);
 	if (msg != NULL)
 		natsConnection_Publish(c->nc, reply_to, msg, (int)len);
 	free(msg);
 }
 
+/* A JOIN handed over to this node: its decider answers. */
 static void
-on_join(struct cluster *c, struct event *ev)
+on_handed_join(struct cluster *c, struct event *ev)
 {
 	struct cluster_join j;
-	char message[512];
-	enum tcrp_code code;
 
 	if (ev->reply_to[0] == '\0')
 		return;
 	if (cluster_join_parse(ev->data, ev->len, &j) < 0) {
+		struct cluster_join_reply r;
 		OPENSSL_cleanse(ev->data, ev->len);
 		log_warnx("cluster: a malformed hand-off on %s: ignored", c->subj_join);
-		join_refuse(c, ev->reply_to, TCRP_CODE_INTERNAL, "malformed hand-off");
+		memset(&r, 0, sizeof(r));
+		r.code = TCRP_CODE_INTERNAL;
+		snprintf(r.message, sizeof(r.message), "malformed hand-off");
+		cluster_join_answer(c->srv, ev->reply_to, &r);
 		return;
 	}
 	OPENSSL_cleanse(ev->data, ev->len);
-	struct handoff *h = serve_adopt_join(c->srv, &j, c->cfg.advertise, c->udp_port, &code,
-	    message, sizeof(message));
+	c->on_join(c->srv, &j, ev->reply_to, c->cfg.advertise, c->udp_port);
 	OPENSSL_cleanse(&j, sizeof(j));
-	if (h == NULL) {
-		join_refuse(c, ev->reply_to, code, message);
-		return;
-	}
-	memcpy(h->reply_to, ev->reply_to, sizeof(h->reply_to));
-	worker_handoff(h, adopted_done);
 }
 
 /* Forwarded control commands. */
@@ -1269,7 +1242,7 @@ event_run(struct mail *m, void *owner)
 		on_claimed(c, ev);
 		break;
 	case EV_JOIN:
-		on_join(c, ev);
+		on_handed_join(c, ev);
 		break;
 	case EV_CTL:
 		on_ctl(c, ev);
@@ -1439,7 +1412,7 @@ first_port(const struct server *srv)
 }
 
 int
-cluster_start(struct server *srv, char *err, size_t err_len)
+cluster_start(struct server *srv, cluster_join_fn *on_join, char *err, size_t err_len)
 {
 	const char *url;
 	struct cluster *c;
@@ -1455,6 +1428,7 @@ cluster_start(struct server *srv, char *err, size_t err_len)
 	c->cfg = srv->cfg.cluster;
 	c->timeout_s = srv->cfg.timeout_s;
 	c->udp_port = first_port(srv);
+	c->on_join = on_join;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	c->jobs_tail = &c->jobs;

@@ -36,12 +36,20 @@
 struct handoff;
 struct dir_room;
 struct mail;
+struct cluster_join;
+struct cluster_join_reply;
+
+/* What decides a JOIN another node handed over for a room homed here
+ * (serve_adopt_join), on the main thread; it answers through
+ * cluster_join_answer(). */
+typedef void cluster_join_fn(struct server *srv, const struct cluster_join *j,
+    const char *reply_to, const char *udp_host, uint16_t udp_port);
 
 #ifdef HAVE_NATS
 
 /* Connects (or keeps trying in the background) and starts the threads;
  * srv->cluster is NULL unless [cluster] is set.  0 or -1 with err set. */
-int cluster_start(struct server *srv, char *err, size_t err_len);
+int cluster_start(struct server *srv, cluster_join_fn *on_join, char *err, size_t err_len);
 /* Withdraws this node (its heartbeat record), stops the threads, answers
  * what is still waiting with unavailable.  NULL-safe. */
 void cluster_stop(struct server *srv);
@@ -52,9 +60,8 @@ bool cluster_room_visible(const struct server *srv, const struct dir_room *d);
 /* The node homing d ("" for this node's rooms outside a cluster). */
 const char *cluster_room_node(const struct server *srv, const struct dir_room *d);
 
-/* CREATE: claims h's room for this node, then hands h to its home worker
- * (worker_handoff with done), or answers room_exists / unavailable
- * through done on the main thread. */
+/* CREATE: claims h's room for this node; the answer (OK, room_exists or
+ * unavailable, in h->code) comes through done on the main thread. */
 void cluster_claim(struct server *srv, struct handoff *h, void (*done)(struct mail *, void *));
 /* JOIN of d, homed on another node: the home's answer (or unavailable
  * after a timeout) comes through done on the main thread. */
@@ -62,6 +69,10 @@ void cluster_join(struct server *srv, struct handoff *h, const struct dir_room *
     void (*done)(struct mail *, void *));
 /* A room homed here closed: its claim is released. */
 void cluster_room_closed(struct server *srv, const char *name, size_t len);
+/* The answer to a JOIN handed over to this node, sent to the asking
+ * node's reply_to.  Nothing when the cluster is gone (stopping). */
+void cluster_join_answer(struct server *srv, const char *reply_to,
+    const struct cluster_join_reply *r);
 
 /*
  * ocmctl: a command about a room homed on another node, forwarded there.
@@ -81,9 +92,9 @@ void cluster_gauges(const struct server *srv, bool *connected, size_t *nodes, si
 #else
 
 static inline int
-cluster_start(struct server *srv, char *err, size_t err_len)
+cluster_start(struct server *srv, cluster_join_fn *on_join, char *err, size_t err_len)
 {
-	(void)srv, (void)err, (void)err_len;
+	(void)srv, (void)on_join, (void)err, (void)err_len;
 	return 0;
 }
 
@@ -131,6 +142,13 @@ static inline void
 cluster_room_closed(struct server *srv, const char *name, size_t len)
 {
 	(void)srv, (void)name, (void)len;
+}
+
+static inline void
+cluster_join_answer(struct server *srv, const char *reply_to,
+    const struct cluster_join_reply *r)
+{
+	(void)srv, (void)reply_to, (void)r;
 }
 
 static inline int

@@ -16,6 +16,7 @@
 #include "daemon/directory.h"
 #include "daemon/journal.h"
 #include "daemon/page.h"
+#include "daemon/relay.h"
 #include "daemon/steer.h"
 #include "daemon/worker.h"
 #include "lib/cluster_msg.h"
@@ -118,30 +119,42 @@ least_loaded(const struct server *srv)
 }
 
 /*
- * A hand-off for home (NULL: for worker `index` of another node): the
- * token (its first byte names the worker, so that the steering program
- * brings the session's datagrams there) and the keys exported for it
- * from this TLS session.  The member counts for its address here from
+ * The one place a hand-off is made, for every route: home is the worker
+ * here that admits it (NULL: worker `index` of another node, which
+ * decides).  The token (its first byte names the worker, so that the
+ * steering program brings the session's datagrams there) and the keys
+ * are made here from the requester's TLS session, or come with a JOIN
+ * another node took (from).  The member counts for its address here from
  * now on (q; NULL for another node's room, which counts it there): the
  * home takes it over, or the reply gives it back (handoff_settle).
  */
 static struct handoff *
 handoff_new(struct server *srv, const struct serve_peer *peer, const struct tcrp_request *req,
-    struct worker *home, unsigned index, struct quota_entry *q, struct reply *rp)
+    struct worker *home, unsigned index, struct quota_entry *q,
+    const struct cluster_join *from, struct reply *rp)
 {
 	struct handoff *h = calloc(1, sizeof(*h));
 
-	if (h == NULL || token_generate(h->token) < 0) {
-		free(h);
+	if (h == NULL) {
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
 		return NULL;
 	}
-	steer_token_mark(h->token, index);
-	if (keys_export(peer->ssl, h->token, &h->keys) < 0) {
+	if (from != NULL) {
+		memcpy(h->token, from->token, sizeof(h->token));
+		h->keys = from->keys;
+	} else if (token_generate(h->token) < 0) {
 		free(h);
 		reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
-		log_warnx("session for %s: key export failed", peer->addr);
 		return NULL;
+	} else {
+		steer_token_mark(h->token, index);
+		if (keys_export(peer->ssl, h->token, &h->keys) < 0) {
+			OPENSSL_cleanse(h, sizeof(*h));
+			free(h);
+			reply_error(rp, TCRP_CODE_INTERNAL, "internal error");
+			log_warnx("session for %s: key export failed", peer->addr);
+			return NULL;
+		}
 	}
 	h->srv = srv;
 	h->home = home;
@@ -153,6 +166,7 @@ handoff_new(struct server *srv, const struct serve_peer *peer, const struct tcrp
 	h->ip = peer->ip;
 	memcpy(h->addr, peer->addr, sizeof(h->addr));
 	h->udp_port = peer->udp_port;
+	memcpy(h->udp_host, peer->udp_host, sizeof(h->udp_host));
 	return h;
 }
 
@@ -231,7 +245,7 @@ request_create(struct server *srv, const struct serve_peer *peer,
 	if (q == NULL)
 		return NULL;
 	struct worker *home = least_loaded(srv);
-	struct handoff *h = handoff_new(srv, peer, req, home, home->index, q, rp);
+	struct handoff *h = handoff_new(srv, peer, req, home, home->index, q, NULL, rp);
 	if (h == NULL)
 		return NULL;
 	h->claim = srv->cluster != NULL;
@@ -249,32 +263,52 @@ request_create(struct server *srv, const struct serve_peer *peer,
 	return h;
 }
 
-static struct handoff *
-request_join(struct server *srv, const struct serve_peer *peer,
-    const struct tcrp_request *req, struct reply *rp)
+/*
+ * The one check of a JOIN, wherever it was taken (here, or by another
+ * node for a room homed here: adopted): the room exists and is ready,
+ * and for a room homed on this node the requester's address may hold one
+ * more member (*q, its entry).  A room homed on another node is decided
+ * there: *q stays NULL.  NULL with rp set when the JOIN is refused.
+ */
+static struct dir_room *
+join_check(struct server *srv, const struct serve_peer *peer, const struct tcrp_request *req,
+    bool adopted, struct quota_entry **q, struct reply *rp)
 {
 	struct dir_room *d = directory_find(&srv->dir, req->room, req->room_len);
 
-	if (d == NULL || !d->ready || (d->node != NULL && !cluster_room_visible(srv, d))) {
+	*q = NULL;
+	if (d == NULL || !d->ready ||
+	    (d->node != NULL && (adopted || !cluster_room_visible(srv, d)))) {
 		reply_error(rp, TCRP_CODE_NO_SUCH_ROOM,
 		    "room '%s' does not exist (create it with -c)", req->room);
 		return NULL;
 	}
 	if (d->node != NULL) {
-		/* Its home node decides, limits included. */
 		if (!cluster_up(srv)) {
 			reply_unavailable(rp, req->room);
 			return NULL;
 		}
-		struct handoff *h = handoff_new(srv, peer, req, NULL, d->worker, NULL, rp);
-		if (h != NULL)
-			h->remote = d;
-		return h;
+		return d;
 	}
-	struct quota_entry *q = request_quota(srv, peer, req, rp);
-	if (q == NULL)
+	*q = request_quota(srv, peer, req, rp);
+	return *q != NULL ? d : NULL;
+}
+
+static struct handoff *
+request_join(struct server *srv, const struct serve_peer *peer,
+    const struct tcrp_request *req, struct reply *rp)
+{
+	struct quota_entry *q;
+	struct dir_room *d = join_check(srv, peer, req, false, &q, rp);
+
+	if (d == NULL)
 		return NULL;
-	return handoff_new(srv, peer, req, srv->workers[d->worker], d->worker, q, rp);
+	if (d->node == NULL)
+		return handoff_new(srv, peer, req, srv->workers[d->worker], d->worker, q, NULL, rp);
+	struct handoff *h = handoff_new(srv, peer, req, NULL, d->worker, NULL, NULL, rp);
+	if (h != NULL)
+		h->remote = d;
+	return h;
 }
 
 /*
@@ -336,6 +370,19 @@ static const char *const op_verbs[] = {
 	[TCRP_OP_LIST_ROOMS] = "list",
 };
 
+/* An address under a rate-limit ban is refused before anything else,
+ * counted in its episode (ratelimit.h). */
+static bool
+request_banned(struct server *srv, const struct serve_peer *peer, struct reply *rp)
+{
+	if (!ratelimit_banned(&srv->rl, &peer->ip, ev_now(srv->loop)))
+		return false;
+	ratelimit_refused(&srv->rl, &peer->ip, REFUSAL_BANNED, ev_now(srv->loop));
+	reply_error(rp, TCRP_CODE_RATE_LIMITED,
+	    "too many failed requests from %s; try again in a few minutes", peer->addr);
+	return true;
+}
+
 /* Decides the reply, or hands the request to its home; req is the
  * request once parsed (zeroed until then). */
 static struct handoff *
@@ -344,13 +391,8 @@ serve_decide(struct server *srv, const struct serve_peer *peer,
 {
 	const char *why = "malformed request";
 
-	if (ratelimit_banned(&srv->rl, &peer->ip, ev_now(srv->loop))) {
-		ratelimit_refused(&srv->rl, &peer->ip, REFUSAL_BANNED, ev_now(srv->loop));
-		rp->code = TCRP_CODE_RATE_LIMITED;
-		snprintf(rp->message, sizeof(rp->message),
-		    "too many failed requests from %s; try again in a few minutes", peer->addr);
+	if (request_banned(srv, peer, rp))
 		return NULL;
-	}
 	if (rd->status != TCRP_READER_DONE) {
 		rp->code = TCRP_CODE_BAD_REQUEST;
 		snprintf(rp->message, sizeof(rp->message), "bad request: %s%s",
@@ -436,6 +478,97 @@ reply_encode(uint8_t op, const uint8_t *room, size_t room_len, struct reply *rp,
 	return 0;
 }
 
+/*
+ * The hand-off's way (main thread, but handoff_admit, which runs on the
+ * home worker's thread): a CREATE in a cluster claims its name first
+ * (cluster_claim, answered through handoff_claimed), a JOIN of another
+ * node's room goes there (cluster_join, answered through h->done), and
+ * everything for a room homed here is admitted by its worker, which posts
+ * h back to the main thread with run set to h->done.
+ */
+static void handoff_post_home(struct handoff *h);
+static void handoff_claimed(struct mail *m, void *owner);
+
+static void
+handoff_send(struct handoff *h, void (*done)(struct mail *, void *))
+{
+	h->done = done;
+	if (h->claim)
+		cluster_claim(h->srv, h, handoff_claimed);
+	else if (h->home == NULL)
+		cluster_join(h->srv, h, h->remote, done);
+	else
+		handoff_post_home(h);
+	h->remote = NULL;
+}
+
+/* The claim's answer, on the main thread: on to the home worker, or the
+ * refusal to whoever waits for the answer. */
+static void
+handoff_claimed(struct mail *m, void *owner)
+{
+	struct handoff *h = container_of(m, struct handoff, mail);
+
+	if (h->code != TCRP_CODE_OK) {
+		h->done(m, owner);
+		return;
+	}
+	h->claimed = true;
+	handoff_post_home(h);
+}
+
+/* Admission, on the home worker's thread: the member joins (or the room
+ * is made with it), takes the keys, and the COMPLETE is built there,
+ * where the room's members are; then h goes back to the main thread. */
+static void
+handoff_admit(struct mail *mail, void *owner)
+{
+	struct handoff *h = container_of(mail, struct handoff, mail);
+	struct worker *w = owner;
+	uint64_t now = ev_now_update(w->loop);
+	struct member *m = NULL;
+
+	w->stats.handoffs++;
+	if (h->req.operation == TCRP_OP_CREATE_ROOM)
+		h->code = registry_create(w->reg, &h->req, &h->ip, (const uint8_t *)h->token, now,
+		    &m, &h->why);
+	else
+		h->code = registry_join(w->reg, &h->req, &h->ip, (const uint8_t *)h->token, now,
+		    &m, &h->why);
+	OPENSSL_cleanse(h->req.password, sizeof(h->req.password));
+	if (h->code == TCRP_CODE_OK) {
+		h->password = m->room->has_password;
+		registry_member_keys(m, &h->keys);
+		if (serve_session_complete(&w->cfg, m, h->udp_port, h->udp_host, &h->complete,
+		    &h->complete_len) < 0) {
+			/* A new room closes with no room_gone (it has no
+			 * directory entry yet): the failed reply removes the
+			 * entry, once. */
+			relay_member_remove(w->relay, m, 0);
+			h->code = TCRP_CODE_INTERNAL;
+			h->why = "internal error";
+		} else {
+			if (h->req.operation == TCRP_OP_CREATE_ROOM)
+				m->room->data = h->dir;
+			m->addr_members = h->addr_members;
+			relay_member_added(w->relay, m);
+			worker_members_changed(w, m->room);
+		}
+	}
+	keys_wipe(&h->keys);
+	h->mail.run = h->done;
+	mailbox_post(&w->srv->mail, &h->mail);
+}
+
+static void
+handoff_post_home(struct handoff *h)
+{
+	/* The reply reuses the message: run becomes done before it is
+	 * posted back, and only the home touches h in between. */
+	h->mail.run = handoff_admit;
+	mailbox_post(&h->home->mail, &h->mail);
+}
+
 int
 serve_request(struct server *srv, const struct serve_peer *peer, void *conn,
     const struct tcrp_reader *rd, void (*done)(struct mail *, void *), uint8_t **out,
@@ -450,13 +583,7 @@ serve_request(struct server *srv, const struct serve_peer *peer, void *conn,
 	OPENSSL_cleanse(req.password, sizeof(req.password));
 	if (h != NULL) {
 		h->conn = conn;
-		if (h->claim)
-			cluster_claim(srv, h, done);
-		else if (h->home == NULL)
-			cluster_join(srv, h, h->remote, done);
-		else
-			worker_handoff(h, done);
-		h->remote = NULL;
+		handoff_send(h, done);
 		return 1;
 	}
 	serve_account(srv, &peer->ip, peer->addr, rd->h.operation, &rp,
@@ -581,69 +708,71 @@ serve_handoff_reply(struct server *srv, struct handoff *h, uint8_t **out, size_t
 	return rc;
 }
 
-#ifdef HAVE_NATS
-struct handoff *
-serve_adopt_join(struct server *srv, const struct cluster_join *j, const char *udp_host,
-    uint16_t udp_port, enum tcrp_code *code, char *message, size_t message_len)
+/*
+ * A JOIN taken by another node for a room homed here (doc/protocol.md
+ * 13.1): checked as if it had come in here (join_check), then admitted by
+ * the room's worker like any other; the answer goes back to the asking
+ * node (adopted_done), whose client gets this node's udp_host and port.
+ */
+static void
+adopted_answer(struct server *srv, const char *reply_to, const struct reply *rp)
+{
+	struct cluster_join_reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.code = rp->code;
+	snprintf(r.message, sizeof(r.message), "%.*s", (int)sizeof(r.message) - 1, rp->message);
+	r.complete = rp->complete;
+	r.complete_len = rp->complete_len;
+	cluster_join_answer(srv, reply_to, &r);
+}
+
+/* The home worker's answer to an adopted JOIN, on the main thread. */
+static void
+adopted_done(struct mail *m, void *owner)
+{
+	struct handoff *h = container_of(m, struct handoff, mail);
+	struct server *srv = owner;
+	struct reply rp;
+
+	handoff_conclude(srv, h, &rp);
+	adopted_answer(srv, h->reply_to, &rp);
+	free(rp.complete);
+	handoff_free(h);
+}
+
+void
+serve_adopt_join(struct server *srv, const struct cluster_join *j, const char *reply_to,
+    const char *udp_host, uint16_t udp_port)
 {
 	struct serve_peer peer;
 	struct reply rp;
-	struct handoff *h = NULL;
+	struct quota_entry *q;
+	struct handoff *h;
 	const struct tcrp_request *req = &j->req;
+	struct dir_room *d;
 
 	memset(&peer, 0, sizeof(peer));
 	memset(&rp, 0, sizeof(rp));
 	peer_ip_parse(&peer.ip, j->ip);
 	snprintf(peer.addr, sizeof(peer.addr), "%s", j->ip);
-	struct dir_room *d = directory_find(&srv->dir, req->room, req->room_len);
-	if (ratelimit_banned(&srv->rl, &peer.ip, ev_now(srv->loop))) {
-		ratelimit_refused(&srv->rl, &peer.ip, REFUSAL_BANNED, ev_now(srv->loop));
-		reply_error(&rp, TCRP_CODE_RATE_LIMITED,
-		    "too many failed requests from %s; try again in a few minutes", j->ip);
-	} else if (d == NULL || d->node != NULL || !d->ready) {
-		reply_error(&rp, TCRP_CODE_NO_SUCH_ROOM,
-		    "room '%s' does not exist (create it with -c)", req->room);
-	} else if (steer_token_worker((const uint8_t *)j->token) != (int)d->worker ||
-	    !token_valid((const uint8_t *)j->token, OCM_TOKEN_LEN)) {
-		reply_error(&rp, TCRP_CODE_INTERNAL, "internal error");
-		log_warnx("cluster: a hand-off from node %s names the wrong worker for room "
-		    "'%s': refused", j->from, req->room);
-	} else {
-		struct quota_entry *q = request_quota(srv, &peer, req, &rp);
-		if (q != NULL && (h = calloc(1, sizeof(*h))) == NULL)
+	peer.udp_port = udp_port;
+	snprintf(peer.udp_host, sizeof(peer.udp_host), "%s", udp_host);
+	if (!request_banned(srv, &peer, &rp) &&
+	    (d = join_check(srv, &peer, req, true, &q, &rp)) != NULL) {
+		if (steer_token_worker((const uint8_t *)j->token) != (int)d->worker ||
+		    !token_valid((const uint8_t *)j->token, OCM_TOKEN_LEN)) {
 			reply_error(&rp, TCRP_CODE_INTERNAL, "internal error");
-		if (h != NULL) {
-			h->srv = srv;
-			h->home = srv->workers[d->worker];
-			quota_add_member(q);
-			h->addr_members = &q->members;
-			h->req = *req;
-			h->ip = peer.ip;
-			memcpy(h->addr, peer.addr, sizeof(h->addr));
-			h->udp_port = udp_port;
-			snprintf(h->udp_host, sizeof(h->udp_host), "%s", udp_host);
-			memcpy(h->token, j->token, sizeof(h->token));
-			h->keys = j->keys;
-			return h;
+			log_warnx("cluster: a hand-off from node %s names the wrong worker for "
+			    "room '%s': refused", j->from, req->room);
+		} else if ((h = handoff_new(srv, &peer, req, srv->workers[d->worker], d->worker,
+		    q, j, &rp)) != NULL) {
+			snprintf(h->reply_to, sizeof(h->reply_to), "%s", reply_to);
+			handoff_send(h, adopted_done);
+			return;
 		}
 	}
 	serve_account(srv, &peer.ip, peer.addr, TCRP_OP_JOIN_ROOM, &rp, req->room, req->user);
-	*code = rp.code;
-	snprintf(message, message_len, "%s", rp.message);
-	return NULL;
+	adopted_answer(srv, reply_to, &rp);
 }
 
-void
-serve_adopted_reply(struct server *srv, struct handoff *h, enum tcrp_code *code,
-    char *message, size_t message_len, char **complete, size_t *complete_len)
-{
-	struct reply rp;
-
-	handoff_conclude(srv, h, &rp);
-	*code = rp.code;
-	snprintf(message, message_len, "%s", rp.message);
-	*complete = rp.complete;
-	*complete_len = rp.complete_len;
-	handoff_free(h);
-}
-#endif

@@ -1,11 +1,14 @@
 /*
- * serve.h: answers one decoded TCRP request (PROTOCOL.md 3).  On the main
- * thread: the rate limit, validation, the directory (does the room exist,
- * which worker homes it or will), the token and the key export; then the
- * request is handed to the home worker, which admits the member and
- * builds the COMPLETE, and comes back here to be logged, counted and
- * encoded (RESPONSE, then COMPLETE on success).  conn.c owns the
- * connection; this file owns the meaning.
+ * serve.h: one decoded TCRP request to its answer (doc/protocol.md 5),
+ * and the whole life of a CREATE's or JOIN's hand-off on every route: a
+ * worker here, another node (the cluster's claim or join), or a JOIN
+ * another node took for a room homed here.  On the main thread: the rate
+ * limit, validation, the directory (does the room exist, which worker
+ * homes it or will), the token and the key export; then the home worker
+ * admits the member and builds the COMPLETE (handoff_admit, the one
+ * function here that runs on a worker's thread), and the answer comes
+ * back here to be logged, counted and encoded (RESPONSE, then COMPLETE on
+ * success).  conn.c owns the connection; this file owns the meaning.
  */
 #ifndef OCM_SERVE_H
 #define OCM_SERVE_H
@@ -14,17 +17,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/handoff.h"
 #include "daemon/server.h"
 #include "lib/tcrp.h"
 
-struct handoff;
 struct member;
+struct worker;
+struct cluster_join;
 
+/* Who asks: a TLS client here, or one another node took (ssl NULL). */
 struct serve_peer {
 	SSL *ssl;
 	struct peer_ip ip;
 	char addr[64];		/* the address as text, for log lines */
 	uint16_t udp_port;	/* announced in COMPLETE */
+	char udp_host[256];	/* COMPLETE's udp_host: "" but for another node's client */
 };
 
 /*
@@ -49,20 +56,14 @@ void serve_handoff_discard(struct handoff *h);
 int serve_session_complete(const struct config *cfg, const struct member *m,
     uint16_t udp_port, const char *udp_host, char **out, size_t *len);
 
-struct cluster_join;
 /*
- * A JOIN another node took for a room homed here (cluster.c): decided as
- * if it had come in here (rate limit, the room, the address's limits),
- * then the hand-off for its home worker, whose COMPLETE will send the
- * client to udp_host and udp_port.  NULL with *code and message when it
- * is refused here.
+ * A JOIN another node took for a room homed here (the cluster's join
+ * hook, set at its start): decided as if it had come in here (the rate
+ * limit, the room, the address's limits), then admitted by the room's
+ * worker, whose COMPLETE sends the client to udp_host and udp_port; the
+ * answer goes to reply_to through cluster_join_answer().
  */
-struct handoff *serve_adopt_join(struct server *srv, const struct cluster_join *j,
-    const char *udp_host, uint16_t udp_port, enum tcrp_code *code, char *message,
-    size_t message_len);
-/* The home worker's answer to such a JOIN, logged and counted; frees h.
- * *complete (malloc'ed) is set when *code is OK. */
-void serve_adopted_reply(struct server *srv, struct handoff *h, enum tcrp_code *code,
-    char *message, size_t message_len, char **complete, size_t *complete_len);
+void serve_adopt_join(struct server *srv, const struct cluster_join *j, const char *reply_to,
+    const char *udp_host, uint16_t udp_port);
 
 #endif

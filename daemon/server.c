@@ -22,6 +22,7 @@
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/relay.h"
+#include "daemon/serve.h"
 #include "daemon/steer.h"
 #include "daemon/tls.h"
 #include "daemon/worker.h"
@@ -310,7 +311,7 @@ server_start(struct server *srv, char *err, size_t err_len)
 	}
 	ev_timer_init(&srv->sample_timer, sample_cb);
 	ev_timer_start(srv->loop, &srv->sample_timer, SAMPLE_INTERVAL_MS);
-	return cluster_start(srv, err, err_len);
+	return cluster_start(srv, serve_adopt_join, err, err_len);
 }
 
 static bool

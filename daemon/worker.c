@@ -10,7 +10,6 @@
 
 #include "daemon/cluster.h"
 #include "daemon/relay.h"
-#include "daemon/serve.h"
 #include "lib/log.h"
 
 static void
@@ -183,58 +182,6 @@ worker_ping(struct worker *w, uint64_t seq)
 	p->mail.run = ping_run;
 	p->seq = seq;
 	mailbox_post(&w->mail, &p->mail);
-}
-
-/* Hand-offs: admission on the home worker. */
-
-static void
-handoff_admit(struct mail *mail, void *owner)
-{
-	struct handoff *h = container_of(mail, struct handoff, mail);
-	struct worker *w = owner;
-	uint64_t now = ev_now_update(w->loop);
-	struct member *m = NULL;
-
-	w->stats.handoffs++;
-	if (h->req.operation == TCRP_OP_CREATE_ROOM)
-		h->code = registry_create(w->reg, &h->req, &h->ip, (const uint8_t *)h->token, now,
-		    &m, &h->why);
-	else
-		h->code = registry_join(w->reg, &h->req, &h->ip, (const uint8_t *)h->token, now,
-		    &m, &h->why);
-	OPENSSL_cleanse(h->req.password, sizeof(h->req.password));
-	if (h->code == TCRP_CODE_OK) {
-		h->password = m->room->has_password;
-		registry_member_keys(m, &h->keys);
-		if (serve_session_complete(&w->cfg, m, h->udp_port, h->udp_host, &h->complete,
-		    &h->complete_len) < 0) {
-			/* A new room closes with no room_gone (it has no
-			 * directory entry yet): the failed reply removes the
-			 * entry, once. */
-			relay_member_remove(w->relay, m, 0);
-			h->code = TCRP_CODE_INTERNAL;
-			h->why = "internal error";
-		} else {
-			if (h->req.operation == TCRP_OP_CREATE_ROOM)
-				m->room->data = h->dir;
-			m->addr_members = h->addr_members;
-			relay_member_added(w->relay, m);
-			worker_members_changed(w, m->room);
-		}
-	}
-	keys_wipe(&h->keys);
-	h->mail.run = h->done;
-	mailbox_post(&w->srv->mail, &h->mail);
-}
-
-void
-worker_handoff(struct handoff *h, void (*done)(struct mail *, void *))
-{
-	/* The reply reuses the message: run becomes done before it is
-	 * posted back, and only the home touches h in between. */
-	h->mail.run = handoff_admit;
-	h->done = done;
-	mailbox_post(&h->home->mail, &h->mail);
 }
 
 /* What the directory tracks. */

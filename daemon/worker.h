@@ -45,41 +45,6 @@ struct worker {
 	_Atomic uint64_t pong;		/* the newest watchdog ping it answered */
 };
 
-/*
- * A CREATE or JOIN on its way to the room's home and back: the main
- * thread fills the request half (after TLS, the rate limit and the
- * directory), the home admits the member and fills the reply half, and
- * posts it back.  The exported keys travel in it and are wiped as soon as
- * the member holds them.
- */
-struct handoff {
-	struct mail mail;
-	void (*done)(struct mail *, void *);	/* the reply's run, on the main thread */
-	struct server *srv;
-	struct worker *home;		/* NULL: the room is on another node */
-	struct dir_room *remote;	/* that room's entry, until the request is sent */
-	bool claim;			/* a CREATE in a cluster: claim the name first */
-	bool claimed;			/* ... which is done: give it back on failure */
-	void *conn;			/* the main thread's connection */
-	struct dir_room *dir;		/* the room's directory entry */
-	_Atomic uint32_t *addr_members;	/* the requester's address's member count */
-	struct tcrp_request req;
-	struct peer_ip ip;
-	char addr[64];			/* for log lines */
-	uint16_t udp_port;
-	char udp_host[256];		/* COMPLETE's udp_host: "" but for another node's client */
-	char reply_to[256];		/* a JOIN from another node: where the answer goes */
-	char token[OCM_TOKEN_LEN + 1];
-	struct udp_keys keys;
-	/* Filled by the home. */
-	enum tcrp_code code;
-	const char *why;		/* a static phrase, or why_buf, when code is not OK */
-	char why_buf[256];
-	bool password;			/* the room has one */
-	char *complete;			/* COMPLETE payload (malloc'ed) when OK */
-	size_t complete_len;
-};
-
 /* A worker with its loop (its own, or the main one when !threaded), its
  * registry, relay and mailbox; no sockets yet.  NULL on failure. */
 struct worker *worker_new(struct server *srv, unsigned index, bool threaded);
@@ -88,10 +53,6 @@ int worker_start(struct worker *w);
 /* Closes every room (CLOSED SERVER_SHUTDOWN), stops the thread. */
 void worker_stop(struct worker *w);
 void worker_free(struct worker *w);
-
-/* Posts a hand-off to h->home; the reply comes back to the main thread's
- * mailbox with h->mail.run set to done. */
-void worker_handoff(struct handoff *h, void (*done)(struct mail *, void *));
 
 typedef void worker_fn(struct worker *w, void *arg);
 /* Runs fn(w, arg) on w's thread and waits for it (directly when w runs
