@@ -1,579 +1,32 @@
 /*
- * cluster.c: one node of an ocmd cluster (see cluster.h).  The order of
- * the file: the state, the events other threads post to the main thread,
- * the KV thread (claims, releases, member counts, heartbeats), the watch
- * thread, the main thread's view of the cluster, hand-offs both ways,
- * forwarded control commands, and start and stop.
+ * cluster/cluster.c: one node of an ocmd cluster (see cluster.h), on the
+ * main thread: its view of the cluster (peers, the directory's remote
+ * rooms), hand-offs both ways, forwarded control commands, the events
+ * the other threads post, and start and stop.
  */
-#include "daemon/cluster.h"
-#include "daemon/handoff.h"
+#include "daemon/cluster/internal.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <nats/nats.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <stdarg.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <arpa/inet.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include "daemon/control.h"
+#include "daemon/handoff.h"
 #include "daemon/journal.h"
 #include "daemon/relay.h"
 #include "daemon/worker.h"
-#include "lib/cluster_msg.h"
 #include "lib/ctl.h"
-#include "lib/log.h"
 #include "lib/text.h"
-
-#define ROOMS_BUCKET		"ocm_rooms"
-#define NODES_BUCKET		"ocm_nodes"
-#define NATS_WAIT_MS		2000	/* a KV call; a hand-off's or command's answer */
-#define TICK_MS			250	/* pending answers expire; counts are published */
-#define PUBLISH_EVERY		4	/* ticks between member count publications */
-#define PUBLISH_MAX		256	/* rooms whose count is published per round */
-#define WATCH_POLL_MS		200	/* how soon a watch thread sees it must stop */
-#define RECONNECT_WAIT_MS	500
-#define SUBJECT_MAX		256
-
-/* A node as its heartbeat record last showed it (main thread). */
-struct cluster_peer {
-	struct cluster_peer *next;
-	char name[CLUSTER_NODE_MAX];
-	struct cluster_node rec;
-	uint64_t seen_ms;		/* when its record was last put; 0: withdrawn */
-	bool gone;			/* said so in the log */
-};
-
-enum job_kind { JOB_CLAIM, JOB_RELEASE, JOB_PUBLISH, JOB_REASSERT };
-
-/* Work for the KV thread. */
-struct job {
-	struct job *next;
-	enum job_kind kind;
-	char key[CLUSTER_KEY_MAX];
-	char *value;			/* this node's record of the room */
-	size_t value_len;
-	struct handoff *h;		/* CLAIM */
-	void (*done)(struct mail *, void *);
-};
-
-/* An answer this node waits for from another (main thread). */
-struct pending {
-	struct pending *next;
-	uint64_t id, deadline_ms;
-	char node[CLUSTER_NODE_MAX];
-	struct handoff *h;		/* a JOIN, or NULL for a control command */
-	void (*done)(struct mail *, void *);
-	void (*reply)(void *, char *);
-	void *arg;
-};
-
-/* What the other threads tell the main thread (struct event). */
-enum event_kind {
-	EV_UP,			/* connected (again) */
-	EV_DOWN,		/* disconnected */
-	EV_ROOM,		/* ocm_rooms: key, record (or deleted) */
-	EV_NODE,		/* ocm_nodes: key, record (or deleted) */
-	EV_RESYNC,		/* the room watch starts over */
-	EV_SYNCED,		/* ... and has sent every room */
-	EV_LOST,		/* a room of ours is held by another node now */
-	EV_CLAIMED,		/* a CREATE's claim: code, the holder's record */
-	EV_JOIN,		/* a JOIN handed over to us */
-	EV_CTL,			/* a control command forwarded to us */
-	EV_REPLY,		/* an answer to our request */
-};
-
-struct cluster {
-	struct server *srv;
-	struct cluster_config cfg;	/* as at start: [cluster] does not reload */
-	uint32_t timeout_s;
-	uint64_t epoch;
-	char epoch_hex[17];
-	uint16_t udp_port;		/* announced to clients joining from elsewhere */
-	cluster_join_fn *on_join;	/* decides JOINs handed over to us */
-	natsOptions *opts;
-	natsConnection *nc;
-	jsCtx *js;
-	kvStore *rooms, *nodes;		/* bound by the KV thread */
-	natsSubscription *sub_join, *sub_ctl, *sub_reply;
-	char subj_join[SUBJECT_MAX], subj_ctl[SUBJECT_MAX], inbox[SUBJECT_MAX];
-	_Atomic bool connected, kv_ready, stop;
-	pthread_t kv_thread;
-	bool kv_started;
-	struct watch {
-		struct cluster *c;
-		enum event_kind kind;	/* EV_ROOM: ocm_rooms; EV_NODE: ocm_nodes */
-		pthread_t thread;
-		bool started;
-	} watch[2];
-	pthread_mutex_t lock;		/* jobs, hb */
-	pthread_cond_t cond;
-	struct job *jobs, **jobs_tail;
-	struct cluster_node hb;		/* this node's heartbeat record */
-	struct job *deferred;		/* releases waiting for NATS (KV thread) */
-	bool setup_warned;		/* (KV thread) */
-	/* Main thread only. */
-	struct cluster_peer *peers;
-	struct pending *pending;
-	uint64_t next_id;
-	struct ev_timer timer;
-	unsigned ticks;
-	bool outage;			/* lost NATS and said so */
-	bool twin_warned;		/* another process uses our node name */
-	uint64_t lost_ms;
-};
-
-/* Events from NATS's threads and ours to the main thread. */
-
-struct event {
-	struct mail mail;
-	enum event_kind kind;
-	bool deleted;		/* EV_ROOM/EV_NODE: the key was deleted or purged */
-	bool no_responders;	/* EV_REPLY: nobody listens on that node's subject */
-	enum tcrp_code code;	/* EV_CLAIMED */
-	struct handoff *h;	/* EV_CLAIMED */
-	void (*done)(struct mail *, void *);
-	char key[CLUSTER_KEY_MAX];
-	char reply_to[SUBJECT_MAX];
-	size_t len;
-	uint8_t data[];
-};
-
-static void event_run(struct mail *m, void *owner);
-
-static struct event *
-event_new(enum event_kind kind, const void *data, size_t len)
-{
-	struct event *e = calloc(1, sizeof(*e) + len + 1);
-
-	if (e == NULL)
-		return NULL;
-	e->mail.run = event_run;
-	e->kind = kind;
-	e->len = len;
-	if (len > 0)
-		memcpy(e->data, data, len);
-	return e;
-}
-
-static void
-event_post(struct cluster *c, struct event *e)
-{
-	if (e != NULL)
-		mailbox_post(&c->srv->mail, &e->mail);
-}
-
-static void
-event_simple(struct cluster *c, enum event_kind kind)
-{
-	event_post(c, event_new(kind, NULL, 0));
-}
-
-static bool
-cluster_connected(const struct cluster *c)
-{
-	return atomic_load(&c->connected) && atomic_load(&c->kv_ready);
-}
-
-/* The KV thread. */
-
-static const char free_record[] = "{\"v\":1,\"free\":true}";
-
-/* Once until it works: it is retried every RECONNECT_WAIT_MS. */
-static void
-kv_setup_failed(struct cluster *c, const char *bucket)
-{
-	if (!c->setup_warned)
-		log_warnx("cluster: cannot use the JetStream KV bucket %s (%s): is nats-server "
-		    "running with JetStream (-js), and may this node's NATS user use it? "
-		    "Retrying", bucket, nats_GetLastError(NULL));
-	c->setup_warned = true;
-}
-
-static void
-kv_setup(struct cluster *c)
-{
-	kvConfig kc;
-
-	kvConfig_Init(&kc);
-	kc.Bucket = ROOMS_BUCKET;
-	kc.History = 1;
-	if (c->rooms == NULL && js_CreateKeyValue(&c->rooms, c->js, &kc) != NATS_OK &&
-	    js_KeyValue(&c->rooms, c->js, ROOMS_BUCKET) != NATS_OK) {
-		c->rooms = NULL;
-		kv_setup_failed(c, ROOMS_BUCKET);
-		return;
-	}
-	kvConfig_Init(&kc);
-	kc.Bucket = NODES_BUCKET;
-	kc.History = 1;
-	kc.TTL = (int64_t)c->timeout_s * 1000000000;	/* nats.c 3.4 takes nanoseconds */
-	if (c->nodes == NULL && js_CreateKeyValue(&c->nodes, c->js, &kc) != NATS_OK &&
-	    js_KeyValue(&c->nodes, c->js, NODES_BUCKET) != NATS_OK) {
-		c->nodes = NULL;
-		kv_setup_failed(c, NODES_BUCKET);
-		return;
-	}
-	atomic_store(&c->kv_ready, true);
-	event_simple(c, EV_UP);
-}
-
-/* Does the node that holds r still hold it: its heartbeat record is
- * there (not expired) with the same incarnation?  Unsure is yes. */
-static bool
-kv_holder_alive(struct cluster *c, const struct cluster_room *r)
-{
-	kvEntry *e = NULL;
-	struct cluster_node n;
-	bool alive;
-
-	if (strcmp(r->node, c->cfg.node) == 0)
-		return r->epoch == c->epoch;
-	natsStatus s = kvStore_Get(&e, c->nodes, r->node);
-	if (s == NATS_NOT_FOUND)
-		return false;
-	if (s != NATS_OK)
-		return true;
-	alive = cluster_node_parse(kvEntry_Value(e), (size_t)kvEntry_ValueLen(e), &n) == 0 &&
-	    n.epoch == r->epoch;
-	kvEntry_Destroy(e);
-	return alive;
-}
-
-static bool
-record_ours(const struct cluster *c, const struct cluster_room *r)
-{
-	return !r->free && r->epoch == c->epoch && strcmp(r->node, c->cfg.node) == 0;
-}
-
-/* The room's entry: NATS_OK with *e, NATS_NOT_FOUND, or an error. */
-static natsStatus
-kv_room(struct cluster *c, const char *key, kvEntry **e, struct cluster_room *r)
-{
-	natsStatus s = kvStore_Get(e, c->rooms, key);
-
-	if (s != NATS_OK)
-		return s;
-	if (cluster_room_parse(kvEntry_Value(*e), (size_t)kvEntry_ValueLen(*e), r) < 0) {
-		memset(r, 0, sizeof(*r));
-		r->free = true;		/* garbage holds nothing */
-	}
-	return NATS_OK;
-}
-
-/* CREATE's claim.  On room_exists, the holder's record goes to ev. */
-static enum tcrp_code
-kv_claim(struct cluster *c, const struct job *j, struct event **ev)
-{
-	struct cluster_room r;
-	kvEntry *e = NULL;
-	uint64_t rev;
-
-	if (kvStore_Create(&rev, c->rooms, j->key, j->value, (int)j->value_len) == NATS_OK)
-		return TCRP_CODE_OK;
-	if (kv_room(c, j->key, &e, &r) != NATS_OK)
-		return TCRP_CODE_UNAVAILABLE;
-	if (!r.free && kv_holder_alive(c, &r)) {
-		*ev = event_new(EV_CLAIMED, kvEntry_Value(e), (size_t)kvEntry_ValueLen(e));
-		kvEntry_Destroy(e);
-		return TCRP_CODE_ROOM_EXISTS;
-	}
-	/* Free, or its holder is gone: ours if nobody else got there first. */
-	natsStatus s = kvStore_Update(&rev, c->rooms, j->key, j->value, (int)j->value_len,
-	    kvEntry_Revision(e));
-	kvEntry_Destroy(e);
-	if (s == NATS_OK)
-		return TCRP_CODE_OK;
-	return atomic_load(&c->connected) ? TCRP_CODE_ROOM_EXISTS : TCRP_CODE_UNAVAILABLE;
-}
-
-/* Writes value over the room's record if the record is still ours (a
- * release, a new member count).  Returns 0, or -1 when NATS failed. */
-static int
-kv_rewrite(struct cluster *c, const struct job *j, const char *value, size_t len)
-{
-	struct cluster_room r;
-	kvEntry *e = NULL;
-	uint64_t rev;
-	natsStatus s = kv_room(c, j->key, &e, &r);
-
-	if (s == NATS_NOT_FOUND)
-		return 0;
-	if (s != NATS_OK)
-		return -1;
-	if (record_ours(c, &r))
-		s = kvStore_Update(&rev, c->rooms, j->key, value, (int)len, kvEntry_Revision(e));
-	kvEntry_Destroy(e);
-	/* A wrong revision means someone else wrote it: not ours to touch. */
-	return s == NATS_OK || atomic_load(&c->connected) ? 0 : -1;
-}
-
-/* After NATS came back: is the room still ours?  Claims it again when
- * nobody took it meanwhile; says EV_LOST when somebody did. */
-static void
-kv_reassert(struct cluster *c, const struct job *j)
-{
-	struct cluster_room r;
-	kvEntry *e = NULL;
-	uint64_t rev;
-	natsStatus s = kv_room(c, j->key, &e, &r);
-
-	if (s == NATS_NOT_FOUND) {
-		kvStore_Create(&rev, c->rooms, j->key, j->value, (int)j->value_len);
-		return;
-	}
-	if (s != NATS_OK)
-		return;
-	if (record_ours(c, &r) || r.free || !kv_holder_alive(c, &r)) {
-		kvStore_Update(&rev, c->rooms, j->key, j->value, (int)j->value_len,
-		    kvEntry_Revision(e));
-	} else {
-		struct event *ev = event_new(EV_LOST, NULL, 0);
-		if (ev != NULL)
-			memcpy(ev->key, j->key, sizeof(ev->key));
-		event_post(c, ev);
-	}
-	kvEntry_Destroy(e);
-}
-
-static void
-job_free(struct job *j)
-{
-	free(j->value);
-	free(j);
-}
-
-static void
-kv_run(struct cluster *c, struct job *j)
-{
-	struct event *ev = NULL;
-	bool up = cluster_connected(c);
-
-	switch (j->kind) {
-	case JOB_CLAIM: {
-		enum tcrp_code code = up ? kv_claim(c, j, &ev) : TCRP_CODE_UNAVAILABLE;
-		if (ev == NULL && (ev = event_new(EV_CLAIMED, NULL, 0)) == NULL)
-			fatalx("out of memory");	/* or a connection waits forever */
-		ev->code = code;
-		ev->h = j->h;
-		ev->done = j->done;
-		event_post(c, ev);
-		break;
-	}
-	case JOB_RELEASE:
-		if (!up || kv_rewrite(c, j, free_record, sizeof(free_record) - 1) < 0) {
-			/* Released once NATS is back: the name must not stay taken. */
-			j->next = c->deferred;
-			c->deferred = j;
-			return;
-		}
-		break;
-	case JOB_PUBLISH:
-		if (up)
-			kv_rewrite(c, j, j->value, j->value_len);
-		break;
-	case JOB_REASSERT:
-		if (up)
-			kv_reassert(c, j);
-		break;
-	}
-	job_free(j);
-}
-
-static void
-kv_heartbeat(struct cluster *c)
-{
-	struct cluster_node hb;
-	size_t len;
-	char *rec;
-
-	pthread_mutex_lock(&c->lock);
-	hb = c->hb;
-	pthread_mutex_unlock(&c->lock);
-	if ((rec = cluster_node_build(&hb, &len)) == NULL)
-		return;
-	kvStore_Put(NULL, c->nodes, c->cfg.node, rec, (int)len);
-	free(rec);
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Waits for a job, or until the next heartbeat is due (then NULL). */
-static struct job *
-kv_next(struct cluster *c, uint64_t due_ms)
-{
-	struct job *j = NULL;
-
-	pthread_mutex_lock(&c->lock);
-	while (!atomic_load(&c->stop) && c->jobs == NULL && mono_ms() < due_ms) {
-		uint64_t wait = due_ms - mono_ms();
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)(wait / 1000);
-		ts.tv_nsec += (long)(wait % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
-	}
-	if (!atomic_load(&c->stop) && (j = c->jobs) != NULL) {
-		c->jobs = j->next;
-		if (c->jobs == NULL)
-			c->jobs_tail = &c->jobs;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return j;
-}
-
-static void *
-kv_main(void *arg)
-{
-	struct cluster *c = arg;
-	/* A third of the expiry: two heartbeats may be lost in a row. */
-	uint64_t every = (uint64_t)c->timeout_s * 1000 / 3, due = 0;
-
-	while (!atomic_load(&c->stop)) {
-		if (!atomic_load(&c->kv_ready) && atomic_load(&c->connected))
-			kv_setup(c);
-		if (cluster_connected(c) && c->deferred != NULL) {
-			struct job *d = c->deferred;
-			c->deferred = NULL;
-			while (d != NULL) {
-				struct job *next = d->next;
-				kv_run(c, d);
-				d = next;
-			}
-		}
-		if (mono_ms() >= due) {
-			if (cluster_connected(c))
-				kv_heartbeat(c);
-			due = mono_ms() + (cluster_connected(c) ? every : RECONNECT_WAIT_MS);
-		}
-		struct job *j = kv_next(c, due);
-		if (j != NULL)
-			kv_run(c, j);
-	}
-	return NULL;
-}
-
-static void
-job_post(struct cluster *c, struct job *j)
-{
-	pthread_mutex_lock(&c->lock);
-	j->next = NULL;
-	*c->jobs_tail = j;
-	c->jobs_tail = &j->next;
-	pthread_cond_signal(&c->cond);
-	pthread_mutex_unlock(&c->lock);
-}
-
-/* The watch thread. */
-
-static void
-watch_entry(struct cluster *c, enum event_kind kind, kvEntry *e)
-{
-	kvOperation op = kvEntry_Operation(e);
-	const char *key = kvEntry_Key(e);
-	struct event *ev;
-
-	if (strlen(key) >= CLUSTER_KEY_MAX)
-		return;
-	ev = op == kvOp_Put ? event_new(kind, kvEntry_Value(e), (size_t)kvEntry_ValueLen(e)) :
-	    event_new(kind, NULL, 0);
-	if (ev == NULL)
-		return;
-	ev->deleted = op != kvOp_Put;
-	strcpy(ev->key, key);
-	event_post(c, ev);
-}
-
-/* One turn of one watcher: -1 when it failed and must start over. */
-static int
-watch_poll(struct cluster *c, kvWatcher *w, enum event_kind kind, bool *synced)
-{
-	kvEntry *e = NULL;
-	natsStatus s = kvWatcher_Next(&e, w, WATCH_POLL_MS);
-
-	if (s == NATS_TIMEOUT)
-		return 0;
-	if (s != NATS_OK)
-		return -1;
-	if (e == NULL) {
-		if (!*synced && kind == EV_ROOM)
-			event_simple(c, EV_SYNCED);
-		*synced = true;
-		return 0;
-	}
-	watch_entry(c, kind, e);
-	kvEntry_Destroy(e);
-	return 0;
-}
-
-static void
-watch_drop(kvWatcher **w)
-{
-	if (*w != NULL) {
-		kvWatcher_Stop(*w);
-		kvWatcher_Destroy(*w);
-		*w = NULL;
-	}
-}
-
-/*
- * One thread per bucket, each blocked on its own watcher, so that a burst
- * of rooms is passed on as fast as NATS delivers it.  The watchers are
- * kept across reconnections: nats.c's ordered consumers take up where
- * they were.  (Stopping one while the library resets it after a
- * reconnection is a use-after-free in libnats 3.4, caught by
- * AddressSanitizer.)
- */
-static void *
-watch_main(void *arg)
-{
-	struct watch *wt = arg;
-	struct cluster *c = wt->c;
-	kvWatcher *w = NULL;
-	bool synced = false;
-
-	while (!atomic_load(&c->stop)) {
-		if (!cluster_connected(c)) {
-			usleep(WATCH_POLL_MS * 1000);
-			continue;
-		}
-		if (w == NULL) {
-			if (kvStore_WatchAll(&w, wt->kind == EV_ROOM ? c->rooms : c->nodes, NULL) !=
-			    NATS_OK) {
-				w = NULL;
-				usleep(RECONNECT_WAIT_MS * 1000);
-				continue;
-			}
-			synced = false;
-			if (wt->kind == EV_ROOM)
-				event_simple(c, EV_RESYNC);
-		}
-		if (watch_poll(c, w, wt->kind, &synced) < 0) {
-			watch_drop(&w);
-			usleep(RECONNECT_WAIT_MS * 1000);
-		}
-	}
-	watch_drop(&w);
-	return NULL;
-}
+#include "lib/log.h"
 
 /* The main thread's view of the cluster. */
 
@@ -638,8 +91,8 @@ room_record(const struct cluster *c, const struct dir_room *d, size_t *len)
 	return cluster_room_build(&r, len);
 }
 
-static struct job *
-job_new(enum job_kind kind, const char *name, size_t len)
+struct job *
+cluster_job_new(enum job_kind kind, const char *name, size_t len)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
@@ -653,14 +106,14 @@ job_new(enum job_kind kind, const char *name, size_t len)
 static void
 room_job(struct cluster *c, enum job_kind kind, struct dir_room *d)
 {
-	struct job *j = job_new(kind, d->name, d->name_len);
+	struct job *j = cluster_job_new(kind, d->name, d->name_len);
 
 	if ((j->value = room_record(c, d, &j->value_len)) == NULL) {
-		job_free(j);
+		cluster_job_free(j);
 		return;
 	}
 	d->announced = atomic_load_explicit(&d->members, memory_order_relaxed);
-	job_post(c, j);
+	cluster_job_post(c, j);
 }
 
 /* Our room, named in a record another node now holds: it is theirs. */
@@ -833,7 +286,7 @@ void
 cluster_claim(struct server *srv, struct handoff *h, void (*done)(struct mail *, void *))
 {
 	struct cluster *c = srv->cluster;
-	struct job *j = job_new(JOB_CLAIM, h->req.room, h->req.room_len);
+	struct job *j = cluster_job_new(JOB_CLAIM, h->req.room, h->req.room_len);
 	struct cluster_room r;
 
 	memset(&r, 0, sizeof(r));
@@ -843,13 +296,13 @@ cluster_claim(struct server *srv, struct handoff *h, void (*done)(struct mail *,
 	r.password = h->req.password_len > 0;
 	r.members = 1;		/* its creator, once the home admits it */
 	if ((j->value = cluster_room_build(&r, &j->value_len)) == NULL) {
-		job_free(j);
+		cluster_job_free(j);
 		handoff_answer(c, h, done, TCRP_CODE_INTERNAL, "internal error");
 		return;
 	}
 	j->h = h;
 	j->done = done;
-	job_post(c, j);
+	cluster_job_post(c, j);
 }
 
 static void
@@ -862,14 +315,14 @@ on_claimed(struct cluster *c, struct event *ev)
 		return;
 	}
 	if (ev->code == TCRP_CODE_ROOM_EXISTS) {
-		struct event *holder = ev->len > 0 ? event_new(EV_ROOM, ev->data, ev->len) : NULL;
+		struct event *holder = ev->len > 0 ? cluster_event_new(EV_ROOM, ev->data, ev->len) : NULL;
 		handoff_answer(c, h, ev->done, ev->code, "exists");
 		/* The holder's record, for this node's view (the watch sent it
 		 * while the name was reserved here); posted after the answer,
 		 * whose handoff_settle() removes the reservation. */
 		if (holder != NULL) {
 			cluster_room_key(h->req.room, h->req.room_len, holder->key);
-			event_post(c, holder);
+			cluster_event_post(c, holder);
 		}
 		return;
 	}
@@ -884,7 +337,7 @@ cluster_room_closed(struct server *srv, const char *name, size_t len)
 	struct cluster *c = srv->cluster;
 
 	if (c != NULL && !srv->stopping)
-		job_post(c, job_new(JOB_RELEASE, name, len));
+		cluster_job_post(c, cluster_job_new(JOB_RELEASE, name, len));
 }
 
 /* Hand-offs: a JOIN for another node's room, and the answer. */
@@ -1194,8 +647,8 @@ cluster_gauges(const struct server *srv, bool *connected, size_t *nodes, size_t 
 
 /* The mailbox's side. */
 
-static void
-event_run(struct mail *m, void *owner)
+void
+cluster_event_run(struct mail *m, void *owner)
 {
 	struct event *ev = container_of(m, struct event, mail);
 	struct server *srv = owner;
@@ -1254,56 +707,6 @@ event_run(struct mail *m, void *owner)
 	free(ev);
 }
 
-/* NATS's threads. */
-
-static void
-msg_cb(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
-{
-	struct cluster *c = closure;
-	const char *reply = natsMsg_GetReply(msg), *subj = natsMsg_GetSubject(msg);
-	enum event_kind kind = sub == c->sub_join ? EV_JOIN : sub == c->sub_ctl ? EV_CTL :
-	    EV_REPLY;
-	struct event *ev;
-	(void)nc;
-
-	ev = event_new(kind, natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
-	if (ev != NULL) {
-		ev->no_responders = kind == EV_REPLY && natsMsg_IsNoResponders(msg);
-		if (reply != NULL && strlen(reply) < sizeof(ev->reply_to))
-			strcpy(ev->reply_to, reply);
-		if (subj != NULL && strlen(subj) < sizeof(ev->key))
-			strcpy(ev->key, subj);
-		event_post(c, ev);
-	}
-	natsMsg_Destroy(msg);
-}
-
-static void
-connected_cb(natsConnection *nc, void *closure)
-{
-	struct cluster *c = closure;
-	(void)nc;
-
-	atomic_store(&c->connected, true);
-	/* The KV thread says EV_UP once the buckets are bound; after a
-	 * reconnection they still are. */
-	if (atomic_load(&c->kv_ready))
-		event_simple(c, EV_UP);
-	pthread_mutex_lock(&c->lock);
-	pthread_cond_signal(&c->cond);
-	pthread_mutex_unlock(&c->lock);
-}
-
-static void
-disconnected_cb(natsConnection *nc, void *closure)
-{
-	struct cluster *c = closure;
-	(void)nc;
-
-	atomic_store(&c->connected, false);
-	event_simple(c, EV_DOWN);
-}
-
 /* Start and stop. */
 
 static void
@@ -1357,9 +760,9 @@ nats_options(struct cluster *c, char *err, size_t err_len)
 	    (s = natsOptions_SetMaxPingsOut(c->opts, 2)) != NATS_OK ||
 	    /* A hand-off waits for each message: nothing to batch. */
 	    (s = natsOptions_SetSendAsap(c->opts, true)) != NATS_OK ||
-	    (s = natsOptions_SetRetryOnFailedConnect(c->opts, true, connected_cb, c)) != NATS_OK ||
-	    (s = natsOptions_SetReconnectedCB(c->opts, connected_cb, c)) != NATS_OK ||
-	    (s = natsOptions_SetDisconnectedCB(c->opts, disconnected_cb, c)) != NATS_OK) {
+	    (s = natsOptions_SetRetryOnFailedConnect(c->opts, true, cluster_connected_cb, c)) != NATS_OK ||
+	    (s = natsOptions_SetReconnectedCB(c->opts, cluster_connected_cb, c)) != NATS_OK ||
+	    (s = natsOptions_SetDisconnectedCB(c->opts, cluster_disconnected_cb, c)) != NATS_OK) {
 		snprintf(err, err_len, "cluster: NATS options: %s", natsStatus_GetText(s));
 		return -1;
 	}
@@ -1388,10 +791,10 @@ nats_subscribe(struct cluster *c, char *err, size_t err_len)
 	snprintf(c->subj_ctl, sizeof(c->subj_ctl), "ocm.node.%s.ctl", c->cfg.node);
 	snprintf(c->inbox, sizeof(c->inbox), "_INBOX.ocm.%s.%s", c->cfg.node, c->epoch_hex);
 	snprintf(all, sizeof(all), "%s.*", c->inbox);
-	if ((s = natsConnection_Subscribe(&c->sub_join, c->nc, c->subj_join, msg_cb, c)) !=
+	if ((s = natsConnection_Subscribe(&c->sub_join, c->nc, c->subj_join, cluster_msg_cb, c)) !=
 	    NATS_OK ||
-	    (s = natsConnection_Subscribe(&c->sub_ctl, c->nc, c->subj_ctl, msg_cb, c)) != NATS_OK ||
-	    (s = natsConnection_Subscribe(&c->sub_reply, c->nc, all, msg_cb, c)) != NATS_OK) {
+	    (s = natsConnection_Subscribe(&c->sub_ctl, c->nc, c->subj_ctl, cluster_msg_cb, c)) != NATS_OK ||
+	    (s = natsConnection_Subscribe(&c->sub_reply, c->nc, all, cluster_msg_cb, c)) != NATS_OK) {
 		snprintf(err, err_len, "cluster: cannot subscribe to this node's subjects: %s",
 		    natsStatus_GetText(s));
 		return -1;
@@ -1465,13 +868,13 @@ cluster_start(struct server *srv, cluster_join_fn *on_join, char *err, size_t er
 	}
 	if (nats_subscribe(c, err, err_len) < 0)
 		goto fail;
-	if (pthread_create(&c->kv_thread, NULL, kv_main, c) != 0)
+	if (pthread_create(&c->kv_thread, NULL, cluster_kv_main, c) != 0)
 		goto fail_thread;
 	c->kv_started = true;
 	for (size_t i = 0; i < 2; i++) {
 		c->watch[i].c = c;
 		c->watch[i].kind = i == 0 ? EV_ROOM : EV_NODE;
-		if (pthread_create(&c->watch[i].thread, NULL, watch_main, &c->watch[i]) != 0)
+		if (pthread_create(&c->watch[i].thread, NULL, cluster_watch_main, &c->watch[i]) != 0)
 			goto fail_thread;
 		c->watch[i].started = true;
 	}
@@ -1529,12 +932,12 @@ cluster_stop(struct server *srv)
 			j->h->why = "the node is stopping";
 			j->done(&j->h->mail, srv);
 		}
-		job_free(j);
+		cluster_job_free(j);
 	}
 	while (c->deferred != NULL) {
 		struct job *j = c->deferred;
 		c->deferred = j->next;
-		job_free(j);
+		cluster_job_free(j);
 	}
 	for (struct dir_room *d = directory_first(&srv->dir), *next; d != NULL; d = next) {
 		next = directory_next(&srv->dir, d);
