@@ -29,27 +29,10 @@ static const struct {
 	[CTL_WRITE] = { "write", "root, ocmd's user, or group " CTL_ADMIN_GROUP },
 };
 
-const struct ctl_command ctl_commands[] = {
-	{ "status", CTL_READ, "version, uptime, fingerprint, listeners, rooms and members",
-	  { { NULL, false, NULL } } },
-	{ "list-rooms", CTL_READ, "every room with its member counts",
-	  { { NULL, false, NULL } } },
-	{ "show-room", CTL_READ, "one room's members: address, host, idle time, messages",
-	  { { "room", true, "the room's name" } } },
-	{ "kill-room", CTL_WRITE, "close a room; its members get CLOSED(ROOM_KILLED)",
-	  { { "room", true, "the room's name" },
-	    { "reason", false, "text shown to the members" } } },
-	{ "kick", CTL_WRITE, "remove a member; it gets CLOSED(KICKED), the others a notice",
-	  { { "room", true, "the room's name" },
-	    { "user", true, "the member's name" },
-	    { "reason", false, "text shown to the member" } } },
-	{ "stats", CTL_READ, "every counter: handshakes, datagrams, bytes, drops, peaks",
-	  { { NULL, false, NULL } } },
-	{ "reload", CTL_WRITE, "re-read the configuration and certificate (as SIGHUP)",
-	  { { NULL, false, NULL } } },
-};
-
-const size_t ctl_n_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
+/* The rows of CTL_COMMANDS (lib/ctl.h), each at the index of its id. */
+#define CTL_COMMAND_ROW_(ID, id, name, access, summary, args) \
+	[CTL_CMD_##ID] = { CTL_CMD_##ID, name, access, summary, args },
+const struct ctl_command ctl_commands[CTL_CMD_MAX_] = { CTL_COMMANDS(CTL_COMMAND_ROW_) };
 
 const struct ctl_list ctl_lists[CTL_LIST_MAX_] = {
 	[CTL_LIST_ROOMS] = { "list-rooms", "rooms", "ROOM", CTL_ROOM_ROW_MAX,
@@ -88,7 +71,7 @@ ctl_access_who(enum ctl_access a)
 const struct ctl_command *
 ctl_command_find(const char *name)
 {
-	for (size_t i = 0; i < ctl_n_commands; i++)
+	for (size_t i = 0; i < CTL_CMD_MAX_; i++)
 		if (strcmp(ctl_commands[i].name, name) == 0)
 			return &ctl_commands[i];
 	return NULL;

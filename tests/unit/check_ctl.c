@@ -240,11 +240,15 @@ END_TEST
 
 START_TEST(table_is_sane)
 {
-	ck_assert_uint_eq(ctl_n_commands, 7);
-	for (size_t i = 0; i < ctl_n_commands; i++) {
+	ck_assert_uint_eq(CTL_CMD_MAX_, 7);
+	for (size_t i = 0; i < CTL_CMD_MAX_; i++) {
 		const struct ctl_command *c = &ctl_commands[i];
+		/* Each row at its id, with a name of its own. */
+		ck_assert_uint_eq(c->id, i);
+		ck_assert_ptr_nonnull(c->name);
 		ck_assert_ptr_eq(ctl_command_find(c->name), c);
 		ck_assert_ptr_nonnull(c->summary);
+		ck_assert_msg(c->access == CTL_READ || c->access == CTL_WRITE, "%s", c->name);
 		bool optional_seen = false;
 		for (int a = 0; a < CTL_MAX_ARGS && c->args[a].name != NULL; a++) {
 			/* Positional order: required arguments come first. */
@@ -268,7 +272,7 @@ START_TEST(access_is_as_designed)
 		{ "reload", CTL_WRITE },
 	};
 
-	ck_assert_uint_eq(ctl_n_commands, sizeof(want) / sizeof(want[0]));
+	ck_assert_uint_eq(CTL_CMD_MAX_, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const struct ctl_command *c = ctl_command_find(want[i].name);
 		ck_assert_ptr_nonnull(c);
