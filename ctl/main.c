@@ -113,7 +113,7 @@ arg_upper(const struct ctl_arg *a, char *buf, size_t len)
 static void
 command_synopsis(const struct ctl_command *c, char *buf, size_t len)
 {
-	const struct ctl_list *l = ctl_list_find(c->name);
+	const struct ctl_list *l = ctl_list_find(c->id);
 	size_t n = (size_t)snprintf(buf, len, "%s%s", c->name,
 	    view_quiet_help(view_find(c)) != NULL ? " [-q]" : "");
 	char arg[64];
@@ -176,7 +176,7 @@ page_help(const struct ctl_list *l)
 static void
 command_help(const struct ctl_command *c)
 {
-	const struct ctl_list *l = ctl_list_find(c->name);
+	const struct ctl_list *l = ctl_list_find(c->id);
 	const char *quiet = view_quiet_help(view_find(c));
 	char syn[256], arg[64];
 
@@ -407,7 +407,7 @@ parse_args(int argc, char **argv, struct options *o)
 		return EXIT_USAGE;
 	}
 	o->view = view_find(o->cmd);
-	o->list = ctl_list_find(o->cmd->name);
+	o->list = ctl_list_find(o->cmd->id);
 	return parse_command(argc, argv, o);
 }
 

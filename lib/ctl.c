@@ -35,9 +35,9 @@ static const struct {
 const struct ctl_command ctl_commands[CTL_CMD_MAX_] = { CTL_COMMANDS(CTL_COMMAND_ROW_) };
 
 const struct ctl_list ctl_lists[CTL_LIST_MAX_] = {
-	[CTL_LIST_ROOMS] = { "list-rooms", "rooms", "ROOM", CTL_ROOM_ROW_MAX,
+	[CTL_LIST_ROOMS] = { CTL_CMD_LIST_ROOMS, "rooms", "ROOM", CTL_ROOM_ROW_MAX,
 	    CTL_ROOMS_HEAD_MAX, CTL_ROOMS_LIMIT_MAX },
-	[CTL_LIST_MEMBERS] = { "show-room", "members", "USER", CTL_MEMBER_ROW_MAX,
+	[CTL_LIST_MEMBERS] = { CTL_CMD_SHOW_ROOM, "members", "USER", CTL_MEMBER_ROW_MAX,
 	    CTL_MEMBERS_HEAD_MAX, CTL_MEMBERS_LIMIT_MAX },
 };
 
@@ -78,10 +78,10 @@ ctl_command_find(const char *name)
 }
 
 const struct ctl_list *
-ctl_list_find(const char *command)
+ctl_list_find(enum ctl_cmd cmd)
 {
 	for (int i = 0; i < CTL_LIST_MAX_; i++)
-		if (strcmp(ctl_lists[i].command, command) == 0)
+		if (ctl_lists[i].cmd == cmd)
 			return &ctl_lists[i];
 	return NULL;
 }
@@ -160,7 +160,7 @@ command_arg(const struct ctl_command *c, const char *name)
 static int
 args_check(const struct ctl_command *c, json_t *args, char *why, size_t why_len)
 {
-	const struct ctl_list *l = ctl_list_find(c->name);
+	const struct ctl_list *l = ctl_list_find(c->id);
 	const char *key;
 	json_t *v;
 	int rc;

@@ -179,7 +179,7 @@ _Static_assert(CTL_MEMBERS_HEAD_MAX + CTL_MEMBERS_LIMIT_MAX * CTL_MEMBER_ROW_MAX
 enum ctl_list_id { CTL_LIST_ROOMS, CTL_LIST_MEMBERS, CTL_LIST_MAX_ };
 
 struct ctl_list {
-	const char *command;		/* the command whose result is paged */
+	enum ctl_cmd cmd;		/* the command whose result is paged */
 	const char *key;		/* the result's array: "rooms" */
 	const char *after_arg;		/* what "after" names, for usage: "ROOM" */
 	size_t row_max, head_max;	/* bytes, worst case */
@@ -189,7 +189,7 @@ struct ctl_list {
 extern const struct ctl_list ctl_lists[CTL_LIST_MAX_];
 
 /* The list of a command, or NULL when its result is not paged. */
-const struct ctl_list *ctl_list_find(const char *command);
+const struct ctl_list *ctl_list_find(enum ctl_cmd cmd);
 
 /*
  * A limit as given ("300"): 0 with *limit set, or -CTL_E_BAD_ARGUMENTS

@@ -300,7 +300,7 @@ static const struct {
 
 START_TEST(limits_parse_alike)
 {
-	const struct ctl_list *l = ctl_list_find("list-rooms");
+	const struct ctl_list *l = ctl_list_find(CTL_CMD_LIST_ROOMS);
 	unsigned got = 12345;
 	char why[256] = "";
 	int rc = ctl_limit_parse(l, limits[_i].s, &got, why, sizeof(why));
@@ -318,16 +318,17 @@ END_TEST
 
 START_TEST(list_table_is_sane)
 {
-	const struct ctl_list *rooms = ctl_list_find("list-rooms");
-	const struct ctl_list *members = ctl_list_find("show-room");
+	const struct ctl_list *rooms = ctl_list_find(CTL_CMD_LIST_ROOMS);
+	const struct ctl_list *members = ctl_list_find(CTL_CMD_SHOW_ROOM);
 
 	ck_assert_ptr_eq(rooms, &ctl_lists[CTL_LIST_ROOMS]);
 	ck_assert_ptr_eq(members, &ctl_lists[CTL_LIST_MEMBERS]);
-	ck_assert_ptr_null(ctl_list_find("status"));
-	ck_assert_ptr_null(ctl_list_find("kick"));
+	ck_assert_ptr_null(ctl_list_find(CTL_CMD_STATUS));
+	ck_assert_ptr_null(ctl_list_find(CTL_CMD_KICK));
 	for (int i = 0; i < CTL_LIST_MAX_; i++) {
 		const struct ctl_list *l = &ctl_lists[i];
-		ck_assert_ptr_nonnull(ctl_command_find(l->command));
+		ck_assert_uint_lt(l->cmd, CTL_CMD_MAX_);
+		ck_assert_ptr_eq(ctl_list_find(l->cmd), l);
 		ck_assert_uint_ge(l->limit_max, 100);
 		ck_assert_uint_le(l->head_max + l->limit_max * l->row_max, CTL_REPLY_MAX);
 	}
@@ -340,7 +341,7 @@ END_TEST
 
 START_TEST(page_arguments_parse)
 {
-	const struct ctl_list *l = ctl_list_find("show-room");
+	const struct ctl_list *l = ctl_list_find(CTL_CMD_SHOW_ROOM);
 	const struct ctl_command *cmd;
 	json_t *args;
 	char why[256], after[OCM_NAME_MAX + 2];
