@@ -113,9 +113,9 @@ arg_upper(const struct ctl_arg *a, char *buf, size_t len)
 static void
 command_synopsis(const struct ctl_command *c, char *buf, size_t len)
 {
-	const struct ctl_list *l = ctl_list_find(c->name);
+	const struct ctl_list *l = ctl_list_find(c->id);
 	size_t n = (size_t)snprintf(buf, len, "%s%s", c->name,
-	    view_quiet_help(view_find(c->name)) != NULL ? " [-q]" : "");
+	    view_quiet_help(view_find(c)) != NULL ? " [-q]" : "");
 	char arg[64];
 
 	if (l != NULL && n < len)
@@ -134,7 +134,7 @@ usage_commands(enum ctl_access access, const char *what)
 	char syn[256];
 
 	printf("\n%s commands, for %s:\n", what, ctl_access_who(access));
-	for (size_t i = 0; i < ctl_n_commands; i++) {
+	for (size_t i = 0; i < CTL_CMD_MAX_; i++) {
 		if (ctl_commands[i].access != access)
 			continue;
 		command_synopsis(&ctl_commands[i], syn, sizeof(syn));
@@ -176,8 +176,8 @@ page_help(const struct ctl_list *l)
 static void
 command_help(const struct ctl_command *c)
 {
-	const struct ctl_list *l = ctl_list_find(c->name);
-	const char *quiet = view_quiet_help(view_find(c->name));
+	const struct ctl_list *l = ctl_list_find(c->id);
+	const char *quiet = view_quiet_help(view_find(c));
 	char syn[256], arg[64];
 
 	command_synopsis(c, syn, sizeof(syn));
@@ -201,7 +201,7 @@ command_help(const struct ctl_command *c)
 static void
 list_commands(FILE *f, const char *sep, const char *end)
 {
-	for (size_t i = 0; i < ctl_n_commands; i++)
+	for (size_t i = 0; i < CTL_CMD_MAX_; i++)
 		fprintf(f, "%s%s", i > 0 ? sep : "", ctl_commands[i].name);
 	fputs(end, f);
 }
@@ -406,8 +406,8 @@ parse_args(int argc, char **argv, struct options *o)
 		list_commands(stderr, ", ", "\nTry 'ocmctl --help' for more information.\n");
 		return EXIT_USAGE;
 	}
-	o->view = view_find(o->cmd->name);
-	o->list = ctl_list_find(o->cmd->name);
+	o->view = view_find(o->cmd);
+	o->list = ctl_list_find(o->cmd->id);
 	return parse_command(argc, argv, o);
 }
 

@@ -62,15 +62,13 @@ struct part {
 };
 
 struct view {
-	const char *command;
 	const char *quiet_help;	/* what -q prints; NULL: no -q */
 	struct part parts[VIEW_PARTS];
 };
 
-/* The format description of every command, one entry per ctl_commands[]
- * entry; a command missing here is printed by view_generic. */
-static const struct view views[] = {
-	{ "status", NULL, { { S_FIELDS, NULL, NULL, {
+/* The format description of each command, view_id for the row of
+ * CTL_COMMANDS (lib/ctl.h) whose id it is; views[] below takes them. */
+static const struct view view_status = { NULL, { { S_FIELDS, NULL, NULL, {
 		{ "version", "version", K_TEXT },
 		{ "protocol", "protocol", K_NUMBER },
 		{ "pid", "pid", K_NUMBER },
@@ -101,8 +99,9 @@ static const struct view views[] = {
 		{ "alive", "ALIVE", K_YESNO },
 		{ "udp_host", "UDP HOST", K_TEXT },
 		{ "rooms", "ROOMS", K_NUMBER },
-		{ "members", "MEMBERS", K_NUMBER } } } } },
-	{ "list-rooms", "print only the room names, one per line", {
+		{ "members", "MEMBERS", K_NUMBER } } } } };
+
+static const struct view view_list_rooms = { "print only the room names, one per line", {
 	    { S_TABLE, "rooms", "no rooms", {
 		{ "name", "ROOM", K_TEXT },
 		{ "members", "MEMBERS", K_NUMBER },
@@ -112,8 +111,9 @@ static const struct view views[] = {
 		{ "age_s", "AGE", K_AGE },
 		{ "messages", "MESSAGES", K_NUMBER },
 		{ "worker", "WORKER", K_NUMBER },
-		{ "node", "NODE", K_SPARSE } } } } },
-	{ "show-room", "print only the member names, one per line", {
+		{ "node", "NODE", K_SPARSE } } } } };
+
+static const struct view view_show_room = { "print only the member names, one per line", {
 	    { S_LINE, NULL, NULL, {
 		{ "name", "room", K_TEXT },
 		{ "password", "password", K_YESNO },
@@ -127,19 +127,23 @@ static const struct view views[] = {
 		{ "address", "ADDRESS", K_TEXT },
 		{ "idle_s", "IDLE", K_AGE },
 		{ "messages_in", "IN", K_NUMBER },
-		{ "messages_out", "OUT", K_NUMBER } } } } },
-	{ "kill-room", NULL, { { S_MESSAGE,
-	    "room '{room}' closed ({members} member{members:s} told)", NULL, { { 0 } } } } },
-	{ "kick", NULL, { { S_MESSAGE,
-	    "'{user}' removed from room '{room}'", NULL, { { 0 } } } } },
-	{ "stats", NULL, { { S_COUNTERS, NULL, NULL, { { 0 } } } } },
-	{ "reload", NULL, { { S_MESSAGE,
-	    "configuration reloaded; {rooms} room{rooms:s} kept", NULL, { { 0 } } } } },
-};
+		{ "messages_out", "OUT", K_NUMBER } } } } };
 
-static const struct view view_generic = {
-	NULL, NULL, { { S_COUNTERS, NULL, NULL, { { 0 } } } },
-};
+static const struct view view_kill_room = { NULL, { { S_MESSAGE,
+	    "room '{room}' closed ({members} member{members:s} told)", NULL, { { 0 } } } } };
+
+static const struct view view_kick = { NULL, { { S_MESSAGE,
+	    "'{user}' removed from room '{room}'", NULL, { { 0 } } } } };
+
+static const struct view view_stats = { NULL, { { S_COUNTERS, NULL, NULL, { { 0 } } } } };
+
+static const struct view view_reload = { NULL, { { S_MESSAGE,
+	    "configuration reloaded; {rooms} room{rooms:s} kept", NULL, { { 0 } } } } };
+
+/* The view of each row of CTL_COMMANDS: a compile error for a row
+ * without one. */
+#define VIEW_OF(ID, id, ...)	[CTL_CMD_##ID] = &view_##id,
+static const struct view *const views[CTL_CMD_MAX_] = { CTL_COMMANDS(VIEW_OF) };
 
 static bool utf8_locale;
 
@@ -784,12 +788,9 @@ output_init(void)
 }
 
 const struct view *
-view_find(const char *command)
+view_find(const struct ctl_command *c)
 {
-	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
-		if (strcmp(views[i].command, command) == 0)
-			return &views[i];
-	return &view_generic;
+	return views[c->id];
 }
 
 const char *

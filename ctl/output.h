@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+struct ctl_command;
 struct ctl_list;
 struct view;
 
@@ -30,8 +31,8 @@ extern const struct output output_quiet;	/* the first column of the table only *
 /* Once, before any output: widths follow the locale (LC_CTYPE). */
 void output_init(void);
 
-/* The command's view; a generic one for a command output.c does not know. */
-const struct view *view_find(const char *command);
+/* The view of a command of the table (lib/ctl.h). */
+const struct view *view_find(const struct ctl_command *c);
 
 /* What -q prints for this view ("print only the room names"), or NULL when
  * the command has no table and so no -q. */

@@ -1,6 +1,6 @@
 /*
  * control_cmd.c: what each control command does (the transport is
- * control.c, the table of commands and their arguments lib/ctl.c).  A
+ * control.c, the table of commands and their arguments lib/ctl.h).  A
  * command about one room runs on the worker that homes it; a command
  * about the whole daemon asks every worker and adds up.  The long lists
  * come a page at a time (lib/ctl.h): list-rooms picks its page from the
@@ -534,18 +534,10 @@ cmd_reload(struct cmd_ctx *x)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	cmd_fn *fn;
-} handlers[] = {
-	{ "status", cmd_status },
-	{ "list-rooms", cmd_list_rooms },
-	{ "show-room", cmd_show_room },
-	{ "kill-room", cmd_kill_room },
-	{ "kick", cmd_kick },
-	{ "stats", cmd_stats },
-	{ "reload", cmd_reload },
-};
+/* The handler of each row of CTL_COMMANDS (lib/ctl.h): cmd_id, a compile
+ * error for a row without one. */
+#define CMD_HANDLER(ID, id, ...)	[CTL_CMD_##ID] = cmd_##id,
+static cmd_fn *const handlers[CTL_CMD_MAX_] = { CTL_COMMANDS(CMD_HANDLER) };
 
 char control_deferred[] = "";
 
@@ -554,18 +546,13 @@ control_dispatch(struct server *srv, const struct ctl_command *cmd, json_t *args
     const struct ucred *peer, void *conn)
 {
 	struct cmd_ctx x = { .srv = srv, .cmd = cmd, .args = args, .peer = peer, .conn = conn };
+	int rc = handlers[cmd->id](&x);
 
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-		if (strcmp(handlers[i].name, cmd->name) != 0)
-			continue;
-		int rc = handlers[i].fn(&x);
-		if (x.deferred)
-			return CONTROL_DEFERRED;
-		if (rc < 0)
-			return ctl_reply_error((enum ctl_error)-rc, x.why);
-		if (x.result == NULL)
-			return ctl_reply_error(CTL_E_INTERNAL, "out of memory");
-		return ctl_reply_ok(x.result);
-	}
-	return ctl_reply_error(CTL_E_UNKNOWN_COMMAND, "command not implemented by this ocmd");
+	if (x.deferred)
+		return CONTROL_DEFERRED;
+	if (rc < 0)
+		return ctl_reply_error((enum ctl_error)-rc, x.why);
+	if (x.result == NULL)
+		return ctl_reply_error(CTL_E_INTERNAL, "out of memory");
+	return ctl_reply_ok(x.result);
 }

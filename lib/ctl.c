@@ -29,32 +29,15 @@ static const struct {
 	[CTL_WRITE] = { "write", "root, ocmd's user, or group " CTL_ADMIN_GROUP },
 };
 
-const struct ctl_command ctl_commands[] = {
-	{ "status", CTL_READ, "version, uptime, fingerprint, listeners, rooms and members",
-	  { { NULL, false, NULL } } },
-	{ "list-rooms", CTL_READ, "every room with its member counts",
-	  { { NULL, false, NULL } } },
-	{ "show-room", CTL_READ, "one room's members: address, host, idle time, messages",
-	  { { "room", true, "the room's name" } } },
-	{ "kill-room", CTL_WRITE, "close a room; its members get CLOSED(ROOM_KILLED)",
-	  { { "room", true, "the room's name" },
-	    { "reason", false, "text shown to the members" } } },
-	{ "kick", CTL_WRITE, "remove a member; it gets CLOSED(KICKED), the others a notice",
-	  { { "room", true, "the room's name" },
-	    { "user", true, "the member's name" },
-	    { "reason", false, "text shown to the member" } } },
-	{ "stats", CTL_READ, "every counter: handshakes, datagrams, bytes, drops, peaks",
-	  { { NULL, false, NULL } } },
-	{ "reload", CTL_WRITE, "re-read the configuration and certificate (as SIGHUP)",
-	  { { NULL, false, NULL } } },
-};
-
-const size_t ctl_n_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
+/* The rows of CTL_COMMANDS (lib/ctl.h), each at the index of its id. */
+#define CTL_COMMAND_ROW_(ID, id, name, access, summary, args) \
+	[CTL_CMD_##ID] = { CTL_CMD_##ID, name, access, summary, args },
+const struct ctl_command ctl_commands[CTL_CMD_MAX_] = { CTL_COMMANDS(CTL_COMMAND_ROW_) };
 
 const struct ctl_list ctl_lists[CTL_LIST_MAX_] = {
-	[CTL_LIST_ROOMS] = { "list-rooms", "rooms", "ROOM", CTL_ROOM_ROW_MAX,
+	[CTL_LIST_ROOMS] = { CTL_CMD_LIST_ROOMS, "rooms", "ROOM", CTL_ROOM_ROW_MAX,
 	    CTL_ROOMS_HEAD_MAX, CTL_ROOMS_LIMIT_MAX },
-	[CTL_LIST_MEMBERS] = { "show-room", "members", "USER", CTL_MEMBER_ROW_MAX,
+	[CTL_LIST_MEMBERS] = { CTL_CMD_SHOW_ROOM, "members", "USER", CTL_MEMBER_ROW_MAX,
 	    CTL_MEMBERS_HEAD_MAX, CTL_MEMBERS_LIMIT_MAX },
 };
 
@@ -88,17 +71,17 @@ ctl_access_who(enum ctl_access a)
 const struct ctl_command *
 ctl_command_find(const char *name)
 {
-	for (size_t i = 0; i < ctl_n_commands; i++)
+	for (size_t i = 0; i < CTL_CMD_MAX_; i++)
 		if (strcmp(ctl_commands[i].name, name) == 0)
 			return &ctl_commands[i];
 	return NULL;
 }
 
 const struct ctl_list *
-ctl_list_find(const char *command)
+ctl_list_find(enum ctl_cmd cmd)
 {
 	for (int i = 0; i < CTL_LIST_MAX_; i++)
-		if (strcmp(ctl_lists[i].command, command) == 0)
+		if (ctl_lists[i].cmd == cmd)
 			return &ctl_lists[i];
 	return NULL;
 }
@@ -177,7 +160,7 @@ command_arg(const struct ctl_command *c, const char *name)
 static int
 args_check(const struct ctl_command *c, json_t *args, char *why, size_t why_len)
 {
-	const struct ctl_list *l = ctl_list_find(c->name);
+	const struct ctl_list *l = ctl_list_find(c->id);
 	const char *key;
 	json_t *v;
 	int rc;

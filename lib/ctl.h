@@ -7,8 +7,9 @@
  *            {"ok": false, "error": {"code": "no_such_room", "message": "..."}}
  *
  * One table describes every command (its arguments, whether it changes
- * anything, a summary); the daemon dispatches with it and ocmctl parses
- * argv, prints --help and completes from it, so the two cannot drift.
+ * anything, a summary): CTL_COMMANDS below.  The daemon dispatches with it
+ * and ocmctl parses argv, prints --help and completes from it, so the two
+ * cannot drift.
  * A second table, of the lists that come in pages, holds the sizes both
  * ends keep to.
  */
@@ -66,6 +67,55 @@ const char *ctl_access_str(enum ctl_access a);
  * ocmd's user, or group ocmd-admin"; NULL out of range. */
 const char *ctl_access_who(enum ctl_access a);
 
+/*
+ * Every command, a row each:
+ *
+ *   X(ID, id, "name", access, "summary", args)
+ *
+ * CTL_CMD_ID is its number (enum ctl_cmd), "name" what the wire and
+ * ocmctl's command line call it, access who may run it, summary what
+ * ocmctl --help says of it, and args its arguments in ocmctl's positional
+ * order, required ones first: CTL_ARGS({ "name", required, "help" }, ...),
+ * at most CTL_MAX_ARGS, or CTL_ARGS_NONE.
+ *
+ * lib/ctl.c makes ctl_commands[] of the rows; ocmd's handler table
+ * (daemon/control_cmd.c) takes cmd_id and ocmctl's view table
+ * (ctl/output.c) view_id for each row, so that a command without either
+ * does not compile.  To add a command: add its row here, write cmd_id in
+ * daemon/control_cmd.c and view_id in ctl/output.c, and describe it in
+ * man/ocmctl.8 (ocmctl_cli.test checks that the page names every row).
+ * A result that comes in pages also needs its entry in ctl_lists below.
+ * ocmctl_cli.test reads the rows as text: keep each row's X(ID, id,
+ * "name", access on one line.
+ */
+#define CTL_ARGS(...)		{ __VA_ARGS__ }
+#define CTL_ARGS_NONE		{ { NULL, false, NULL } }
+
+#define CTL_COMMANDS(X) \
+	X(STATUS, status, "status", CTL_READ, \
+	    "version, uptime, fingerprint, listeners, rooms and members", CTL_ARGS_NONE) \
+	X(LIST_ROOMS, list_rooms, "list-rooms", CTL_READ, \
+	    "every room with its member counts", CTL_ARGS_NONE) \
+	X(SHOW_ROOM, show_room, "show-room", CTL_READ, \
+	    "one room's members: address, host, idle time, messages", \
+	    CTL_ARGS({ "room", true, "the room's name" })) \
+	X(KILL_ROOM, kill_room, "kill-room", CTL_WRITE, \
+	    "close a room; its members get CLOSED(ROOM_KILLED)", \
+	    CTL_ARGS({ "room", true, "the room's name" }, \
+	    { "reason", false, "text shown to the members" })) \
+	X(KICK, kick, "kick", CTL_WRITE, \
+	    "remove a member; it gets CLOSED(KICKED), the others a notice", \
+	    CTL_ARGS({ "room", true, "the room's name" }, \
+	    { "user", true, "the member's name" }, \
+	    { "reason", false, "text shown to the member" })) \
+	X(STATS, stats, "stats", CTL_READ, \
+	    "every counter: handshakes, datagrams, bytes, drops, peaks", CTL_ARGS_NONE) \
+	X(RELOAD, reload, "reload", CTL_WRITE, \
+	    "re-read the configuration and certificate (as SIGHUP)", CTL_ARGS_NONE)
+
+#define CTL_CMD_ENUM_(ID, ...)	CTL_CMD_##ID,
+enum ctl_cmd { CTL_COMMANDS(CTL_CMD_ENUM_) CTL_CMD_MAX_ };
+
 struct ctl_arg {
 	const char *name;
 	bool required;
@@ -73,15 +123,17 @@ struct ctl_arg {
 };
 
 struct ctl_command {
+	enum ctl_cmd id;		/* its index in ctl_commands[] */
 	const char *name;
 	enum ctl_access access;		/* who may run it; writes are logged */
 	const char *summary;
 	struct ctl_arg args[CTL_MAX_ARGS];	/* positional order for ocmctl */
 };
 
-extern const struct ctl_command ctl_commands[];
-extern const size_t ctl_n_commands;
+/* The rows of CTL_COMMANDS, in their order. */
+extern const struct ctl_command ctl_commands[CTL_CMD_MAX_];
 
+/* The command of that name, or NULL. */
 const struct ctl_command *ctl_command_find(const char *name);
 
 /*
@@ -127,7 +179,7 @@ _Static_assert(CTL_MEMBERS_HEAD_MAX + CTL_MEMBERS_LIMIT_MAX * CTL_MEMBER_ROW_MAX
 enum ctl_list_id { CTL_LIST_ROOMS, CTL_LIST_MEMBERS, CTL_LIST_MAX_ };
 
 struct ctl_list {
-	const char *command;		/* the command whose result is paged */
+	enum ctl_cmd cmd;		/* the command whose result is paged */
 	const char *key;		/* the result's array: "rooms" */
 	const char *after_arg;		/* what "after" names, for usage: "ROOM" */
 	size_t row_max, head_max;	/* bytes, worst case */
@@ -137,7 +189,7 @@ struct ctl_list {
 extern const struct ctl_list ctl_lists[CTL_LIST_MAX_];
 
 /* The list of a command, or NULL when its result is not paged. */
-const struct ctl_list *ctl_list_find(const char *command);
+const struct ctl_list *ctl_list_find(enum ctl_cmd cmd);
 
 /*
  * A limit as given ("300"): 0 with *limit set, or -CTL_E_BAD_ARGUMENTS

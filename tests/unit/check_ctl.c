@@ -240,11 +240,15 @@ END_TEST
 
 START_TEST(table_is_sane)
 {
-	ck_assert_uint_eq(ctl_n_commands, 7);
-	for (size_t i = 0; i < ctl_n_commands; i++) {
+	ck_assert_uint_eq(CTL_CMD_MAX_, 7);
+	for (size_t i = 0; i < CTL_CMD_MAX_; i++) {
 		const struct ctl_command *c = &ctl_commands[i];
+		/* Each row at its id, with a name of its own. */
+		ck_assert_uint_eq(c->id, i);
+		ck_assert_ptr_nonnull(c->name);
 		ck_assert_ptr_eq(ctl_command_find(c->name), c);
 		ck_assert_ptr_nonnull(c->summary);
+		ck_assert_msg(c->access == CTL_READ || c->access == CTL_WRITE, "%s", c->name);
 		bool optional_seen = false;
 		for (int a = 0; a < CTL_MAX_ARGS && c->args[a].name != NULL; a++) {
 			/* Positional order: required arguments come first. */
@@ -268,7 +272,7 @@ START_TEST(access_is_as_designed)
 		{ "reload", CTL_WRITE },
 	};
 
-	ck_assert_uint_eq(ctl_n_commands, sizeof(want) / sizeof(want[0]));
+	ck_assert_uint_eq(CTL_CMD_MAX_, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const struct ctl_command *c = ctl_command_find(want[i].name);
 		ck_assert_ptr_nonnull(c);
@@ -296,7 +300,7 @@ static const struct {
 
 START_TEST(limits_parse_alike)
 {
-	const struct ctl_list *l = ctl_list_find("list-rooms");
+	const struct ctl_list *l = ctl_list_find(CTL_CMD_LIST_ROOMS);
 	unsigned got = 12345;
 	char why[256] = "";
 	int rc = ctl_limit_parse(l, limits[_i].s, &got, why, sizeof(why));
@@ -314,16 +318,17 @@ END_TEST
 
 START_TEST(list_table_is_sane)
 {
-	const struct ctl_list *rooms = ctl_list_find("list-rooms");
-	const struct ctl_list *members = ctl_list_find("show-room");
+	const struct ctl_list *rooms = ctl_list_find(CTL_CMD_LIST_ROOMS);
+	const struct ctl_list *members = ctl_list_find(CTL_CMD_SHOW_ROOM);
 
 	ck_assert_ptr_eq(rooms, &ctl_lists[CTL_LIST_ROOMS]);
 	ck_assert_ptr_eq(members, &ctl_lists[CTL_LIST_MEMBERS]);
-	ck_assert_ptr_null(ctl_list_find("status"));
-	ck_assert_ptr_null(ctl_list_find("kick"));
+	ck_assert_ptr_null(ctl_list_find(CTL_CMD_STATUS));
+	ck_assert_ptr_null(ctl_list_find(CTL_CMD_KICK));
 	for (int i = 0; i < CTL_LIST_MAX_; i++) {
 		const struct ctl_list *l = &ctl_lists[i];
-		ck_assert_ptr_nonnull(ctl_command_find(l->command));
+		ck_assert_uint_lt(l->cmd, CTL_CMD_MAX_);
+		ck_assert_ptr_eq(ctl_list_find(l->cmd), l);
 		ck_assert_uint_ge(l->limit_max, 100);
 		ck_assert_uint_le(l->head_max + l->limit_max * l->row_max, CTL_REPLY_MAX);
 	}
@@ -336,7 +341,7 @@ END_TEST
 
 START_TEST(page_arguments_parse)
 {
-	const struct ctl_list *l = ctl_list_find("show-room");
+	const struct ctl_list *l = ctl_list_find(CTL_CMD_SHOW_ROOM);
 	const struct ctl_command *cmd;
 	json_t *args;
 	char why[256], after[OCM_NAME_MAX + 2];
