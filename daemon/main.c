@@ -20,11 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
-#include "daemon/journal.h"
-#include "daemon/notify.h"
-#include "daemon/server.h"
-#include "daemon/tls.h"
+#include "daemon/base/config.h"
+#include "daemon/base/journal.h"
+#include "daemon/node/notify.h"
+#include "daemon/core/server.h"
+#include "daemon/tcrp/tls.h"
 #include "lib/log.h"
 
 static struct server srv;

@@ -79,10 +79,10 @@ const char *ctl_access_who(enum ctl_access a);
  * at most CTL_MAX_ARGS, or CTL_ARGS_NONE.
  *
  * lib/ctl.c makes ctl_commands[] of the rows; ocmd's handler table
- * (daemon/control_cmd.c) takes cmd_id and ocmctl's view table
+ * (daemon/control/commands.c) takes cmd_id and ocmctl's view table
  * (ctl/output.c) view_id for each row, so that a command without either
  * does not compile.  To add a command: add its row here, write cmd_id in
- * daemon/control_cmd.c and view_id in ctl/output.c, and describe it in
+ * daemon/control/commands.c and view_id in ctl/output.c, and describe it in
  * man/ocmctl.8 (ocmctl_cli.test checks that the page names every row).
  * A result that comes in pages also needs its entry in ctl_lists below.
  * ocmctl_cli.test reads the rows as text: keep each row's X(ID, id,

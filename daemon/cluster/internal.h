@@ -1,7 +1,7 @@
 /*
  * cluster/internal.h: what the files of the cluster share (cluster.h is
  * its face to the rest of ocmd).  The cluster's code runs on four kinds of
- * thread, a file each: cluster.c on the main thread (which alone owns the
+ * thread, a file each: view.c on the main thread (which alone owns the
  * directory and applies everything the others learn), kv.c on the KV
  * thread (the blocking JetStream KV calls and the heartbeat), watch.c on
  * the two watch threads (one per bucket), and events.c on NATS's own
@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/cluster.h"
-#include "daemon/ev.h"
-#include "daemon/mailbox.h"
+#include "daemon/cluster/cluster.h"
+#include "daemon/base/ev.h"
+#include "daemon/base/mailbox.h"
 #include "lib/cluster_msg.h"
 #include "lib/payload.h"
 
@@ -140,7 +140,7 @@ struct event {
 };
 
 /* Events (events.c): made and posted on any thread, run on the main
- * thread (cluster_event_run, cluster.c). */
+ * thread (cluster_event_run, view.c). */
 struct event *cluster_event_new(enum event_kind kind, const void *data, size_t len);
 void cluster_event_post(struct cluster *c, struct event *e);
 void cluster_event_simple(struct cluster *c, enum event_kind kind);

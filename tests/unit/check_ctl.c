@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/control.h"
-#include "daemon/registry.h"
+#include "daemon/control/control.h"
+#include "daemon/core/registry.h"
 #include "lib/ctl.h"
 #include "tests/unit/util.h"
 

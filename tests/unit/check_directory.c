@@ -1,5 +1,5 @@
 /*
- * check_directory.c: the room directory's hash table (daemon/directory.h).
+ * check_directory.c: the room directory's hash table (daemon/core/directory.h).
  * Through growth and removals, find() finds every entry under its name and
  * a walk (directory_first/next, which go on from the bucket each entry
  * keeps) visits every entry once.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/directory.h"
+#include "daemon/core/directory.h"
 #include "tests/unit/util.h"
 
 #define ROOMS	5000

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/ev.h"
+#include "daemon/base/ev.h"
 #include "tests/unit/util.h"
 
 struct probe {

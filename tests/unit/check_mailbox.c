@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "daemon/mailbox.h"
+#include "daemon/base/mailbox.h"
 #include "tests/unit/util.h"
 
 #define POSTERS		4

@@ -1,6 +1,6 @@
 /*
  * check_page.c: the bounded selection behind LIST_ROOMS and ocmctl's
- * lists (daemon/page.h).  Whatever order the names come in, a page is the
+ * lists (daemon/base/page.h).  Whatever order the names come in, a page is the
  * first `limit` names after `after` in name_cmp() order, sorted, and
  * "more" says exactly whether names after it were left out; a limit of 0
  * picks nothing and still counts.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/page.h"
+#include "daemon/base/page.h"
 #include "lib/text.h"
 #include "tests/unit/util.h"
 

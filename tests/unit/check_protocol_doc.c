@@ -33,9 +33,9 @@
 #include <openssl/hmac.h>
 #include <openssl/ssl.h>
 
-#include "daemon/config.h"
-#include "daemon/registry.h"
-#include "daemon/serve.h"
+#include "daemon/base/config.h"
+#include "daemon/core/registry.h"
+#include "daemon/tcrp/request.h"
 #include "lib/datagram.h"
 #include "lib/keys.h"
 #include "lib/payload.h"

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon/quota.h"
-#include "daemon/ratelimit.h"
+#include "daemon/core/quota.h"
+#include "daemon/core/ratelimit.h"
 #include "tests/unit/util.h"
 
 static struct ratelimit rl;

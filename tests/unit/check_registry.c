@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/registry.h"
+#include "daemon/core/registry.h"
 #include "tests/unit/util.h"
 
 static struct registry *reg;

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/steer.h"
+#include "daemon/relay/steer.h"
 #include "lib/token.h"
 #include "tests/unit/util.h"
 

@@ -1,0 +1,175 @@
+/*
+ * server.h: the daemon as a whole, above its workers: the config in
+ * force, the main event loop (TLS/TCP, the control socket, signals,
+ * systemd), the TLS context, the TCRP connections in flight, the failed
+ * request limiter, the directory of rooms and their home workers, and
+ * the main thread's counters.  Each worker (worker.h) holds its share of
+ * the rooms and the counters of its datagrams; what looks at the whole
+ * daemon asks every worker and adds up.
+ */
+#ifndef OCM_SERVER_H
+#define OCM_SERVER_H
+
+#include <openssl/ssl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/base/config.h"
+#include "daemon/core/directory.h"
+#include "daemon/base/ev.h"
+#include "daemon/base/mailbox.h"
+#include "daemon/core/quota.h"
+#include "daemon/core/ratelimit.h"
+#include "daemon/core/registry.h"
+#include "lib/keys.h"
+#include "lib/payload.h"
+
+/* Why an unauthenticated or unusable datagram was dropped (PROTOCOL.md 5). */
+enum drop_reason {
+	DROP_MALFORMED,		/* header does not parse */
+	DROP_UNKNOWN_TOKEN,	/* no such session (or expired, or wrong room) */
+	DROP_WRONG_ADDRESS,	/* token-to-IP binding */
+	DROP_REPLAY,		/* counter seen or too old */
+	DROP_BAD_TAG,		/* AEAD did not verify */
+	DROP_BAD_PLAINTEXT,	/* authenticated but not a client message */
+	DROP_WRONG_WORKER,	/* its token names another worker (not steered) */
+	DROP_UNPROVEN_ADDRESS,	/* authenticated, from an address not proven to
+				 * be the member's: nothing answered there */
+	DROP_MAX_
+};
+
+enum handshake_fail {
+	HS_FAIL_TIMEOUT,
+	HS_FAIL_TLS,		/* TLS handshake error (incl. no ALPN) */
+	HS_FAIL_BUSY,		/* max_handshakes in flight */
+	HS_FAIL_CLOSED,		/* peer closed before a request */
+	HS_FAIL_ADDRESS,	/* max_handshakes_per_address from its address */
+	HS_FAIL_NO_FDS,		/* no descriptor for it (RLIMIT_NOFILE) */
+	HS_FAIL_MAX_
+};
+
+extern const char *const drop_reason_names[DROP_MAX_];
+extern const char *const handshake_fail_names[HS_FAIL_MAX_];
+
+/* The arrival-to-send histogram: bucket 0 is under 1 us, bucket i holds
+ * [2^(i-1), 2^i) us, the last everything from 2^20 us (about 1 s) on. */
+#define LATENCY_BUCKETS	22
+
+/* Nothing but uint64_t fields: server_counters() adds them up as an
+ * array. */
+struct counters {
+	uint64_t handshakes_ok;
+	uint64_t handshakes_failed[HS_FAIL_MAX_];
+	uint64_t requests[TCRP_CODE_MAX_];	/* responses sent, by code */
+	uint64_t datagrams_in, bytes_in;
+	uint64_t datagrams_out, bytes_out;
+	uint64_t drops[DROP_MAX_];
+	uint64_t send_errors;
+	uint64_t socket_drops;		/* by the kernel: receive buffer full */
+	uint64_t chats_relayed;
+	uint64_t chats_rejected;
+	uint64_t address_challenges;	/* PONGs with a challenge sent */
+	uint64_t addresses_proven;	/* challenges echoed: the member moved */
+	uint64_t tokens_expired;
+	uint64_t members_timed_out;
+	uint64_t handoffs;		/* CREATE/JOIN passed to a room's home */
+	uint64_t latency[LATENCY_BUCKETS];	/* records, by arrival-to-send time */
+	uint64_t latency_sum_ns;		/* their times added up */
+};
+
+#define SERVER_MAX_SOCKETS	CONFIG_MAX_LISTEN
+
+struct listener {
+	struct ev_io io;
+	struct server *srv;
+	char text[64];
+};
+
+struct conn;
+struct control;
+struct worker;
+
+#define SAMPLE_INTERVAL_MS	2000
+#define DROPS_LOG_MS		60000
+#define TRIM_INTERVAL_MS	60000
+
+/* What the sampler last saw of a worker (status, STATUS=). */
+struct worker_sample {
+	uint64_t at_ns, datagrams_in, chats_relayed, cpu_ns, socket_drops;
+	double datagrams_rate, chats_rate, cpu_share;
+	size_t rooms, members, online;
+};
+
+struct server {
+	struct config cfg;
+	const char *config_path;
+	struct ev_loop *loop;		/* the main loop */
+	SSL_CTX *tls;
+	char fingerprint[FINGERPRINT_LEN];
+	struct listener tcp[SERVER_MAX_SOCKETS];
+	size_t n_tcp;
+	struct worker **workers;
+	unsigned n_workers;
+	bool steering;			/* the reuseport program is attached */
+	struct directory dir;
+	struct mailbox mail;		/* hand-off replies and room closes */
+	_Atomic size_t n_members;	/* every worker's members: max_members */
+	struct control *control;
+	struct metrics *metrics;	/* NULL unless [metrics] listen is set */
+	struct cluster *cluster;	/* NULL unless [cluster] is set */
+	struct ratelimit rl;
+	struct quota quota;		/* what each address holds */
+	struct ev_timer refusal_timer;	/* ends refusal episodes */
+	int reserve_fd;			/* given up to refuse at EMFILE */
+	struct conn *conns;		/* TCRP connections in flight */
+	size_t n_conns;
+	bool accept_paused;		/* EMFILE: wait for a free descriptor */
+	struct ev_timer accept_timer;
+	uint64_t accept_warned_ms;	/* EMFILE warnings at most every 10 s */
+	struct counters stats;		/* the main thread's: handshakes, requests */
+	size_t peak_rooms, peak_members;
+	uint64_t started_ms;
+	bool debug;			/* -d: debug level whatever the config says */
+	bool activated;			/* sockets came from systemd */
+	struct ev_timer sample_timer;	/* per-worker rates */
+	struct worker_sample *samples;	/* n_workers */
+	uint64_t drops_told, drops_told_ms;	/* socket drops last logged, and when */
+	uint64_t trimmed_ms;		/* the arenas' free pages last given back */
+	struct ev_timer status_timer;	/* STATUS= refresh */
+	struct ev_timer watchdog_timer;	/* WATCHDOG=1 */
+	uint64_t watchdog_ms;
+	uint64_t watchdog_seq;		/* the ping every worker must answer */
+	bool stopping;
+};
+
+/* Loads TLS, binds every socket.  Returns 0 or -1 with err set. */
+int server_init(struct server *srv, const struct config *cfg, char *err, size_t err_len);
+/* SIGHUP: re-reads the config and certificate; rooms stay.  On any error
+ * the running configuration stays whole. */
+int server_reload(struct server *srv);
+/* The same, wrapped in RELOADING=1 ... READY=1 for systemd. */
+int server_reload_notify(struct server *srv);
+/* Starts the worker threads (after signals are blocked: they inherit the
+ * mask).  0 or -1 with err set. */
+int server_start(struct server *srv, char *err, size_t err_len);
+/* CLOSED(SERVER_SHUTDOWN) to every member of every worker, listeners and
+ * connections closed, worker threads joined. */
+void server_shutdown(struct server *srv);
+void server_free(struct server *srv);
+/* Every counter of the daemon: the main thread's plus every worker's. */
+void server_counters(struct server *srv, struct counters *sum, size_t *peak_rooms,
+    size_t *peak_members);
+void server_log_stats(struct server *srv);
+/* Takes a fresh per-worker sample into srv->samples. */
+void server_sample(struct server *srv);
+/* Counts a refusal of ip for why, logging the first of an episode (with
+ * detail); ratelimit.h says when the episode ends. */
+void server_refusal(struct server *srv, const struct peer_ip *ip, const char *addr,
+    enum refusal why, const char *detail);
+/* The refusal timer after a ban starts. */
+void server_refusal_watch(struct server *srv);
+/* The worker that homes a room, or NULL. */
+struct worker *server_room_home(const struct server *srv, const char *name);
+
+#endif

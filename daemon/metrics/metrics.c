@@ -1,0 +1,352 @@
+/*
+ * metrics.c: GET /metrics for Prometheus (see metrics.h).
+ *
+ * libmicrohttpd runs in its "external epoll" mode: it keeps its sockets in
+ * an epoll set of its own, whose descriptor ocmd's loop watches; MHD_run()
+ * does whatever is ready, and a timer set from MHD_get_timeout() closes
+ * idle connections.  Everything but GET /metrics is refused, connections
+ * are capped in number, per address and in memory, and idle ones time out,
+ * so the endpoint cannot be used to wear ocmd down.
+ *
+ * Names follow Prometheus conventions: an ocm_ prefix, _total on counters,
+ * base units (seconds, bytes), labels only from fixed sets (never a room
+ * or user name: unbounded, and chosen by peers).
+ */
+#include "daemon/metrics/metrics.h"
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+#include "daemon/cluster/cluster.h"
+#include "daemon/core/server.h"
+#include "lib/log.h"
+#include "lib/tcrp.h"
+
+#define METRICS_CONNECTIONS	16
+#define METRICS_PER_ADDRESS	4
+#define METRICS_TIMEOUT_S	10
+#define METRICS_MEMORY		(32 * 1024)	/* per connection: request headers */
+#define CONTENT_TYPE		"text/plain; version=0.0.4; charset=utf-8"
+
+struct metrics {
+	struct server *srv;
+	struct MHD_Daemon *mhd;
+	struct ev_io io;
+	struct ev_timer timer;
+};
+
+/* The counters with no label: one line each. */
+static const struct {
+	const char *name, *help;
+	size_t offset;
+} scalar_counters[] = {
+	{ "ocm_datagrams_received_total", "UDP datagrams received, dropped or not.",
+	  offsetof(struct counters, datagrams_in) },
+	{ "ocm_received_bytes_total", "Bytes of UDP datagrams received.",
+	  offsetof(struct counters, bytes_in) },
+	{ "ocm_datagrams_sent_total", "UDP datagrams sent.",
+	  offsetof(struct counters, datagrams_out) },
+	{ "ocm_sent_bytes_total", "Bytes of UDP datagrams sent.",
+	  offsetof(struct counters, bytes_out) },
+	{ "ocm_send_errors_total", "UDP datagrams that could not be sent (lost).",
+	  offsetof(struct counters, send_errors) },
+	{ "ocm_socket_drops_total",
+	  "UDP datagrams the kernel dropped because a receive buffer was full (lost).",
+	  offsetof(struct counters, socket_drops) },
+	{ "ocm_chats_relayed_total", "Chat messages accepted and relayed to their room.",
+	  offsetof(struct counters, chats_relayed) },
+	{ "ocm_chats_rejected_total", "Chat messages not relayed (invalid, too long, flood).",
+	  offsetof(struct counters, chats_rejected) },
+	{ "ocm_tokens_expired_total", "Sessions whose token expired before they came online.",
+	  offsetof(struct counters, tokens_expired) },
+	{ "ocm_members_timed_out_total", "Members removed after timeout_s of silence.",
+	  offsetof(struct counters, members_timed_out) },
+	{ "ocm_handoffs_total", "CREATE and JOIN requests passed to a room's worker.",
+	  offsetof(struct counters, handoffs) },
+	{ "ocm_address_challenges_total",
+	  "PONGs with a challenge sent to an address not proven to be a member's.",
+	  offsetof(struct counters, address_challenges) },
+	{ "ocm_addresses_proven_total", "Challenges echoed: members that moved to a new address.",
+	  offsetof(struct counters, addresses_proven) },
+};
+
+static void
+header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+labelled(FILE *f, const char *name, const char *label, const char *const *values,
+    const uint64_t *counts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (values[i] != NULL)
+			fprintf(f, "%s{%s=\"%s\"} %llu\n", name, label, values[i],
+			    (unsigned long long)counts[i]);
+}
+
+static void
+render_counters(FILE *f, const struct counters *st)
+{
+	const char *codes[TCRP_CODE_MAX_];
+
+	header(f, "ocm_handshakes_total", "counter",
+	    "TCP connections by outcome: ok (TLS handshake done) or why they were closed.");
+	fprintf(f, "ocm_handshakes_total{result=\"ok\"} %llu\n",
+	    (unsigned long long)st->handshakes_ok);
+	labelled(f, "ocm_handshakes_total", "result", handshake_fail_names, st->handshakes_failed,
+	    HS_FAIL_MAX_);
+	for (int i = 0; i < TCRP_CODE_MAX_; i++)
+		codes[i] = tcrp_code_str((enum tcrp_code)i);
+	header(f, "ocm_requests_total", "counter", "TCRP responses sent, by code.");
+	labelled(f, "ocm_requests_total", "code", codes, st->requests, TCRP_CODE_MAX_);
+	header(f, "ocm_datagrams_dropped_total", "counter",
+	    "UDP datagrams dropped silently, by reason.");
+	labelled(f, "ocm_datagrams_dropped_total", "reason", drop_reason_names, st->drops,
+	    DROP_MAX_);
+	for (size_t i = 0; i < sizeof(scalar_counters) / sizeof(scalar_counters[0]); i++) {
+		header(f, scalar_counters[i].name, "counter", scalar_counters[i].help);
+		fprintf(f, "%s %llu\n", scalar_counters[i].name, (unsigned long long)
+		    *(const uint64_t *)(const void *)((const char *)st + scalar_counters[i].offset));
+	}
+}
+
+/* Bucket i of the relay's histogram holds [2^(i-1), 2^i) us; the last one
+ * everything slower, so it only counts towards +Inf. */
+static void
+render_latency(FILE *f, const struct counters *st)
+{
+	const char *name = "ocm_relay_latency_seconds";
+	uint64_t cum = 0;
+
+	header(f, name, "histogram",
+	    "Time from a datagram's arrival to the send of each copy made of it.");
+	for (int i = 0; i < LATENCY_BUCKETS - 1; i++) {
+		cum += st->latency[i];
+		fprintf(f, "%s_bucket{le=\"%.9g\"} %llu\n", name, (double)(1ULL << i) * 1e-6,
+		    (unsigned long long)cum);
+	}
+	cum += st->latency[LATENCY_BUCKETS - 1];
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+	fprintf(f, "%s_sum %.9f\n", name, (double)st->latency_sum_ns * 1e-9);
+	fprintf(f, "%s_count %llu\n", name, (unsigned long long)cum);
+}
+
+static void
+gauge(FILE *f, const char *name, const char *help, double v)
+{
+	header(f, name, "gauge", help);
+	fprintf(f, "%s %.17g\n", name, v);
+}
+
+static void
+render_gauges(FILE *f, struct server *srv, size_t peak_rooms, size_t peak_members)
+{
+	size_t online = 0;
+	struct timespec now;
+
+	server_sample(srv);
+	for (unsigned i = 0; i < srv->n_workers; i++)
+		online += srv->samples[i].online;
+	clock_gettime(CLOCK_REALTIME, &now);
+	double up_s = (double)(ev_now(srv->loop) - srv->started_ms) / 1000.0;
+	gauge(f, "ocm_rooms", "Rooms open now.", (double)directory_local(&srv->dir));
+	gauge(f, "ocm_members", "Members in all rooms, counting sessions not yet online.",
+	    (double)atomic_load_explicit(&srv->n_members, memory_order_relaxed));
+	gauge(f, "ocm_members_online", "Members that have sent an authenticated datagram.",
+	    (double)online);
+	gauge(f, "ocm_rooms_peak", "The most rooms open at once since start.",
+	    (double)peak_rooms);
+	gauge(f, "ocm_members_peak", "The most members at once since start.",
+	    (double)peak_members);
+	gauge(f, "ocm_handshakes_in_progress", "TCP connections being served now.",
+	    (double)srv->n_conns);
+	gauge(f, "ocm_workers", "Worker event loops.", (double)srv->n_workers);
+	gauge(f, "ocm_start_time_seconds", "When ocmd started, in seconds since the epoch.",
+	    (double)now.tv_sec + (double)now.tv_nsec * 1e-9 - up_s);
+	if (srv->cluster != NULL) {
+		bool connected;
+		size_t nodes, rooms;
+		cluster_gauges(srv, &connected, &nodes, &rooms);
+		gauge(f, "ocm_cluster_nats_connected", "1 while this node is connected to NATS.",
+		    connected ? 1.0 : 0.0);
+		gauge(f, "ocm_cluster_nodes", "Nodes of the cluster alive, this one included.",
+		    (double)nodes);
+		gauge(f, "ocm_cluster_rooms", "Rooms of every node of the cluster.",
+		    (double)rooms);
+	}
+	header(f, "ocm_build_info", "gauge", "Always 1; the version is a label.");
+	fprintf(f, "ocm_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+}
+
+char *
+metrics_render(struct server *srv, size_t *len)
+{
+	struct counters st;
+	size_t peak_rooms, peak_members;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL)
+		return NULL;
+	server_counters(srv, &st, &peak_rooms, &peak_members);
+	render_counters(f, &st);
+	render_latency(f, &st);
+	render_gauges(f, srv, peak_rooms, peak_members);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static enum MHD_Result
+reply_text(struct MHD_Connection *c, unsigned status, const char *text, bool allow_get)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (allow_get)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_len, void **state)
+{
+	struct metrics *m = cls;
+	static int seen;
+	(void)version;
+	(void)upload;
+
+	/* The first call has the headers only; answer on the second, with
+	 * any body the client sent read and thrown away. */
+	if (*state == NULL) {
+		*state = &seen;
+		return MHD_YES;
+	}
+	if (*upload_len != 0) {
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics is served\n",
+		    true);
+	if (strcmp(url, "/metrics") != 0)
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "not found: ocmd serves /metrics only\n",
+		    false);
+	size_t len = 0;
+	char *body = metrics_render(m->srv, &len);
+	if (body == NULL)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", false);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Runs what is ready, then keeps the timer at MHD's next timeout. */
+static void
+metrics_run(struct metrics *m)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	MHD_run(m->mhd);
+	ev_timer_stop(m->srv->loop, &m->timer);
+	if (MHD_get_timeout(m->mhd, &ms) == MHD_YES)
+		ev_timer_start(m->srv->loop, &m->timer, ms);
+}
+
+static void
+metrics_io_cb(struct ev_io *io, uint32_t revents)
+{
+	(void)revents;
+	metrics_run(container_of(io, struct metrics, io));
+}
+
+static void
+metrics_timer_cb(struct ev_timer *t)
+{
+	metrics_run(container_of(t, struct metrics, timer));
+}
+
+/* libmicrohttpd's error logger: its format strings are its own. */
+__attribute__((format(printf, 2, 0))) static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	(void)cls;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("metrics: %s", msg);
+}
+
+struct metrics *
+metrics_start(struct server *srv, char *err, size_t err_len)
+{
+	const struct listen_addr *a = &srv->cfg.metrics_listen;
+	struct metrics *m = calloc(1, sizeof(*m));
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+	if (m == NULL) {
+		snprintf(err, err_len, "metrics: out of memory");
+		return NULL;
+	}
+	if (a->ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	m->srv = srv;
+	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&a->ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_PER_ADDRESS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_MEMORY,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_END);
+	if (m->mhd == NULL) {
+		snprintf(err, err_len, "metrics %s: cannot listen (is the port in use?)", a->text);
+		free(m);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	ev_timer_init(&m->timer, metrics_timer_cb);
+	if (info == NULL || ev_io_start(srv->loop, &m->io, info->epoll_fd, EPOLLIN,
+	    metrics_io_cb) < 0) {
+		snprintf(err, err_len, "metrics %s: cannot watch its sockets", a->text);
+		MHD_stop_daemon(m->mhd);
+		free(m);
+		return NULL;
+	}
+	log_info("metrics at http://%s/metrics", a->text);
+	return m;
+}
+
+void
+metrics_stop(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	ev_io_stop(m->srv->loop, &m->io);
+	ev_timer_stop(m->srv->loop, &m->timer);
+	MHD_stop_daemon(m->mhd);
+	free(m);
+}
