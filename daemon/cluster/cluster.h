@@ -39,17 +39,31 @@ struct mail;
 struct cluster_join;
 struct cluster_join_reply;
 
+struct ctl_command;
+
 /* What decides a JOIN another node handed over for a room homed here
  * (serve_adopt_join), on the main thread; it answers through
  * cluster_join_answer(). */
 typedef void cluster_join_fn(struct server *srv, const struct cluster_join *j,
     const char *reply_to, const char *udp_host, uint16_t udp_port);
+/* What runs a control command another node forwarded here, on the main
+ * thread: its reply line (malloc'ed), or NULL. */
+typedef char *cluster_ctl_fn(struct server *srv, const struct ctl_command *cmd, json_t *args,
+    const struct ucred *peer);
+
+/* What the cluster hands to the rest of ocmd (given at its start, so that
+ * it never calls up into the jobs that use it). */
+struct cluster_hooks {
+	cluster_join_fn *join;
+	cluster_ctl_fn *ctl;
+};
 
 #ifdef HAVE_NATS
 
 /* Connects (or keeps trying in the background) and starts the threads;
  * srv->cluster is NULL unless [cluster] is set.  0 or -1 with err set. */
-int cluster_start(struct server *srv, cluster_join_fn *on_join, char *err, size_t err_len);
+int cluster_start(struct server *srv, const struct cluster_hooks *hooks, char *err,
+    size_t err_len);
 /* Withdraws this node (its heartbeat record), stops the threads, answers
  * what is still waiting with unavailable.  NULL-safe. */
 void cluster_stop(struct server *srv);
@@ -92,9 +106,10 @@ void cluster_gauges(const struct server *srv, bool *connected, size_t *nodes, si
 #else
 
 static inline int
-cluster_start(struct server *srv, cluster_join_fn *on_join, char *err, size_t err_len)
+cluster_start(struct server *srv, const struct cluster_hooks *hooks, char *err,
+    size_t err_len)
 {
-	(void)srv, (void)on_join, (void)err, (void)err_len;
+	(void)srv, (void)hooks, (void)err, (void)err_len;
 	return 0;
 }
 

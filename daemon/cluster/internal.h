@@ -90,7 +90,7 @@ struct cluster {
 	uint64_t epoch;
 	char epoch_hex[17];
 	uint16_t udp_port;		/* announced to clients joining from elsewhere */
-	cluster_join_fn *on_join;	/* decides JOINs handed over to us */
+	struct cluster_hooks hooks;	/* JOINs and commands handed over to us */
 	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;

@@ -20,8 +20,7 @@
 #include <unistd.h>
 
 #include "daemon/base/sock.h"
-#include "daemon/control/control.h"
-#include "daemon/tcrp/handoff.h"
+#include "daemon/core/handoff.h"
 #include "daemon/base/journal.h"
 #include "daemon/relay/relay.h"
 #include "daemon/relay/worker.h"
@@ -521,7 +520,7 @@ on_handed_join(struct cluster *c, struct event *ev)
 		return;
 	}
 	OPENSSL_cleanse(ev->data, ev->len);
-	c->on_join(c->srv, &j, ev->reply_to, c->cfg.advertise, c->udp_port);
+	c->hooks.join(c->srv, &j, ev->reply_to, c->cfg.advertise, c->udp_port);
 	OPENSSL_cleanse(&j, sizeof(j));
 }
 
@@ -595,7 +594,7 @@ on_ctl(struct cluster *c, struct event *ev)
 		struct ucred cred = { .pid = (pid_t)pid, .uid = (uid_t)uid, .gid = 0 };
 		log_info("cluster: %s forwarded by node %.63s for uid %u", cmd->name, from,
 		    cred.uid);
-		reply = control_dispatch(c->srv, cmd, checked, &cred, NULL);
+		reply = c->hooks.ctl(c->srv, cmd, checked, &cred);
 	}
 	json_decref(checked);
 	free(line);
@@ -810,7 +809,8 @@ first_port(const struct server *srv)
 }
 
 int
-cluster_start(struct server *srv, cluster_join_fn *on_join, char *err, size_t err_len)
+cluster_start(struct server *srv, const struct cluster_hooks *hooks, char *err,
+    size_t err_len)
 {
 	const char *url;
 	struct cluster *c;
@@ -826,7 +826,7 @@ cluster_start(struct server *srv, cluster_join_fn *on_join, char *err, size_t er
 	c->cfg = srv->cfg.cluster;
 	c->timeout_s = srv->cfg.timeout_s;
 	c->udp_port = first_port(srv);
-	c->on_join = on_join;
+	c->hooks = *hooks;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	c->jobs_tail = &c->jobs;

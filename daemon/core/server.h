@@ -118,6 +118,9 @@ struct server {
 	struct control *control;
 	struct metrics *metrics;	/* NULL unless [metrics] listen is set */
 	struct cluster *cluster;	/* NULL unless [cluster] is set */
+	/* Set by node.c: what a room homed here closing means beyond the
+	 * directory (the cluster lets its name go); main thread. */
+	void (*room_closed)(struct server *srv, const char *name, size_t len);
 	struct ratelimit rl;
 	struct quota quota;		/* what each address holds */
 	struct ev_timer refusal_timer;	/* ends refusal episodes */

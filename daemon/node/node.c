@@ -300,9 +300,24 @@ server_init(struct server *srv, const struct config *cfg, char *err, size_t err_
 
 static void sample_cb(struct ev_timer *t);
 
+/* A control command another node forwarded here: run as if it came in
+ * here, and never forwarded again (no connection to resume). */
+static char *
+forwarded_command(struct server *srv, const struct ctl_command *cmd, json_t *args,
+    const struct ucred *peer)
+{
+	return control_dispatch(srv, cmd, args, peer, NULL);
+}
+
 int
 server_start(struct server *srv, char *err, size_t err_len)
 {
+	static const struct cluster_hooks hooks = {
+		.join = serve_adopt_join,
+		.ctl = forwarded_command,
+	};
+
+	srv->room_closed = cluster_room_closed;
 	for (unsigned i = 0; i < srv->n_workers; i++) {
 		int r = worker_start(srv->workers[i]);
 		if (r < 0) {
@@ -312,7 +327,7 @@ server_start(struct server *srv, char *err, size_t err_len)
 	}
 	ev_timer_init(&srv->sample_timer, sample_cb);
 	ev_timer_start(srv->loop, &srv->sample_timer, SAMPLE_INTERVAL_MS);
-	return cluster_start(srv, serve_adopt_join, err, err_len);
+	return cluster_start(srv, &hooks, err, err_len);
 }
 
 static bool

@@ -40,7 +40,6 @@
 #include "daemon/base/journal.h"
 #include "daemon/base/sock.h"
 #include "daemon/relay/steer.h"
-#include "daemon/relay/worker.h"
 #include "lib/log.h"
 #include "lib/text.h"
 
@@ -91,7 +90,7 @@ struct batch_buf {
 };
 
 struct relay {
-	struct worker *w;
+	struct relay_host h;		/* its worker's loop, config, registry, counters */
 	struct aead *seal;		/* one context per direction, re-keyed per */
 	struct aead *open;		/* datagram with the member's key */
 	size_t n_batches;
@@ -226,7 +225,7 @@ pktinfo_get(struct msghdr *h, struct local_addr *a)
 static void
 tx_flush(struct relay *r)
 {
-	struct counters *st = &r->w->stats;
+	struct counters *st = r->h.stats;
 	size_t i = 0;
 
 	while (i < r->n_tx) {
@@ -292,7 +291,7 @@ seal_one(struct relay *r, struct member *m, const struct member_candidate *cand,
 		n = dgram_seal(r->seal, (const uint8_t *)room->name, room->name_len, m->token,
 		    m->tx_counter, pt, len, s->buf, sizeof(s->buf));
 	if (n < 0) {
-		r->w->stats.send_errors++;
+		r->h.stats->send_errors++;
 		return;
 	}
 	m->tx_counter++;
@@ -383,8 +382,8 @@ hold_cb(struct ev_io *io, uint32_t revents)
 static uint64_t
 hold_ns(const struct relay *r)
 {
-	uint64_t max = (uint64_t)r->w->cfg.coalesce_us * 1000;
-	double load = ev_load(r->w->loop);
+	uint64_t max = (uint64_t)r->h.cfg->coalesce_us * 1000;
+	double load = ev_load(r->h.loop);
 
 	if (max == 0 || r->hold_io.fd < 0 || load <= HOLD_LOAD_LOW)
 		return 0;
@@ -542,9 +541,9 @@ static void member_timer_cb(struct ev_timer *t);
 void
 relay_member_added(struct relay *r, struct member *m)
 {
-	m->bucket = 2.0 * r->w->cfg.chat_rate;
+	m->bucket = 2.0 * r->h.cfg->chat_rate;
 	ev_timer_init(&m->timer, member_timer_cb);
-	ev_timer_start(r->w->loop, &m->timer, (uint64_t)r->w->cfg.timeout_s * 1000);
+	ev_timer_start(r->h.loop, &m->timer, (uint64_t)r->h.cfg->timeout_s * 1000);
 }
 
 static void
@@ -553,9 +552,9 @@ member_drop(struct relay *r, struct member *m)
 	struct room *room = m->room;
 
 	batch_release(r, m);
-	ev_timer_stop(r->w->loop, &m->timer);
-	registry_member_free(r->w->reg, m);
-	worker_members_changed(r->w, room);
+	ev_timer_stop(r->h.loop, &m->timer);
+	registry_member_free(r->h.reg, m);
+	r->h.members_changed(r->h.owner, room);
 }
 
 void
@@ -568,10 +567,10 @@ relay_room_close_text(struct relay *r, struct room *room, uint8_t reason, const 
 		if (reason != 0 && !m->closing)
 			send_closed_text(r, m, reason, text);
 		batch_release(r, m);
-		ev_timer_stop(r->w->loop, &m->timer);
+		ev_timer_stop(r->h.loop, &m->timer);
 	}
-	worker_room_gone(r->w, room);
-	registry_room_free(r->w->reg, room);
+	r->h.room_gone(r->h.owner, room);
+	registry_room_free(r->h.reg, room);
 }
 
 void
@@ -614,7 +613,7 @@ relay_shutdown(struct relay *r)
 {
 	struct room *room;
 
-	while ((room = registry_first_room(r->w->reg)) != NULL)
+	while ((room = registry_first_room(r->h.reg)) != NULL)
 		relay_room_close(r, room, CLOSED_SERVER_SHUTDOWN);
 	hold_stop(r);
 	relay_flush(r);
@@ -629,23 +628,23 @@ static void
 member_timer_cb(struct ev_timer *t)
 {
 	struct member *m = container_of(t, struct member, timer);
-	struct worker *w = m->room->reg->data;
-	uint64_t now = ev_now(w->loop);
-	uint64_t limit = (uint64_t)w->cfg.timeout_s * 1000;
+	struct relay *r = m->room->reg->data;
+	uint64_t now = ev_now(r->h.loop);
+	uint64_t limit = (uint64_t)r->h.cfg->timeout_s * 1000;
 	uint64_t idle = now - m->last_seen_ms;
 
 	if (m->online && idle < limit) {
-		ev_timer_start(w->loop, t, limit - idle);
+		ev_timer_start(r->h.loop, t, limit - idle);
 		return;
 	}
 	if (m->online) {
-		w->stats.members_timed_out++;
+		r->h.stats->members_timed_out++;
 	} else {
-		w->stats.tokens_expired++;
+		r->h.stats->tokens_expired++;
 		log_ocm(LOG_LEVEL_INFO, OCM_EV_SESSION_EXPIRED, m->room->name, m->name, NULL,
 		    "session of '%s' in room '%s' expired unused", m->name, m->room->name);
 	}
-	relay_member_remove(w->relay, m, CLOSED_TIMED_OUT);
+	relay_member_remove(r, m, CLOSED_TIMED_OUT);
 }
 
 /* Client messages. */
@@ -653,7 +652,7 @@ member_timer_cb(struct ev_timer *t)
 static void
 reject(struct relay *r, struct member *m, const char *why)
 {
-	r->w->stats.chats_rejected++;
+	r->h.stats->chats_rejected++;
 	send_notice(r, m, NOTICE_REJECTED, m, why);
 }
 
@@ -680,7 +679,6 @@ static void
 on_chat(struct relay *r, struct member *m, const struct msg *msg)
 {
 	struct room *room = m->room;
-	struct worker *w = r->w;
 	size_t max = msg_max_text(OCM_MAX_DATAGRAM, room->name_len, m->name_len);
 	char why[96];
 
@@ -694,9 +692,9 @@ on_chat(struct relay *r, struct member *m, const struct msg *msg)
 		reject(r, m, why);
 		return;
 	}
-	if (!bucket_take(m, ev_now(w->loop), w->cfg.chat_rate)) {
+	if (!bucket_take(m, ev_now(r->h.loop), r->h.cfg->chat_rate)) {
 		snprintf(why, sizeof(why), "not relayed: flood limit is %u messages a second",
-		    w->cfg.chat_rate);
+		    r->h.cfg->chat_rate);
 		reject(r, m, why);
 		return;
 	}
@@ -706,7 +704,7 @@ on_chat(struct relay *r, struct member *m, const struct msg *msg)
 		return;
 	m->msgs_in++;
 	room->msgs++;
-	w->stats.chats_relayed++;
+	r->h.stats->chats_relayed++;
 	for (struct member *o = room->first; o != NULL; o = o->next) {
 		if (o == m || !o->online || o->closing)
 			continue;
@@ -746,7 +744,7 @@ on_who(struct relay *r, struct member *m, const struct msg *msg)
 	long n;
 	(void)msg;
 
-	if (!bucket_take(m, ev_now(r->w->loop), r->w->cfg.chat_rate)) {
+	if (!bucket_take(m, ev_now(r->h.loop), r->h.cfg->chat_rate)) {
 		reject(r, m, "not answered: WHO counts towards the flood limit");
 		return;
 	}
@@ -784,7 +782,7 @@ static void (*const client_handlers[256])(struct relay *, struct member *,
 static void
 drop(struct relay *r, enum drop_reason why)
 {
-	r->w->stats.drops[why]++;
+	r->h.stats->drops[why]++;
 }
 
 /* A token this worker does not know that names another worker: the
@@ -795,8 +793,8 @@ misrouted(const struct relay *r, const uint8_t *token)
 {
 	int home = steer_token_worker(token);
 
-	return home >= 0 && (unsigned)home != r->w->index &&
-	    (unsigned)home < r->w->srv->n_workers;
+	return home >= 0 && (unsigned)home != r->h.index &&
+	    (unsigned)home < *r->h.n_workers;
 }
 
 /* Authenticates one datagram; returns its member, or NULL (dropped). */
@@ -811,13 +809,13 @@ authenticate(struct relay *r, uint8_t *buf, size_t len, const struct sockaddr *f
 		drop(r, DROP_MALFORMED);
 		return NULL;
 	}
-	struct member *m = registry_find_member(r->w->reg, h.token);
+	struct member *m = registry_find_member(r->h.reg, h.token);
 	if (m == NULL || m->closing || !m->keyed || m->room->name_len != h.room_len ||
 	    memcmp(m->room->name, h.room, h.room_len) != 0) {
 		drop(r, misrouted(r, h.token) ? DROP_WRONG_WORKER : DROP_UNKNOWN_TOKEN);
 		return NULL;
 	}
-	if (r->w->cfg.bind_token_to_ip) {
+	if (r->h.cfg->bind_token_to_ip) {
 		peer_ip_from_sockaddr(&ip, from);
 		if (!peer_ip_equal(&ip, &m->ip)) {
 			drop(r, DROP_WRONG_ADDRESS);
@@ -877,7 +875,7 @@ addr_proven(const struct relay *r, const struct member *m, const struct rx_info 
 {
 	struct peer_ip ip;
 
-	if (r->w->cfg.bind_token_to_ip)
+	if (r->h.cfg->bind_token_to_ip)
 		return true;
 	peer_ip_from_sockaddr(&ip, rx->from);
 	return peer_ip_equal(&ip, &m->ip) || addr_same(&m->udp, m->udp_len, rx->from);
@@ -901,10 +899,9 @@ addr_adopt(struct member *m, const struct rx_info *rx)
 static void
 member_heard(struct relay *r, struct member *m)
 {
-	struct worker *w = r->w;
 
-	m->last_seen_ms = ev_now(w->loop);
-	if (registry_member_online(w->reg, m)) {
+	m->last_seen_ms = ev_now(r->h.loop);
+	if (registry_member_online(r->h.reg, m)) {
 		log_ocm(LOG_LEVEL_INFO, OCM_EV_MEMBER_ONLINE, m->room->name, m->name, NULL,
 		    "'%s' is online in room '%s'", m->name, m->room->name);
 		notice_others(r, m, NOTICE_JOINED);
@@ -959,7 +956,7 @@ challenge_send(struct relay *r, struct member *m, const struct member_candidate 
 	if (n <= 0)
 		return;
 	seal_one(r, m, c, r->pt, (size_t)n, 1, r->arrival_ns);
-	r->w->stats.address_challenges++;
+	r->h.stats->address_challenges++;
 }
 
 static void
@@ -969,7 +966,7 @@ address_proven(struct relay *r, struct member *m, const struct rx_info *rx)
 	struct peer_ip ip;
 
 	addr_adopt(m, rx);
-	r->w->stats.addresses_proven++;
+	r->h.stats->addresses_proven++;
 	member_heard(r, m);
 	if (log_get_level() >= LOG_LEVEL_DEBUG) {
 		peer_ip_from_sockaddr(&ip, rx->from);
@@ -1059,7 +1056,7 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 {
 	struct udp_sock *us = container_of(io, struct udp_sock, io);
 	struct relay *r = us->relay;
-	struct counters *st = &r->w->stats;
+	struct counters *st = r->h.stats;
 	(void)revents;
 
 	for (int round = 0; round < RX_ROUNDS; round++) {
@@ -1080,7 +1077,7 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 		int n = recvmmsg(io->fd, r->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		ev_now_update(r->w->loop);
+		ev_now_update(r->h.loop);
 		r->arrival_ns = ev_clock_ns(CLOCK_MONOTONIC);
 		if (round == 0)
 			r->pass_ns = r->arrival_ns;
@@ -1191,7 +1188,7 @@ static void
 buffers_size(const struct relay *r, int fd, const char *text)
 {
 	static bool warned;	/* sockets are added at start, on the main thread */
-	int want = (int)r->w->cfg.udp_buffer_kib * 1024;
+	int want = (int)r->h.cfg->udp_buffer_kib * 1024;
 	int rcv = buffer_grow(fd, SO_RCVBUF, SO_RCVBUFFORCE, want);
 	int snd = buffer_grow(fd, SO_SNDBUF, SO_SNDBUFFORCE, want);
 
@@ -1203,7 +1200,7 @@ buffers_size(const struct relay *r, int fd, const char *text)
 	    "and ocmd had no CAP_NET_ADMIN to pass the cap: datagrams that come while a "
 	    "worker is busy may be dropped (ocmctl stats: socket_drops); raise both sysctls "
 	    "to %d (the sysctl.d file installed with ocmd does) and restart ocmd",
-	    text, rcv / 1024, snd / 1024, r->w->cfg.udp_buffer_kib, want);
+	    text, rcv / 1024, snd / 1024, r->h.cfg->udp_buffer_kib, want);
 }
 
 /* What the kernel dropped at this worker's sockets since they were made:
@@ -1234,7 +1231,7 @@ relay_add_socket(struct relay *r, int fd, const char *text)
 	us->index = (int)r->n_socks;
 	us->pktinfo = pktinfo_enable(fd, text);
 	snprintf(us->text, sizeof(us->text), "%s", text);
-	int rc = ev_io_start(r->w->loop, &us->io, fd, EPOLLIN, udp_read_cb);
+	int rc = ev_io_start(r->h.loop, &us->io, fd, EPOLLIN, udp_read_cb);
 	if (rc < 0)
 		return rc;
 	r->n_socks++;
@@ -1269,21 +1266,22 @@ udp_bind(const struct listen_addr *a, bool reuseport, char *err, size_t err_len)
 }
 
 struct relay *
-relay_new(struct worker *w)
+relay_new(const struct relay_host *host)
 {
 	static const uint8_t no_key[OCM_KEY_LEN];
 	struct relay *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)
 		return NULL;
-	r->w = w;
+	r->h = *host;
+	r->h.reg->data = r;
 	r->seal = aead_new(no_key, AEAD_SEAL);
 	r->open = aead_new(no_key, AEAD_OPEN);
 	/* Without a timerfd nothing is held: records go at the end of each
 	 * pass. */
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	r->hold_io.fd = -1;
-	if (fd >= 0 && ev_io_start(w->loop, &r->hold_io, fd, EPOLLIN, hold_cb) < 0)
+	if (fd >= 0 && ev_io_start(r->h.loop, &r->hold_io, fd, EPOLLIN, hold_cb) < 0)
 		close(fd);	/* ev_io_start sets hold_io.fd only when it succeeds */
 	if (r->seal == NULL || r->open == NULL) {
 		relay_free(r);
@@ -1314,11 +1312,11 @@ relay_free(struct relay *r)
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->n_socks; i++) {
-		ev_io_stop(r->w->loop, &r->socks[i].io);
+		ev_io_stop(r->h.loop, &r->socks[i].io);
 		close(r->socks[i].io.fd);
 	}
 	if (r->hold_io.fd >= 0) {
-		ev_io_stop(r->w->loop, &r->hold_io);
+		ev_io_stop(r->h.loop, &r->hold_io);
 		close(r->hold_io.fd);
 	}
 	aead_free(r->seal);

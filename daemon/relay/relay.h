@@ -19,10 +19,27 @@
 
 struct relay;
 
-struct worker;
+/*
+ * What a relay works in, given by its worker: the worker's loop, its copy
+ * of the configuration (replaced in place on reload), its registry and
+ * its counters; and what the relay tells the worker when a room's members
+ * change or a room goes (on the worker's thread, for the directory).
+ */
+struct relay_host {
+	struct ev_loop *loop;
+	const struct config *cfg;
+	struct registry *reg;
+	struct counters *stats;
+	unsigned index;			/* the worker's */
+	const unsigned *n_workers;	/* how many there are */
+	void *owner;
+	void (*members_changed)(void *owner, struct room *room);
+	void (*room_gone)(void *owner, struct room *room);
+};
 
-/* A worker's relay, with no sockets yet; NULL on allocation failure. */
-struct relay *relay_new(struct worker *w);
+/* A worker's relay, with no sockets yet; NULL on allocation failure.  The
+ * registry's data becomes the relay. */
+struct relay *relay_new(const struct relay_host *host);
 /* Binds a UDP socket on a (in the address's SO_REUSEPORT group when
  * reuseport).  Returns the socket, or -1 with err set. */
 int relay_bind(struct relay *r, const struct listen_addr *a, bool reuseport, char *err,

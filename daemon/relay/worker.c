@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/cluster/cluster.h"
 #include "daemon/relay/relay.h"
 #include "lib/log.h"
 
@@ -33,6 +32,19 @@ worker_set_config(struct worker *w, void *arg)
 	registry_set_limits(w->reg, &lim);
 }
 
+/* The relay's hooks (relay_host): on the worker's thread. */
+static void
+members_changed(void *owner, struct room *room)
+{
+	worker_members_changed(owner, room);
+}
+
+static void
+room_gone(void *owner, struct room *room)
+{
+	worker_room_gone(owner, room);
+}
+
 struct worker *
 worker_new(struct server *srv, unsigned index, bool threaded)
 {
@@ -50,10 +62,14 @@ worker_new(struct server *srv, unsigned index, bool threaded)
 	w->reg = registry_new(&lim);
 	if (w->reg == NULL)
 		goto fail;
-	w->reg->data = w;
 	w->reg->shared_members = &srv->n_members;
 	worker_set_config(w, &srv->cfg);
-	w->relay = relay_new(w);
+	struct relay_host host = {
+		.loop = w->loop, .cfg = &w->cfg, .reg = w->reg, .stats = &w->stats,
+		.index = index, .n_workers = &srv->n_workers, .owner = w,
+		.members_changed = members_changed, .room_gone = room_gone,
+	};
+	w->relay = relay_new(&host);
 	if (w->relay == NULL || mailbox_init(&w->mail, w->loop, w) < 0)
 		goto fail;
 	if (threaded)
@@ -197,7 +213,8 @@ room_gone_run(struct mail *m, void *owner)
 	struct room_gone *g = container_of(m, struct room_gone, mail);
 	struct server *srv = owner;
 
-	cluster_room_closed(srv, g->dir->name, g->dir->name_len);
+	if (srv->room_closed != NULL)
+		srv->room_closed(srv, g->dir->name, g->dir->name_len);
 	directory_remove(&srv->dir, g->dir);
 	free(g);
 }

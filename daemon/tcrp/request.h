@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/tcrp/handoff.h"
+#include "daemon/core/handoff.h"
 #include "daemon/core/server.h"
 #include "lib/tcrp.h"
 

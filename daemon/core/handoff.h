@@ -1,6 +1,6 @@
 /*
  * handoff.h: a CREATE or JOIN on its way to its room's home and back
- * (request.c owns its whole life; the cluster carries it to and from other
+ * (tcrp/request.c owns its whole life; the cluster carries it to and from other
  * nodes).  Data only, so that both can see it without seeing each other.
  */
 #ifndef OCM_HANDOFF_H
