@@ -38,8 +38,8 @@ struct config_key {
 	uint32_t min, max;	/* KEY_UINT */
 };
 
-#define UINT_KEY(sec, key, lo, hi) \
-	{ sec, #key, KEY_UINT, offsetof(struct config, key), 0, lo, hi }
+#define NUMBER_KEY(sec, key, def, lo, hi) \
+	{ #sec, #key, KEY_UINT, offsetof(struct config, key), 0, lo, hi },
 #define PATH_KEY(sec, key) \
 	{ sec, #key, KEY_PATH, offsetof(struct config, key), \
 	  sizeof(((struct config *)0)->key), 0, 0 }
@@ -55,26 +55,11 @@ static const struct config_key config_keys[] = {
 	{ "server", "log_level", KEY_LOG_LEVEL, 0, 0, 0, 0 },
 	{ "server", "workers", KEY_WORKERS, offsetof(struct config, workers), 0, 1,
 	  CONFIG_MAX_WORKERS },
-	UINT_KEY("server", udp_buffer_kib, 64, 1048576),
-	UINT_KEY("server", coalesce_us, 0, 1000),
+	CONFIG_SERVER_NUMBERS(NUMBER_KEY)
 	{ "server", "user", KEY_USER, offsetof(struct config, user), CONFIG_USER_MAX, 0, 0 },
 	PATH_OPT_KEY("tls", "certificate", certificate),
 	PATH_OPT_KEY("tls", "private_key", private_key),
-	UINT_KEY("limits", max_rooms, 1, 1000000),
-	UINT_KEY("limits", max_members, 1, 10000000),
-	UINT_KEY("limits", max_members_per_room, 2, 100000),
-	UINT_KEY("limits", timeout_s, 2, 86400),
-	UINT_KEY("limits", keepalive_s, 1, 86400),
-	UINT_KEY("limits", handshake_timeout_s, 1, 300),
-	UINT_KEY("limits", max_handshakes, 1, 100000),
-	UINT_KEY("limits", max_handshakes_per_address, 1, 100000),
-	UINT_KEY("limits", max_rooms_per_address, 1, 1000000),
-	UINT_KEY("limits", max_members_per_address, 1, 10000000),
-	UINT_KEY("limits", ipv6_prefix, 32, 128),
-	UINT_KEY("limits", chat_rate, 0, 1000000),
-	UINT_KEY("limits", max_failed_joins, 1, 100000),
-	UINT_KEY("limits", failed_join_window_s, 1, 86400),
-	UINT_KEY("limits", rate_limit_s, 1, 86400),
+	CONFIG_LIMITS(NUMBER_KEY)
 	{ "limits", "bind_token_to_ip", KEY_BOOL, offsetof(struct config, bind_token_to_ip),
 	  0, 0, 0 },
 	{ "metrics", "listen", KEY_ADDR, offsetof(struct config, metrics_listen), 0, 0, 0 },
@@ -101,23 +86,10 @@ config_defaults(struct config *c)
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s/ocmd/control.sock",
 	    RUNSTATEDIR);
 	c->log_level = LOG_LEVEL_INFO;
-	c->udp_buffer_kib = 16384;
-	c->coalesce_us = 400;
-	c->max_rooms = 10000;
-	c->max_members = 100000;
-	c->max_members_per_room = 1000;
-	c->timeout_s = 30;
-	c->keepalive_s = 10;
-	c->handshake_timeout_s = 10;
-	c->max_handshakes = 1000;
-	c->max_handshakes_per_address = 100;
-	c->max_rooms_per_address = 500;
-	c->max_members_per_address = 2000;
-	c->ipv6_prefix = 64;
-	c->chat_rate = 20;
-	c->max_failed_joins = 10;
-	c->failed_join_window_s = 120;
-	c->rate_limit_s = 300;
+#define NUMBER_DEFAULT(sec, key, def, lo, hi)	c->key = def;
+	CONFIG_SERVER_NUMBERS(NUMBER_DEFAULT)
+	CONFIG_LIMITS(NUMBER_DEFAULT)
+#undef NUMBER_DEFAULT
 	c->bind_token_to_ip = true;
 }
 

@@ -23,6 +23,38 @@
 #define CONFIG_MAX_NATS		8
 #define CLUSTER_NODE_MAX	64	/* node name: 1..63 bytes of [A-Za-z0-9_-] */
 
+/*
+ * The numeric keys, one row each: X(section, key, default, min, max).
+ * A row is the struct field, the key in ocmd.conf with its range, its
+ * default and its line in ocmd -t -d; a new number is one row here plus
+ * its documentation (ocmd.conf(5), etc/ocmd.conf: docs.test checks).
+ * [server]: udp_buffer_kib is each UDP socket's receive and send buffer;
+ * coalesce_us the longest a busy worker holds records.  [limits]:
+ * max_handshakes_per_address counts per IPv4 address or IPv6 prefix;
+ * ipv6_prefix is the bits of an IPv6 address that name a host;
+ * chat_rate 0 is no limit.
+ */
+#define CONFIG_SERVER_NUMBERS(X) \
+	X(server, udp_buffer_kib, 16384, 64, 1048576) \
+	X(server, coalesce_us, 400, 0, 1000)
+#define CONFIG_LIMITS(X) \
+	X(limits, max_rooms, 10000, 1, 1000000) \
+	X(limits, max_members, 100000, 1, 10000000) \
+	X(limits, max_members_per_room, 1000, 2, 100000) \
+	X(limits, timeout_s, 30, 2, 86400) \
+	X(limits, keepalive_s, 10, 1, 86400) \
+	X(limits, handshake_timeout_s, 10, 1, 300) \
+	X(limits, max_handshakes, 1000, 1, 100000) \
+	X(limits, max_handshakes_per_address, 100, 1, 100000) \
+	X(limits, max_rooms_per_address, 500, 1, 1000000) \
+	X(limits, max_members_per_address, 2000, 1, 10000000) \
+	X(limits, ipv6_prefix, 64, 32, 128) \
+	X(limits, chat_rate, 20, 0, 1000000) \
+	X(limits, max_failed_joins, 10, 1, 100000) \
+	X(limits, failed_join_window_s, 120, 1, 86400) \
+	X(limits, rate_limit_s, 300, 1, 86400)
+#define CONFIG_FIELD(sec, key, def, lo, hi)	uint32_t key;
+
 struct listen_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -52,26 +84,11 @@ struct config {
 	char control_socket[108];	/* sun_path */
 	enum log_level log_level;
 	uint32_t workers;		/* 0: auto (the CPUs ocmd may run on) */
-	uint32_t udp_buffer_kib;	/* each UDP socket's receive and send buffer */
-	uint32_t coalesce_us;		/* the longest a busy worker holds records */
+	CONFIG_SERVER_NUMBERS(CONFIG_FIELD)
 	char user[CONFIG_USER_MAX];	/* become this user after start; "" = stay */
 	char certificate[CONFIG_PATH_MAX];	/* "" = generate */
 	char private_key[CONFIG_PATH_MAX];
-	uint32_t max_rooms;
-	uint32_t max_members;
-	uint32_t max_members_per_room;
-	uint32_t timeout_s;
-	uint32_t keepalive_s;
-	uint32_t handshake_timeout_s;
-	uint32_t max_handshakes;
-	uint32_t max_handshakes_per_address;	/* per IPv4 address or IPv6 prefix */
-	uint32_t max_rooms_per_address;
-	uint32_t max_members_per_address;
-	uint32_t ipv6_prefix;		/* bits of an IPv6 address that name a host */
-	uint32_t chat_rate;		/* 0: no limit */
-	uint32_t max_failed_joins;
-	uint32_t failed_join_window_s;
-	uint32_t rate_limit_s;
+	CONFIG_LIMITS(CONFIG_FIELD)
 	bool bind_token_to_ip;
 	struct listen_addr metrics_listen;	/* len 0: no metrics endpoint */
 	struct cluster_config cluster;
