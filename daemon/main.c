@@ -23,7 +23,7 @@
 #include "daemon/base/config.h"
 #include "daemon/base/journal.h"
 #include "daemon/node/notify.h"
-#include "daemon/core/server.h"
+#include "daemon/node/node.h"
 #include "daemon/tcrp/tls.h"
 #include "lib/log.h"
 

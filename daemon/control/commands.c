@@ -523,7 +523,7 @@ static int
 cmd_reload(struct cmd_ctx *x)
 {
 	log_info("control: reload by uid %u pid %d", x->peer->uid, x->peer->pid);
-	if (server_reload_notify(x->srv) < 0) {
+	if (x->srv->reload(x->srv) < 0) {
 		snprintf(x->why, sizeof(x->why),
 		    "the configuration in %s has errors (see the log); nothing changed",
 		    x->srv->config_path);

@@ -1,11 +1,11 @@
 /*
- * server.h: the daemon as a whole, above its workers: the config in
+ * server.h: what a node's threads share (struct server): the config in
  * force, the main event loop (TLS/TCP, the control socket, signals,
  * systemd), the TLS context, the TCRP connections in flight, the failed
  * request limiter, the directory of rooms and their home workers, and
- * the main thread's counters.  Each worker (worker.h) holds its share of
- * the rooms and the counters of its datagrams; what looks at the whole
- * daemon asks every worker and adds up.
+ * the main thread's counters; and the bring-up's functions (node/node.c).
+ * Each worker (relay/worker.h) holds its share of the rooms and the
+ * counters of its datagrams; what looks at the whole daemon adds up.
  */
 #ifndef OCM_SERVER_H
 #define OCM_SERVER_H
@@ -101,28 +101,46 @@ struct worker_sample {
 	size_t rooms, members, online;
 };
 
+/*
+ * Who owns what.  "main": only the main thread reads or writes it.  "set
+ * at start": written before any worker thread runs, then only read.
+ * "any": atomics, or a mailbox, which any thread may use.  A worker owns
+ * nothing here: its state is its struct worker (relay/worker.h).
+ */
 struct server {
+	/* Set at start (reload writes cfg on main only: workers take a copy
+	 * through worker_call). */
 	struct config cfg;
 	const char *config_path;
 	struct ev_loop *loop;		/* the main loop */
+	struct worker **workers;
+	unsigned n_workers;
+	bool steering;			/* the reuseport program is attached */
+	bool debug;			/* -d: debug level whatever the config says */
+	bool activated;			/* sockets came from systemd */
+	uint64_t started_ms;
+	/* Any thread. */
+	struct mailbox mail;		/* to the main thread: hand-off replies, room
+					 * closes, the cluster's events */
+	_Atomic size_t n_members;	/* every worker's members: max_members */
+	/* Main. */
 	SSL_CTX *tls;
 	char fingerprint[FINGERPRINT_LEN];
 	struct listener tcp[SERVER_MAX_SOCKETS];
 	size_t n_tcp;
-	struct worker **workers;
-	unsigned n_workers;
-	bool steering;			/* the reuseport program is attached */
-	struct directory dir;
-	struct mailbox mail;		/* hand-off replies and room closes */
-	_Atomic size_t n_members;	/* every worker's members: max_members */
+	struct directory dir;		/* its rooms' member counts: relaxed atomics the
+					 * home workers write */
 	struct control *control;
 	struct metrics *metrics;	/* NULL unless [metrics] listen is set */
 	struct cluster *cluster;	/* NULL unless [cluster] is set */
-	/* Set by node.c: what a room homed here closing means beyond the
-	 * directory (the cluster lets its name go); main thread. */
+	/* What a room homed here closing means beyond the directory (the
+	 * cluster lets its name go); set by node.c at start. */
 	void (*room_closed)(struct server *srv, const char *name, size_t len);
+	/* ocmctl reload: SIGHUP's reload, with systemd told (node.c). */
+	int (*reload)(struct server *srv);
 	struct ratelimit rl;
-	struct quota quota;		/* what each address holds */
+	struct quota quota;		/* what each address holds; its member counts
+					 * are atomics the home workers decrement */
 	struct ev_timer refusal_timer;	/* ends refusal episodes */
 	int reserve_fd;			/* given up to refuse at EMFILE */
 	struct conn *conns;		/* TCRP connections in flight */
@@ -132,9 +150,6 @@ struct server {
 	uint64_t accept_warned_ms;	/* EMFILE warnings at most every 10 s */
 	struct counters stats;		/* the main thread's: handshakes, requests */
 	size_t peak_rooms, peak_members;
-	uint64_t started_ms;
-	bool debug;			/* -d: debug level whatever the config says */
-	bool activated;			/* sockets came from systemd */
 	struct ev_timer sample_timer;	/* per-worker rates */
 	struct worker_sample *samples;	/* n_workers */
 	uint64_t drops_told, drops_told_ms;	/* socket drops last logged, and when */
@@ -146,20 +161,6 @@ struct server {
 	bool stopping;
 };
 
-/* Loads TLS, binds every socket.  Returns 0 or -1 with err set. */
-int server_init(struct server *srv, const struct config *cfg, char *err, size_t err_len);
-/* SIGHUP: re-reads the config and certificate; rooms stay.  On any error
- * the running configuration stays whole. */
-int server_reload(struct server *srv);
-/* The same, wrapped in RELOADING=1 ... READY=1 for systemd. */
-int server_reload_notify(struct server *srv);
-/* Starts the worker threads (after signals are blocked: they inherit the
- * mask).  0 or -1 with err set. */
-int server_start(struct server *srv, char *err, size_t err_len);
-/* CLOSED(SERVER_SHUTDOWN) to every member of every worker, listeners and
- * connections closed, worker threads joined. */
-void server_shutdown(struct server *srv);
-void server_free(struct server *srv);
 /* Every counter of the daemon: the main thread's plus every worker's. */
 void server_counters(struct server *srv, struct counters *sum, size_t *peak_rooms,
     size_t *peak_members);

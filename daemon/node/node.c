@@ -3,7 +3,7 @@
  * listening sockets, and back), the SIGHUP reload, the daemon-wide view
  * of the workers' counters, and the names of those counters.
  */
-#include "daemon/core/server.h"
+#include "daemon/node/node.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -48,36 +48,6 @@ const char *const handshake_fail_names[HS_FAIL_MAX_] = {
 	[HS_FAIL_ADDRESS] = "per_address",
 	[HS_FAIL_NO_FDS] = "no_descriptors",
 };
-
-#define REFUSAL_SWEEP_MS	1000
-
-static void
-refusal_cb(struct ev_timer *t)
-{
-	struct server *srv = container_of(t, struct server, refusal_timer);
-
-	if (ratelimit_sweep(&srv->rl, ev_now(srv->loop)) > 0)
-		ev_timer_start(srv->loop, t, REFUSAL_SWEEP_MS);
-}
-
-void
-server_refusal_watch(struct server *srv)
-{
-	if (!ev_timer_active(&srv->refusal_timer))
-		ev_timer_start(srv->loop, &srv->refusal_timer, REFUSAL_SWEEP_MS);
-}
-
-void
-server_refusal(struct server *srv, const struct peer_ip *ip, const char *addr,
-    enum refusal why, const char *detail)
-{
-	if (!ratelimit_refused(&srv->rl, ip, why, ev_now(srv->loop)))
-		return;
-	log_ocm(LOG_LEVEL_WARN, OCM_EV_REFUSING, NULL, NULL, addr,
-	    "refusing %s: %s (%s); further refusals are counted, not logged", addr,
-	    refusal_names[why], detail);
-	server_refusal_watch(srv);
-}
 
 static void
 server_apply_limits(struct server *srv)
@@ -271,6 +241,8 @@ int
 server_init(struct server *srv, const struct config *cfg, char *err, size_t err_len)
 {
 	srv->cfg = *cfg;
+	srv->room_closed = cluster_room_closed;
+	srv->reload = server_reload_notify;
 	srv->loop = ev_loop_new();
 	if (srv->loop == NULL) {
 		snprintf(err, err_len, "cannot create the event loop: %s", strerror(errno));
@@ -286,7 +258,6 @@ server_init(struct server *srv, const struct config *cfg, char *err, size_t err_
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	ev_timer_init(&srv->refusal_timer, refusal_cb);
 	if (workers_create(srv, workers_wanted(cfg), err, err_len) < 0)
 		return -1;
 	server_apply_limits(srv);
@@ -317,7 +288,6 @@ server_start(struct server *srv, char *err, size_t err_len)
 		.ctl = forwarded_command,
 	};
 
-	srv->room_closed = cluster_room_closed;
 	for (unsigned i = 0; i < srv->n_workers; i++) {
 		int r = worker_start(srv->workers[i]);
 		if (r < 0) {
@@ -532,14 +502,6 @@ sample_cb(struct ev_timer *t)
 		srv->trimmed_ms = now;
 	}
 	ev_timer_start(srv->loop, t, SAMPLE_INTERVAL_MS);
-}
-
-struct worker *
-server_room_home(const struct server *srv, const char *name)
-{
-	struct dir_room *d = directory_find(&srv->dir, name, strlen(name));
-
-	return d != NULL && d->ready && d->node == NULL ? srv->workers[d->worker] : NULL;
 }
 
 void
