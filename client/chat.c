@@ -377,7 +377,7 @@ static void
 text_online(struct chat *c)
 {
 	text_event(c, "online in room '%s' as %s", c->r.u.room, c->r.u.user);
-	/* The server listed only some of the members (PROTOCOL.md 3.3). */
+	/* The server listed only some of the members (doc/protocol.md 5.4). */
 	if (c->session->members_more)
 		text_event(c, "%zu members and more are in the room; /who lists everyone",
 		    c->session->n_members);

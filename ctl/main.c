@@ -1,6 +1,6 @@
 /*
  * main.c: ocmctl, the administrator's client of ocmd's control socket
- * (DESIGN.md, "Control protocol and ocmctl").  It turns argv into one
+ * (lib/ctl.h, ocmctl(8)).  It turns argv into one
  * request through the command table of lib/ctl.c, sends it, reads the one
  * reply line and hands the result to output.c.  A paged list (lib/ctl.h)
  * is fetched page after page over the same connection and printed as one,

@@ -1,5 +1,5 @@
 /*
- * aead.c: ChaCha20-Poly1305 for the UDP datagrams of PROTOCOL.md 5, on
+ * aead.c: ChaCha20-Poly1305 for the UDP datagrams of doc/protocol.md 8, on
  * OpenSSL's EVP interface.  Every datagram the relay receives is opened
  * here and every datagram it sends is sealed here, so a context is keyed
  * once in aead_new() and each call only resets it with a new nonce: the

@@ -28,7 +28,7 @@ void aead_free(struct aead *a);
  */
 int aead_set_key(struct aead *a, const uint8_t key[OCM_KEY_LEN]);
 
-/* The 12-byte nonce of PROTOCOL.md 5: four zero bytes, then the counter. */
+/* The 12-byte nonce of doc/protocol.md 8: four zero bytes, then the counter. */
 void aead_nonce(uint64_t counter, uint8_t nonce[OCM_NONCE_LEN]);
 
 /*

@@ -1,5 +1,5 @@
 /*
- * ctl.h: the control protocol between ocmd and ocmctl (DESIGN.md): one
+ * ctl.h: the control protocol between ocmd and ocmctl (ocmctl(8)): one
  * JSON object per line each way over a Unix stream socket.
  *
  *   request  {"command": "kill-room", "args": {"room": "lobby", "reason": "spam"}}
@@ -138,7 +138,7 @@ const struct ctl_command *ctl_command_find(const char *name);
 
 /*
  * The lists that can outgrow one reply come in pages: in byte order of
- * their names (name_cmp(), as LIST_ROOMS in PROTOCOL.md 3.3), the
+ * their names (name_cmp(), as LIST_ROOMS in doc/protocol.md 5.5), the
  * arguments "limit" (a decimal string, 1 to limit_max; limit_max when
  * absent) and "after" (a name: only what sorts after it), and in the
  * result "more" (true when names after the page's last exist) with

@@ -1,5 +1,5 @@
 /*
- * datagram.c: the UDP datagrams of PROTOCOL.md 5 and the plaintexts inside
+ * datagram.c: the UDP datagrams of doc/protocol.md 8 and the plaintexts inside
  * them.  On the relay's receive path a datagram goes dgram_parse_header()
  * (to find the member by token), replay check, dgram_open() in place, then
  * msg_parse(); on the send path the encoders build a plaintext and

@@ -1,5 +1,5 @@
 /*
- * datagram.h: the sealed UDP datagrams of PROTOCOL.md 5 and the plaintext
+ * datagram.h: the sealed UDP datagrams of doc/protocol.md 8 and the plaintext
  * messages inside them (5.1 client to server, 5.2 server to client).
  *
  *   R(1) T(1) RoomName(R) Token(T) Counter(8) ciphertext(n) tag(16)

@@ -1,8 +1,8 @@
 /*
  * keys.c: the bridge between TLS and the UDP path.  After the TCRP
  * exchange both ends export the session's datagram keys from the TLS 1.3
- * session (PROTOCOL.md 4); the server's identity is its certificate's
- * public-key fingerprint (PROTOCOL.md 2), and ocmd's first start makes a
+ * session (doc/protocol.md 7); the server's identity is its certificate's
+ * public-key fingerprint (doc/protocol.md 3), and ocmd's first start makes a
  * self-signed Ed25519 certificate with keys_selfsigned().
  */
 #include "lib/keys.h"
@@ -32,7 +32,7 @@ keys_export(SSL *ssl, const char *token, struct udp_keys *k)
 	    strnlen(token, OCM_TOKEN_LEN + 1)))
 		return -OCM_E_BAD_TOKEN;
 	/*
-	 * TLS 1.2 has an exporter too (RFC 5705), but PROTOCOL.md 4 names
+	 * TLS 1.2 has an exporter too (RFC 5705), but doc/protocol.md 7 names
 	 * only RFC 8446's, which is bound to the whole handshake transcript;
 	 * and before the handshake finishes there is no exporter secret.
 	 */

@@ -1,7 +1,7 @@
 /*
  * keys.h: what OCM takes from a TLS session and a certificate: the UDP keys
- * derived with the TLS 1.3 exporter (PROTOCOL.md 4), the server fingerprint
- * in OpenSSH's SHA256:base64 form (PROTOCOL.md 2), and the self-signed
+ * derived with the TLS 1.3 exporter (doc/protocol.md 7), the server fingerprint
+ * in OpenSSH's SHA256:base64 form (doc/protocol.md 3), and the self-signed
  * Ed25519 certificate ocmd makes on first start.
  */
 #ifndef OCM_KEYS_H
@@ -43,7 +43,7 @@ int keys_fingerprint_pkey(EVP_PKEY *pkey, char out[FINGERPRINT_LEN]);
 int keys_selfsigned(const char *common_name, int days, EVP_PKEY **key, X509 **cert);
 
 /*
- * A server context as PROTOCOL.md 2 wants it: TLS 1.3 only, ALPN "ocm/1"
+ * A server context as doc/protocol.md 3 wants it: TLS 1.3 only, ALPN "ocm/1"
  * or a no_application_protocol alert, no session tickets or cache (every
  * join is a full handshake, so nothing outlives the connection).  The
  * caller adds the certificate and key.  NULL if OpenSSL cannot make one.

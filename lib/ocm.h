@@ -1,5 +1,5 @@
 /*
- * ocm.h: constants of the OCM wire protocol (PROTOCOL.md) and the error
+ * ocm.h: constants of the OCM wire protocol (doc/protocol.md) and the error
  * codes every libocm function returns.  Everything in lib/ returns 0 (or a
  * byte count) on success and a negative enum ocm_error on failure; the
  * programs turn those into log lines, TCRP error codes or counted drops.
@@ -24,7 +24,7 @@
 #define OCM_COUNTER_LEN		8
 #define OCM_MAX_DATAGRAM	4096	/* max_datagram of version 1 */
 
-/* RFC 8446 7.5 exporter parameters (PROTOCOL.md section 4). */
+/* RFC 8446 7.5 exporter parameters (doc/protocol.md 7). */
 #define OCM_EXPORTER_LABEL	"EXPORTER-ocm-udp-v1"
 #define OCM_EXPORTER_LEN	(2 * OCM_KEY_LEN)
 

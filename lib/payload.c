@@ -1,5 +1,5 @@
 /*
- * payload.c: the JSON bodies of TCRP messages (PROTOCOL.md 3.1-3.3).  The
+ * payload.c: the JSON bodies of TCRP messages (doc/protocol.md 5).  The
  * daemon parses a REQUEST here once tcrp.c has reassembled it and builds
  * the RESPONSE and COMPLETE it sends back; the client does the reverse.
  * Every parser validates what the protocol constrains, so nothing a peer
@@ -250,7 +250,7 @@ request_check_room(struct request_ctx *c)
 	return 0;
 }
 
-/* LIST_ROOMS: "after" is a room name, "limit" 1..1000 (PROTOCOL.md 3.3). */
+/* LIST_ROOMS: "after" is a room name, "limit" 1..1000 (doc/protocol.md 5.5). */
 static int
 request_check_page(struct request_ctx *c)
 {
@@ -555,7 +555,7 @@ tcrp_session_build(const struct tcrp_session *s, size_t *len)
 	    "members", members,
 	    "udp_host", s->udp_host[0] != '\0' ? s->udp_host : NULL);
 	json_decref(members);
-	/* Present only when true (PROTOCOL.md 3.3). */
+	/* Present only when true (doc/protocol.md 5.4). */
 	if (root != NULL && s->members_more &&
 	    json_object_set_new(root, "members_more", json_true()) < 0) {
 		json_decref(root);

@@ -1,5 +1,5 @@
 /*
- * payload.h: the JSON payloads of TCRP (PROTOCOL.md 3.1-3.3), built and
+ * payload.h: the JSON payloads of TCRP (doc/protocol.md 5), built and
  * parsed with jansson, and the wire error codes of RESPONSE.  Parsers
  * validate everything the protocol constrains (names, lengths, token form,
  * version) so that callers act only on well-formed values.
@@ -13,7 +13,7 @@
 
 #include "lib/ocm.h"
 
-/* RESPONSE error codes; the wire strings are stable (PROTOCOL.md 3.2). */
+/* RESPONSE error codes; the wire strings are stable (doc/protocol.md 6). */
 enum tcrp_code {
 	TCRP_CODE_OK = 0,
 	TCRP_CODE_BAD_REQUEST,
@@ -39,7 +39,7 @@ int tcrp_code_parse(const char *s);
 enum tcrp_code tcrp_code_from_error(int err);
 
 /* The most rooms one LIST_ROOMS COMPLETE may be asked for, and what a
- * request without "limit" gets (PROTOCOL.md 3.3). */
+ * request without "limit" gets (doc/protocol.md 5.5). */
 #define TCRP_LIST_LIMIT_MAX	1000
 
 /* A CREATE_ROOM / JOIN_ROOM / LIST_ROOMS request, validated. */

@@ -1,5 +1,5 @@
 /*
- * replay.c: the anti-replay window of PROTOCOL.md 5 (RFC 6479).  Each
+ * replay.c: the anti-replay window of doc/protocol.md 8 (RFC 6479).  Each
  * receiver keeps one per key; the relay checks a datagram's counter after
  * parsing its header and before spending an AEAD open on it, and records
  * the counter once the tag has verified.

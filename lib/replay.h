@@ -1,5 +1,5 @@
 /*
- * replay.h: the anti-replay sliding window of PROTOCOL.md 5, an RFC 6479
+ * replay.h: the anti-replay sliding window of doc/protocol.md 8, an RFC 6479
  * bitmap that accepts any counter within REPLAY_WINDOW of the highest one
  * accepted, once.  Check before opening; update only after the tag
  * verifies, so forged datagrams cannot move the window.

@@ -1,5 +1,5 @@
 /*
- * tcrp.c: TCRP framing (PROTOCOL.md section 3).  The daemon's TLS read
+ * tcrp.c: TCRP framing (doc/protocol.md 4).  The daemon's TLS read
  * handler and the client feed decrypted stream bytes to a tcrp_reader,
  * which reassembles one message (header, room name, JSON payload) for
  * payload.c to parse; tcrp_encode() frames the replies and requests.
@@ -152,7 +152,7 @@ tcrp_reader_fail(struct tcrp_reader *r, int err)
  * most 255 + max_payload bytes per connection.  Operation and State are
  * not the framing's business: whoever reads the message judges them
  * (payload.c for a request), and a message is read whole whatever they
- * say, so that a refusal can repeat its RoomName (PROTOCOL.md 3).  For the
+ * say, so that a refusal can repeat its RoomName (doc/protocol.md 4).  For the
  * same reason a payload too large to read is refused only once the room
  * name before it is in: r->error holds the refusal meanwhile.
  */

@@ -1,5 +1,5 @@
 /*
- * tcrp.h: the TCP Chat Room Protocol framing (PROTOCOL.md section 3): a
+ * tcrp.h: the TCP Chat Room Protocol framing (doc/protocol.md 4): a
  * 32-byte header, the room name, a JSON payload.  The reader decodes one
  * message incrementally from a non-blocking stream and refuses oversize
  * lengths before it allocates for them.

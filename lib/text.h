@@ -17,7 +17,7 @@ bool utf8_valid(const uint8_t *s, size_t len);
  * characters U+0000..U+001F and U+007F. */
 bool name_valid(const uint8_t *s, size_t len);
 
-/* The byte order of names that LIST_ROOMS pages by (PROTOCOL.md 3.3): as
+/* The byte order of names that LIST_ROOMS pages by (doc/protocol.md 5.5): as
  * memcmp(), a proper prefix first.  Negative, 0 or positive. */
 int name_cmp(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
 

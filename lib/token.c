@@ -1,5 +1,5 @@
 /*
- * token.c: session tokens (PROTOCOL.md 3.3).  ocmd makes one per admitted
+ * token.c: session tokens (doc/protocol.md 2.3).  ocmd makes one per admitted
  * member when it answers COMPLETE; the token then names the session in
  * every datagram header and is the exporter context for its UDP keys.
  */

@@ -1,5 +1,5 @@
 /*
- * token.h: session tokens (PROTOCOL.md 3.3): 16 CSPRNG bytes written as 32
+ * token.h: session tokens (doc/protocol.md 2.3): 16 CSPRNG bytes written as 32
  * lowercase hex characters.
  */
 #ifndef OCM_TOKEN_H

@@ -1,5 +1,5 @@
 /*
- * control.h: ocmd's control socket (DESIGN.md "Control protocol"): a Unix
+ * control.h: ocmd's control socket (lib/ctl.h): a Unix
  * stream socket, mode 0660, served in the main event loop.  Each peer is
  * checked with SO_PEERCRED once, when it connects: root and ocmd's own
  * user may run every command, members of group ocmd-admin too, members of

@@ -1,7 +1,7 @@
 /*
  * registry.h: rooms and members, with no I/O.  TCRP requests become rooms
  * and members here (create, join, the limits and error codes of
- * PROTOCOL.md 3.2); the relay finds a member by the token of each datagram
+ * doc/protocol.md 6); the relay finds a member by the token of each datagram
  * in O(1).  Room passwords are kept only as salted HMAC-SHA-256 digests and
  * compared in constant time.
  *

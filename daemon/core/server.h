@@ -25,7 +25,7 @@
 #include "lib/keys.h"
 #include "lib/payload.h"
 
-/* Why an unauthenticated or unusable datagram was dropped (PROTOCOL.md 5). */
+/* Why an unauthenticated or unusable datagram was dropped (doc/protocol.md 8). */
 enum drop_reason {
 	DROP_MALFORMED,		/* header does not parse */
 	DROP_UNKNOWN_TOKEN,	/* no such session (or expired, or wrong room) */

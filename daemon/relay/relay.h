@@ -1,5 +1,5 @@
 /*
- * relay.h: the UDP side of ocmd (PROTOCOL.md 5 and 6).  Datagrams come in
+ * relay.h: the UDP side of ocmd (doc/protocol.md 8 to 10).  Datagrams come in
  * by recvmmsg batches; each is authenticated (header, token, address
  * binding, replay window, AEAD) before anything else, then dispatched by
  * plaintext Type.  Replies and relayed copies are sealed once per

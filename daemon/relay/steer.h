@@ -3,7 +3,7 @@
  * sockets on one address form an SO_REUSEPORT group (socket i of the
  * group is worker i's), and a classic BPF program attached to the group
  * picks the socket from each datagram's clear header: the first byte of
- * the token (PROTOCOL.md 5: offset 2 + RoomNameSize, two hex digits)
+ * the token (doc/protocol.md 8: offset 2 + RoomNameSize, two hex digits)
  * names the worker that homes the session.  A datagram too short to
  * carry it, or naming no worker, falls back to the kernel's hash and is
  * dropped by whichever worker gets it.

@@ -590,7 +590,7 @@ serve_request(struct server *srv, const struct serve_peer *peer, void *conn,
 	    req.room_len > 0 ? req.room : NULL, req.user_len > 0 ? req.user : NULL);
 	OPENSSL_cleanse(req.password, sizeof(req.password));
 	/* Every reply repeats the request's Operation and RoomName, whatever
-	 * was wrong with them (PROTOCOL.md 3); the reader has the name unless
+	 * was wrong with them (doc/protocol.md 4); the reader has the name unless
 	 * it stopped inside the header. */
 	const uint8_t *room = tcrp_reader_room(rd);
 	return reply_encode(rd->h.operation, room, room != NULL ? rd->h.room_len : 0, &rp,

@@ -1,6 +1,6 @@
 /*
  * tls.c: the server's TLS context.  TLS 1.3 only, ALPN "ocm/1" or a
- * no_application_protocol alert (PROTOCOL.md 2).  The certificate is
+ * no_application_protocol alert (doc/protocol.md 3).  The certificate is
  * either the administrator's or one this file generates on first start and
  * keeps in state_dir, so that the fingerprint clients pinned stays the
  * same across restarts.

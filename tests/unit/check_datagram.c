@@ -344,7 +344,7 @@ START_TEST(test_truncated)
 }
 END_TEST
 
-/* PROTOCOL.md 5.1: 3,526 bytes for 255-byte room and user names. */
+/* doc/protocol.md 9.1: 3,526 bytes for 255-byte room and user names. */
 START_TEST(test_max_text)
 {
 	static uint8_t text[OCM_MAX_DATAGRAM], pt[OCM_MAX_DATAGRAM], dg[BUF_SIZE];

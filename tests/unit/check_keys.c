@@ -181,7 +181,7 @@ START_TEST(test_export_both_sides_agree)
 }
 END_TEST
 
-/* The layout of PROTOCOL.md 4: label, the token as context, 64 bytes,
+/* The layout of doc/protocol.md 7: label, the token as context, 64 bytes,
  * c2s first.  Checked against OpenSSL's exporter called directly. */
 START_TEST(test_export_layout)
 {

@@ -1,6 +1,6 @@
 /*
  * check_payload.c: the TCRP JSON payloads: REQUEST parsing against every
- * rule of PROTOCOL.md 3.1 (table-driven bad inputs, each with its exact
+ * rule of doc/protocol.md 5.2 (table-driven bad inputs, each with its exact
  * error), the wire code table, and build-then-parse round trips of the
  * RESPONSE, session COMPLETE and LIST_ROOMS COMPLETE payloads.
  */
@@ -301,7 +301,7 @@ static const struct bad_request {
 	  -OCM_E_BAD_NAME, "room name is not UTF-8 without control characters" },
 	{ "room name bad UTF-8", 2, 0, "a\xed\xa0\x80", "{\"version\":1,\"user_name\":\"u\"}", 0,
 	  -OCM_E_BAD_NAME, NULL },
-	/* LIST_ROOMS pages (PROTOCOL.md 3.3): "after" a room name, "limit" 1..1000. */
+	/* LIST_ROOMS pages (doc/protocol.md 5.5): "after" a room name, "limit" 1..1000. */
 	{ "after empty", 3, 0, "", "{\"version\":1,\"after\":\"\"}", 0, -OCM_E_BAD_NAME,
 	  "after is empty" },
 	{ "256-byte after", 3, 0, "", "{\"version\":1,\"after\":\"@\"}", 256, -OCM_E_BAD_NAME,

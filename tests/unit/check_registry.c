@@ -1,6 +1,6 @@
 /*
  * check_registry.c: rooms and members without I/O: every create/join
- * outcome of PROTOCOL.md 3.2 that the registry decides, the limits, token
+ * outcome of doc/protocol.md 6 that the registry decides, the limits, token
  * lookup, removal, table growth and iteration.
  */
 #include <arpa/inet.h>

@@ -95,7 +95,7 @@ deliver(const struct group *g, const uint8_t *buf, size_t len)
 	return -1;
 }
 
-/* A datagram header: R, T, room, then the token (PROTOCOL.md 5). */
+/* A datagram header: R, T, room, then the token (doc/protocol.md 8). */
 static size_t
 datagram(uint8_t *buf, const char *room, unsigned worker)
 {

@@ -355,7 +355,7 @@ END_TEST
 
 /* Operation and State are for the reader's caller to judge: a message
  * with any of them is read whole, so that a refusal can repeat its
- * RoomName (PROTOCOL.md 3). */
+ * RoomName (doc/protocol.md 4). */
 static const struct {
 	uint8_t op;
 	uint8_t state;
