@@ -116,7 +116,8 @@ room_job(struct cluster *c, enum job_kind kind, struct dir_room *d)
 	cluster_job_post(c, j);
 }
 
-/* Our room, named in a record another node now holds: it is theirs. */
+/* Our room, named in a record another node now holds: it is theirs.  On
+ * the room's worker (worker_call). */
 static void
 room_lost_fn(struct worker *w, void *arg)
 {

@@ -7,7 +7,9 @@
  * directory on the main thread, then each worker writes the rows of its
  * own rooms; show-room picks among the members on the room's worker.
  * Each returns a result object or an error; commands that change
- * anything are logged with the peer's uid and pid.
+ * anything are logged with the peer's uid and pid.  Everything here runs on
+ * the main thread but the functions named *_fn (and home_room), which a
+ * worker runs for it through worker_call and say so.
  */
 #include "daemon/control/control.h"
 
@@ -142,7 +144,8 @@ struct room_slots {
 	size_t n;
 };
 
-/* Each worker fills the slots of its own rooms: fn writes only those. */
+/* On each worker (workers_call): it fills the slots of its own rooms and
+ * writes only those. */
 static void
 list_rooms_fn(struct worker *w, void *arg)
 {
@@ -269,7 +272,8 @@ on_home(struct cmd_ctx *x, worker_fn *fn)
 	return x->rc;
 }
 
-/* The room on w, or NULL with no_such_room (closed since the lookup). */
+/* On w's thread: the room on w, or NULL with no_such_room (closed since
+ * the lookup). */
 static struct room *
 home_room(struct worker *w, struct cmd_ctx *x)
 {
@@ -302,8 +306,9 @@ control_room_head(const struct room *r, uint64_t age, unsigned worker)
 	    "host", r->host != NULL ? r->host->name : "", "worker", (int)worker);
 }
 
-/* The room's members are one list on its worker: the page is picked
- * there, in the order of their names (not of their joining). */
+/* On the room's worker (worker_call): its members are one list there,
+ * and the page is picked there, in the order of their names (not of
+ * their joining). */
 static void
 show_room_fn(struct worker *w, void *arg)
 {
@@ -358,6 +363,7 @@ get_reason(struct cmd_ctx *x, const char **reason)
 	return 0;
 }
 
+/* On the room's worker (worker_call). */
 static void
 kill_room_fn(struct worker *w, void *arg)
 {
@@ -384,6 +390,7 @@ cmd_kill_room(struct cmd_ctx *x)
 	return rc < 0 ? rc : on_home(x, kill_room_fn);
 }
 
+/* On the room's worker (worker_call). */
 static void
 kick_fn(struct worker *w, void *arg)
 {
