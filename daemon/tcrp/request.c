@@ -329,7 +329,8 @@ request_list(struct server *srv, const struct serve_peer *peer,
 	struct page p;
 	(void)peer;
 
-	if (page_init(&p, dir->n < req->limit ? dir->n : req->limit, req->after) == 0) {
+	if (page_init(&p, dir->rooms.n < req->limit ? dir->rooms.n : req->limit,
+	    req->after) == 0) {
 		/* Not a CREATE still on its way, nor a room of a node that is gone. */
 		for (struct dir_room *d = directory_first(dir); d != NULL;
 		    d = directory_next(dir, d))
