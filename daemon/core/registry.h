@@ -23,6 +23,7 @@
 #include "daemon/base/ev.h"
 #include "lib/aead.h"
 #include "lib/datagram.h"
+#include "lib/hash.h"
 #include "lib/keys.h"
 #include "lib/ocm.h"
 #include "lib/payload.h"
@@ -81,7 +82,7 @@ struct member_candidate {
 };
 
 struct member {
-	struct member *token_next;	/* token hash chain */
+	struct hash_link token_link;	/* in the registry's members, by token */
 	struct member *next, *prev;	/* the room's members, oldest first */
 	struct room *room;
 	uint8_t token[OCM_TOKEN_LEN];	/* ASCII hex, as on the wire */
@@ -115,7 +116,7 @@ struct member {
 };
 
 struct room {
-	struct room *hash_next;
+	struct hash_link name_link;	/* in the registry's rooms, by name */
 	struct registry *reg;
 	struct member *first, *last;
 	struct member *host;
@@ -139,11 +140,9 @@ struct registry_limits {
 
 struct registry {
 	struct registry_limits limits;
-	struct room **rooms;		/* buckets */
-	size_t room_mask;
+	struct hash_table rooms;	/* by name's keyed hash */
 	size_t n_rooms, peak_rooms;
-	struct member **members;	/* buckets, by token */
-	size_t member_mask;
+	struct hash_table members;	/* by token */
 	size_t n_members, peak_members;
 	size_t n_online;
 	uint64_t hash_key[2];		/* keyed hash of peer-chosen room names */
