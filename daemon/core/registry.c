@@ -191,7 +191,9 @@ registry_find_member(const struct registry *reg, const uint8_t *token)
 struct member *
 room_find_member(const struct room *room, const char *name)
 {
-	for (struct member *m = room->first; m != NULL; m = m->next)
+	struct member *m;
+
+	TAILQ_FOREACH(m, &room->members, room_link)
 		if (strcmp(m->name, name) == 0)
 			return m;
 	return NULL;
@@ -281,12 +283,7 @@ member_new(struct registry *reg, struct room *room, const struct tcrp_request *r
 	m->id = ++reg->next_id;
 	replay_init(&m->replay);
 
-	m->prev = room->last;
-	if (room->last != NULL)
-		room->last->next = m;
-	else
-		room->first = m;
-	room->last = m;
+	TAILQ_INSERT_TAIL(&room->members, m, room_link);
 	room->n_members++;
 
 	hash_insert(&reg->members, &m->token_link, token_hash(m->token));
@@ -328,14 +325,7 @@ registry_member_free(struct registry *reg, struct member *m)
 		room->n_online--;
 		reg->n_online--;
 	}
-	if (m->prev != NULL)
-		m->prev->next = m->next;
-	else
-		room->first = m->next;
-	if (m->next != NULL)
-		m->next->prev = m->prev;
-	else
-		room->last = m->prev;
+	TAILQ_REMOVE(&room->members, m, room_link);
 	room->n_members--;
 	if (room->host == m)
 		room->host = NULL;
@@ -402,6 +392,7 @@ registry_create(struct registry *reg, const struct tcrp_request *req,
 		goto internal;
 	}
 	room->reg = reg;
+	TAILQ_INIT(&room->members);
 	memcpy(room->name, req->room, req->room_len);
 	room->name_len = req->room_len;
 	room->created_ms = now_ms;
@@ -475,8 +466,10 @@ registry_join(struct registry *reg, const struct tcrp_request *req,
 void
 registry_room_free(struct registry *reg, struct room *room)
 {
-	while (room->first != NULL)
-		registry_member_free(reg, room->first);
+	struct member *m;
+
+	while ((m = TAILQ_FIRST(&room->members)) != NULL)
+		registry_member_free(reg, m);
 	hash_remove(&reg->rooms, &room->name_link);
 	reg->n_rooms--;
 	OPENSSL_cleanse(room, sizeof(*room));

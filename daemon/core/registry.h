@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "daemon/base/ev.h"
@@ -83,7 +84,7 @@ struct member_candidate {
 
 struct member {
 	struct hash_link token_link;	/* in the registry's members, by token */
-	struct member *next, *prev;	/* the room's members, oldest first */
+	TAILQ_ENTRY(member) room_link;	/* the room's members, oldest first */
 	struct room *room;
 	uint8_t token[OCM_TOKEN_LEN];	/* ASCII hex, as on the wire */
 	bool host;
@@ -118,7 +119,7 @@ struct member {
 struct room {
 	struct hash_link name_link;	/* in the registry's rooms, by name */
 	struct registry *reg;
-	struct member *first, *last;
+	TAILQ_HEAD(member_list, member) members;	/* oldest first */
 	struct member *host;
 	uint32_t n_members;
 	uint32_t n_online;

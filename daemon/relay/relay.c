@@ -512,11 +512,12 @@ send_notice(struct relay *r, struct member *to, uint8_t code, const struct membe
 static void
 notice_others(struct relay *r, struct member *m, uint8_t code)
 {
+	struct member *o;
 	long n = msg_encode_notice(code, (const uint8_t *)m->name, m->name_len, NULL, 0, r->pt,
 	    sizeof(r->pt));
 	if (n <= 0)
 		return;
-	for (struct member *o = m->room->first; o != NULL; o = o->next)
+	TAILQ_FOREACH(o, &m->room->members, room_link)
 		if (o != m && !o->closing)
 			relay_send(r, o, r->pt, (size_t)n);
 }
@@ -560,10 +561,12 @@ member_drop(struct relay *r, struct member *m)
 void
 relay_room_close_text(struct relay *r, struct room *room, uint8_t reason, const char *text)
 {
+	struct member *m;
+
 	if (reason != 0)
 		log_ocm(LOG_LEVEL_INFO, OCM_EV_ROOM_CLOSED, room->name, NULL, NULL,
 		    "room '%s' closed: %s", room->name, closed_texts[reason]);
-	for (struct member *m = room->first; m != NULL; m = m->next) {
+	TAILQ_FOREACH(m, &room->members, room_link) {
 		if (reason != 0 && !m->closing)
 			send_closed_text(r, m, reason, text);
 		batch_release(r, m);
@@ -679,6 +682,7 @@ static void
 on_chat(struct relay *r, struct member *m, const struct msg *msg)
 {
 	struct room *room = m->room;
+	struct member *o;
 	size_t max = msg_max_text(OCM_MAX_DATAGRAM, room->name_len, m->name_len);
 	char why[96];
 
@@ -705,7 +709,7 @@ on_chat(struct relay *r, struct member *m, const struct msg *msg)
 	m->msgs_in++;
 	room->msgs++;
 	r->h.stats->chats_relayed++;
-	for (struct member *o = room->first; o != NULL; o = o->next) {
+	TAILQ_FOREACH(o, &room->members, room_link) {
 		if (o == m || !o->online || o->closing)
 			continue;
 		relay_send(r, o, r->pt, (size_t)n);
@@ -741,6 +745,7 @@ static void
 on_who(struct relay *r, struct member *m, const struct msg *msg)
 {
 	size_t cap = OCM_MAX_DATAGRAM - DGRAM_OVERHEAD(m->room->name_len);
+	struct member *o;
 	long n;
 	(void)msg;
 
@@ -750,7 +755,8 @@ on_who(struct relay *r, struct member *m, const struct msg *msg)
 	}
 	n = msg_members_begin(0, r->pt, cap);
 
-	for (struct member *o = m->room->first; o != NULL && n > 0; o = o->next) {
+	for (o = TAILQ_FIRST(&m->room->members); o != NULL && n > 0;
+	    o = TAILQ_NEXT(o, room_link)) {
 		if (!o->online || o->closing)
 			continue;
 		uint8_t flags = o->host ? MEMBERS_ENTRY_HOST : 0;

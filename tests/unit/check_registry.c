@@ -171,9 +171,10 @@ START_TEST(member_free_updates_room_and_lookup)
 	ck_assert_uint_eq(room->n_members, 2);
 	ck_assert_uint_eq(room->n_online, 0);
 	ck_assert_uint_eq(reg->n_online, 0);
-	ck_assert_ptr_eq(room->first, a);
-	ck_assert_ptr_eq(a->next, c);
-	ck_assert_ptr_eq(c->prev, a);
+	ck_assert_ptr_eq(TAILQ_FIRST(&room->members), a);
+	ck_assert_ptr_eq(TAILQ_NEXT(a, room_link), c);
+	ck_assert_ptr_eq(TAILQ_PREV(c, member_list, room_link), a);
+	ck_assert_ptr_eq(TAILQ_LAST(&room->members, member_list), c);
 	ck_assert_int_eq(join("r", "b", "", NULL), TCRP_CODE_OK);	/* name free again */
 
 	registry_member_free(reg, a);
@@ -277,7 +278,7 @@ START_TEST(shared_member_count_and_given_tokens)
 	ck_assert_int_eq(registry_join(b, &r, &ip4, NULL, 1000, &m, &why),
 	    TCRP_CODE_SERVER_FULL);
 	ck_assert_uint_eq(atomic_load(&shared), 3);
-	registry_member_free(a, first->next);
+	registry_member_free(a, TAILQ_NEXT(first, room_link));
 	ck_assert_uint_eq(atomic_load(&shared), 2);
 	ck_assert_int_eq(registry_join(b, &r, &ip4, NULL, 1000, &m, &why), TCRP_CODE_OK);
 	registry_free(a);
