@@ -80,7 +80,8 @@ struct tx_slot {
 };
 
 /* Records for one member, gathered during a loop pass (doc/protocol.md 9.2
- * BATCH): buf[0] is the BATCH Type, then Length + record, ... */
+ * BATCH): buf[0] is the BATCH Type, then Length + record, ..., as
+ * msg_batch_begin() and msg_batch_add() write them. */
 struct batch_buf {
 	struct member *m;
 	size_t len;
@@ -467,6 +468,7 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 {
 	size_t cap = OCM_MAX_DATAGRAM - DGRAM_OVERHEAD(m->room->name_len);
 	struct batch_buf *b;
+	long used;
 
 	if (!m->online || !m->keyed)
 		return;
@@ -481,20 +483,24 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 			batches_flush(r);
 		b = &r->batches[r->n_batches++];
 		b->m = m;
-		b->len = 1;
+		b->len = (size_t)msg_batch_begin(b->buf, sizeof(b->buf));
 		b->n_recs = 0;
-		b->buf[0] = MSG_S_BATCH;
 		m->batch = (uint32_t)r->n_batches;
 	}
 	b = &r->batches[m->batch - 1];
-	if (b->len + 2 + len > cap)
+	used = msg_batch_add(b->buf, b->len, cap, pt, len);
+	if (used == -OCM_E_NOSPC) {
 		batch_seal(r, b);
+		used = msg_batch_add(b->buf, b->len, cap, pt, len);
+	}
+	if (used < 0) {
+		/* Not a record a BATCH may carry: the relay encodes none. */
+		r->h.stats->send_errors++;
+		return;
+	}
 	if (b->n_recs == 0)
 		b->arrival_ns = r->arrival_ns;
-	b->buf[b->len] = (uint8_t)(len >> 8);
-	b->buf[b->len + 1] = (uint8_t)len;
-	memcpy(b->buf + b->len + 2, pt, len);
-	b->len += 2 + len;
+	b->len = (size_t)used;
 	b->n_recs++;
 }
 
