@@ -479,12 +479,16 @@ registry_room_free(struct registry *reg, struct room *room)
 void
 registry_free(struct registry *reg)
 {
-	struct room *r;
+	struct room *r, *next;
 
 	if (reg == NULL)
 		return;
-	while ((r = registry_first_room(reg)) != NULL)
+	/* One walk: registry_first_room() each time would scan the emptied
+	 * buckets again for every room, quadratic in the rooms. */
+	for (r = registry_first_room(reg); r != NULL; r = next) {
+		next = registry_next_room(reg, r);
 		registry_room_free(reg, r);
+	}
 	hash_fini(&reg->rooms);
 	hash_fini(&reg->members);
 	free(reg);

@@ -190,7 +190,8 @@ void registry_member_free(struct registry *reg, struct member *m);
 void registry_room_free(struct registry *reg, struct room *room);
 
 /* Rooms in no particular order: for (r = registry_first_room(reg); r;
- * r = registry_next_room(reg, r)). */
+ * r = registry_next_room(reg, r)).  A room may be freed once the next is
+ * taken. */
 struct room *registry_first_room(const struct registry *reg);
 struct room *registry_next_room(const struct registry *reg, const struct room *r);
 

@@ -620,10 +620,13 @@ relay_member_remove(struct relay *r, struct member *m, uint8_t reason)
 void
 relay_shutdown(struct relay *r)
 {
-	struct room *room;
+	struct room *room, *next;
 
-	while ((room = registry_first_room(r->h.reg)) != NULL)
+	/* One walk, as registry_free(): closing a room frees no other. */
+	for (room = registry_first_room(r->h.reg); room != NULL; room = next) {
+		next = registry_next_room(r->h.reg, room);
 		relay_room_close(r, room, CLOSED_SERVER_SHUTDOWN);
+	}
 	hold_stop(r);
 	relay_flush(r);
 }
