@@ -13,10 +13,6 @@
 /* R(1) T(1) RoomName(R) Token(T) Counter(8): the AAD. */
 #define DGRAM_HEADER_LEN(R)	(2 + (size_t)(R) + OCM_TOKEN_LEN + OCM_COUNTER_LEN)
 
-/* A BATCH record's Length field. */
-#define BATCH_LEN_SIZE		2
-#define BATCH_REC_MAX		0xffff
-
 static uint64_t
 get_be64(const uint8_t *p)
 {
@@ -527,28 +523,4 @@ msg_batch_begin(uint8_t *out, size_t cap)
 		return -OCM_E_NOSPC;
 	out[0] = MSG_S_BATCH;
 	return 1;
-}
-
-/*
- * rec may already sit at out + used + 2 (encoded in place by the caller,
- * the cheap way to build a BATCH); then only the Length is written.
- */
-long
-msg_batch_add(uint8_t *out, size_t used, size_t cap, const uint8_t *rec,
-    size_t rec_len)
-{
-	uint8_t *dst;
-
-	if (rec_len == 0 || rec[0] == MSG_S_BATCH || rec[0] < 0x80)
-		return -OCM_E_MALFORMED;
-	if (rec_len > BATCH_REC_MAX)
-		return -OCM_E_TOO_LARGE;
-	if (used > cap || cap - used < BATCH_LEN_SIZE + rec_len)
-		return -OCM_E_NOSPC;
-	dst = out + used + BATCH_LEN_SIZE;
-	if (dst != rec)
-		memmove(dst, rec, rec_len);
-	out[used] = (uint8_t)(rec_len >> 8);
-	out[used + 1] = (uint8_t)rec_len;
-	return (long)(used + BATCH_LEN_SIZE + rec_len);
 }

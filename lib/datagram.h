@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lib/aead.h"
 #include "lib/ocm.h"
@@ -175,12 +176,40 @@ long msg_members_begin(uint8_t flags, uint8_t *out, size_t cap);
 long msg_members_add(uint8_t *out, size_t used, size_t cap, uint8_t entry_flags,
     const uint8_t *name, size_t name_len);
 
+/* A BATCH record's Length field (doc/protocol.md 9.2), and the most it
+ * can tell. */
+#define BATCH_LEN_SIZE		2
+#define BATCH_REC_MAX		0xffff
+
 /* BATCH: begin with the Type byte, then append whole records while they
  * fit; a record that is itself a BATCH, empty, or not server-to-client is
- * -OCM_E_MALFORMED, one above 65,535 bytes -OCM_E_TOO_LARGE.  rec may
- * already sit at out + used + 2 (encoded in place). */
+ * -OCM_E_MALFORMED, one above 65,535 bytes -OCM_E_TOO_LARGE. */
 long msg_batch_begin(uint8_t *out, size_t cap);
-long msg_batch_add(uint8_t *out, size_t used, size_t cap, const uint8_t *rec,
-    size_t rec_len);
+
+/*
+ * Appends rec as one record at out[used]; returns the new length.  rec may
+ * already sit at out + used + 2 (encoded in place, the cheap way to build a
+ * BATCH); then only the Length is written.  Inline: the relay appends each
+ * copy of each record it sends with it, and a call per copy would cost
+ * more than the checks.
+ */
+static inline long
+msg_batch_add(uint8_t *out, size_t used, size_t cap, const uint8_t *rec, size_t rec_len)
+{
+	uint8_t *dst;
+
+	if (rec_len == 0 || rec[0] == MSG_S_BATCH || rec[0] < 0x80)
+		return -OCM_E_MALFORMED;
+	if (rec_len > BATCH_REC_MAX)
+		return -OCM_E_TOO_LARGE;
+	if (used > cap || cap - used < BATCH_LEN_SIZE + rec_len)
+		return -OCM_E_NOSPC;
+	dst = out + used + BATCH_LEN_SIZE;
+	if (dst != rec)
+		memmove(dst, rec, rec_len);
+	out[used] = (uint8_t)(rec_len >> 8);
+	out[used + 1] = (uint8_t)rec_len;
+	return (long)(used + BATCH_LEN_SIZE + rec_len);
+}
 
 #endif

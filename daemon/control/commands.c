@@ -321,7 +321,8 @@ show_room_fn(struct worker *w, void *arg)
 
 	if (r == NULL || page_init(&p, ctl_page_limit(l, x->args), ctl_arg(x->args, "after")) < 0)
 		return;		/* no_such_room, or a NULL result: out of memory */
-	for (struct member *m = r->first; m != NULL; m = m->next)
+	for (struct member *m = TAILQ_FIRST(&r->members); m != NULL;
+	    m = TAILQ_NEXT(m, room_link))
 		page_offer(&p, m->name, m->name_len, m);
 	more = page_sort(&p);
 	members = json_array();

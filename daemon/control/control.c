@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@
 struct ctl_conn {
 	struct ev_io io;
 	struct control *ctl;
-	struct ctl_conn *next, *prev;
+	LIST_ENTRY(ctl_conn) link;	/* in ctl->conns */
 	struct ucred cred;
 	bool may_read, may_write;	/* as it was when it connected */
 	bool refusal_logged;		/* once per peer: it could repeat itself */
@@ -42,7 +43,7 @@ struct ctl_conn {
 struct control {
 	struct ev_io io;
 	struct server *srv;
-	struct ctl_conn *conns;
+	LIST_HEAD(, ctl_conn) conns;
 	size_t n_conns;
 	bool has_admin;			/* group CTL_ADMIN_GROUP exists, as admin_gid */
 	gid_t admin_gid;
@@ -59,12 +60,7 @@ conn_free(struct ctl_conn *c)
 		cluster_control_cancel(ctl->srv, c);
 	ev_io_stop(ctl->srv->loop, &c->io);
 	close(c->io.fd);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		ctl->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	ctl->n_conns--;
 	free(c->out);
 	free(c);
@@ -314,8 +310,10 @@ peer_access(const struct control *ctl, int fd, struct ctl_conn *c)
 static size_t
 conns_of_uid(const struct control *ctl, uid_t uid)
 {
+	const struct ctl_conn *c;
 	size_t n = 0;
-	for (const struct ctl_conn *c = ctl->conns; c != NULL; c = c->next)
+
+	LIST_FOREACH(c, &ctl->conns, link)
 		n += c->cred.uid == uid;
 	return n;
 }
@@ -341,10 +339,7 @@ accept_one(struct control *ctl, int fd)
 	c->ctl = ctl;
 	c->cred = cred;
 	peer_access(ctl, fd, c);
-	c->next = ctl->conns;
-	if (ctl->conns != NULL)
-		ctl->conns->prev = c;
-	ctl->conns = c;
+	LIST_INSERT_HEAD(&ctl->conns, c, link);
 	ctl->n_conns++;
 }
 
@@ -539,8 +534,8 @@ control_free(struct control *ctl)
 {
 	if (ctl == NULL)
 		return;
-	while (ctl->conns != NULL)
-		conn_free(ctl->conns);
+	while (!LIST_EMPTY(&ctl->conns))
+		conn_free(LIST_FIRST(&ctl->conns));
 	ev_io_stop(ctl->srv->loop, &ctl->io);
 	close(ctl->io.fd);
 	if (ctl->owns_path)

@@ -1,7 +1,7 @@
 /*
- * directory.c: room name to home worker (see directory.h).  A chained
- * hash table under a keyed hash (peers choose the names), doubling when
- * its load passes one.
+ * directory.c: room name to home worker (see directory.h).  An intrusive
+ * hash table (lib/hash.h) under a keyed hash, since peers choose the
+ * names.
  */
 #include "daemon/core/directory.h"
 
@@ -14,73 +14,53 @@
 
 #define INITIAL_BUCKETS	64
 
-static size_t
-bucket(const struct directory *d, const char *name, size_t len)
+/* A name's hash under the directory's secret key. */
+static uint64_t
+dir_hash(const struct directory *d, const char *name, size_t len)
 {
-	return (size_t)name_hash(d->key, (const uint8_t *)name, len) & d->mask;
+	return name_hash(d->key, (const uint8_t *)name, len);
 }
 
 int
 directory_init(struct directory *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->buckets = calloc(INITIAL_BUCKETS, sizeof(*d->buckets));
-	if (d->buckets == NULL || RAND_bytes((unsigned char *)d->key, sizeof(d->key)) != 1) {
-		free(d->buckets);
-		d->buckets = NULL;
+	if (hash_init(&d->rooms, INITIAL_BUCKETS) < 0)
+		return -1;
+	if (RAND_bytes((unsigned char *)d->key, sizeof(d->key)) != 1) {
+		hash_fini(&d->rooms);
 		return -1;
 	}
-	d->mask = INITIAL_BUCKETS - 1;
 	return 0;
 }
 
 void
 directory_fini(struct directory *d)
 {
-	if (d->buckets == NULL)
+	struct hash_link *l, *next;
+
+	if (d->rooms.buckets == NULL)
 		return;
-	for (size_t i = 0; i <= d->mask; i++) {
-		struct dir_room *e, *next;
-		for (e = d->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			free(e);
-		}
+	for (l = hash_first(&d->rooms); l != NULL; l = next) {
+		next = hash_next(&d->rooms, l);
+		free(hash_entry(l, struct dir_room, link));
 	}
-	free(d->buckets);
+	hash_fini(&d->rooms);
 	memset(d, 0, sizeof(*d));
 }
 
 struct dir_room *
 directory_find(const struct directory *d, const char *name, size_t len)
 {
-	for (struct dir_room *e = d->buckets[bucket(d, name, len)]; e != NULL; e = e->next)
+	uint64_t h = dir_hash(d, name, len);
+
+	for (struct hash_link *l = hash_find(&d->rooms, h); l != NULL;
+	    l = hash_find_next(l)) {
+		struct dir_room *e = hash_entry(l, struct dir_room, link);
 		if (e->name_len == len && memcmp(e->name, name, len) == 0)
 			return e;
-	return NULL;
-}
-
-/* On allocation failure the old table stays: longer chains, still right. */
-static void
-grow(struct directory *d)
-{
-	size_t n = (d->mask + 1) * 2;
-	struct dir_room **t = calloc(n, sizeof(*t));
-	if (t == NULL)
-		return;
-	size_t old_mask = d->mask;
-	d->mask = n - 1;
-	for (size_t i = 0; i <= old_mask; i++) {
-		struct dir_room *e, *next;
-		for (e = d->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			size_t b = bucket(d, e->name, e->name_len);
-			e->next = t[b];
-			e->bucket = b;
-			t[b] = e;
-		}
 	}
-	free(d->buckets);
-	d->buckets = t;
+	return NULL;
 }
 
 struct dir_room *
@@ -95,13 +75,7 @@ directory_add(struct directory *d, const char *name, size_t len, unsigned worker
 	memcpy(e->name, name, len);
 	e->name_len = (uint8_t)len;
 	e->worker = worker;
-	if (d->n >= d->mask + 1)
-		grow(d);
-	size_t b = bucket(d, name, len);
-	e->next = d->buckets[b];
-	e->bucket = b;
-	d->buckets[b] = e;
-	d->n++;
+	hash_insert(&d->rooms, &e->link, dir_hash(d, name, len));
 	d->per_worker[worker]++;
 	return e;
 }
@@ -124,12 +98,7 @@ directory_add_remote(struct directory *d, const char *name, size_t len, unsigned
 void
 directory_remove(struct directory *d, struct dir_room *e)
 {
-	struct dir_room **pp = &d->buckets[e->bucket];
-
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	d->n--;
+	hash_remove(&d->rooms, &e->link);
 	if (e->node != NULL)
 		d->n_remote--;
 	else
@@ -142,19 +111,15 @@ directory_remove(struct directory *d, struct dir_room *e)
 struct dir_room *
 directory_first(const struct directory *d)
 {
-	for (size_t i = 0; i <= d->mask; i++)
-		if (d->buckets[i] != NULL)
-			return d->buckets[i];
-	return NULL;
+	struct hash_link *l = hash_first(&d->rooms);
+
+	return l != NULL ? hash_entry(l, struct dir_room, link) : NULL;
 }
 
 struct dir_room *
 directory_next(const struct directory *d, const struct dir_room *e)
 {
-	if (e->next != NULL)
-		return e->next;
-	for (size_t i = e->bucket + 1; i <= d->mask; i++)
-		if (d->buckets[i] != NULL)
-			return d->buckets[i];
-	return NULL;
+	struct hash_link *l = hash_next(&d->rooms, &e->link);
+
+	return l != NULL ? hash_entry(l, struct dir_room, link) : NULL;
 }

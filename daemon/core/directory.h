@@ -20,14 +20,13 @@
 #include <stdint.h>
 
 #include "daemon/base/config.h"
+#include "lib/hash.h"
 #include "lib/ocm.h"
 
 struct cluster_peer;
 
 struct dir_room {
-	struct dir_room *next;		/* hash chain */
-	size_t bucket;			/* its chain's index: a walk goes on from it
-					 * without hashing the name again */
+	struct hash_link link;		/* in the directory, by name */
 	struct cluster_peer *node;	/* NULL: homed here; else the node that homes it */
 	uint64_t epoch;			/* that node's incarnation that claimed it */
 	bool stale;			/* not seen since the KV watch started over */
@@ -42,9 +41,8 @@ struct dir_room {
 };
 
 struct directory {
-	struct dir_room **buckets;
-	size_t mask, n;
-	size_t n_remote;		/* of n, homed on other nodes */
+	struct hash_table rooms;	/* every entry, by name's keyed hash */
+	size_t n_remote;		/* of them, homed on other nodes */
 	uint32_t per_worker[CONFIG_MAX_WORKERS];	/* rooms homed on each */
 	uint64_t key[2];
 };
@@ -63,11 +61,12 @@ struct dir_room *directory_add_remote(struct directory *d, const char *name, siz
 static inline size_t
 directory_local(const struct directory *d)
 {
-	return d->n - d->n_remote;
+	return d->rooms.n - d->n_remote;
 }
 void directory_remove(struct directory *d, struct dir_room *e);
 /* Entries in no particular order: for (e = directory_first(d); e; e =
- * directory_next(d, e)). */
+ * directory_next(d, e)).  An entry may be removed once the next is taken;
+ * adding one during the walk may make it miss entries or see some twice. */
 struct dir_room *directory_first(const struct directory *d);
 struct dir_room *directory_next(const struct directory *d, const struct dir_room *e);
 

@@ -1,8 +1,8 @@
 /*
- * quota.c: per-address counts (see quota.h).  A chained hash table under a
- * keyed hash (peers choose their addresses within their prefix), doubling
- * when its load passes one.  Entries whose counts are all zero are swept
- * when the table has doubled since the last sweep, so memory follows what
+ * quota.c: per-address counts (see quota.h).  An intrusive hash table
+ * (lib/hash.h) under a keyed hash, since peers choose their addresses
+ * within their prefix.  Entries whose counts are all zero are swept when
+ * their number has doubled since the last sweep, so memory follows what
  * addresses hold now, not every address ever seen.
  */
 #include "daemon/core/quota.h"
@@ -18,13 +18,12 @@ int
 quota_init(struct quota *q)
 {
 	memset(q, 0, sizeof(*q));
-	q->buckets = calloc(INITIAL_BUCKETS, sizeof(*q->buckets));
-	if (q->buckets == NULL || RAND_bytes((unsigned char *)q->key, sizeof(q->key)) != 1) {
-		free(q->buckets);
-		q->buckets = NULL;
+	if (hash_init(&q->entries, INITIAL_BUCKETS) < 0)
+		return -1;
+	if (RAND_bytes((unsigned char *)q->key, sizeof(q->key)) != 1) {
+		hash_fini(&q->entries);
 		return -1;
 	}
-	q->mask = INITIAL_BUCKETS - 1;
 	q->sweep_at = INITIAL_BUCKETS;
 	return 0;
 }
@@ -32,16 +31,15 @@ quota_init(struct quota *q)
 void
 quota_fini(struct quota *q)
 {
-	if (q->buckets == NULL)
+	struct hash_link *l, *next;
+
+	if (q->entries.buckets == NULL)
 		return;
-	for (size_t i = 0; i <= q->mask; i++) {
-		struct quota_entry *e, *next;
-		for (e = q->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			free(e);
-		}
+	for (l = hash_first(&q->entries); l != NULL; l = next) {
+		next = hash_next(&q->entries, l);
+		free(hash_entry(l, struct quota_entry, link));
 	}
-	free(q->buckets);
+	hash_fini(&q->entries);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -57,14 +55,15 @@ quota_key(struct peer_ip *key, const struct peer_ip *ip, unsigned v6_prefix)
 	memset(key->addr + whole, 0, sizeof(key->addr) - whole);
 }
 
-static size_t
-bucket(const struct quota *q, const struct peer_ip *key)
+/* A key's hash under the table's secret key. */
+static uint64_t
+key_hash(const struct quota *q, const struct peer_ip *key)
 {
 	uint8_t b[1 + sizeof(key->addr)];
 
 	b[0] = key->family;
 	memcpy(b + 1, key->addr, sizeof(key->addr));
-	return (size_t)name_hash(q->key, b, sizeof(b)) & q->mask;
+	return name_hash(q->key, b, sizeof(b));
 }
 
 static int
@@ -78,44 +77,17 @@ entry_idle(const struct quota_entry *e)
 static void
 sweep(struct quota *q)
 {
-	for (size_t i = 0; i <= q->mask; i++) {
-		struct quota_entry **pp = &q->buckets[i];
-		while (*pp != NULL) {
-			struct quota_entry *e = *pp;
-			if (entry_idle(e)) {
-				*pp = e->next;
-				free(e);
-				q->n--;
-			} else {
-				pp = &e->next;
-			}
+	struct hash_link *l, *next;
+
+	for (l = hash_first(&q->entries); l != NULL; l = next) {
+		struct quota_entry *e = hash_entry(l, struct quota_entry, link);
+		next = hash_next(&q->entries, l);
+		if (entry_idle(e)) {
+			hash_remove(&q->entries, l);
+			free(e);
 		}
 	}
-	q->sweep_at = q->n * 2 > INITIAL_BUCKETS ? q->n * 2 : INITIAL_BUCKETS;
-}
-
-static void
-grow(struct quota *q)
-{
-	size_t nmask = q->mask * 2 + 1;
-	struct quota_entry **nb = calloc(nmask + 1, sizeof(*nb));
-
-	if (nb == NULL)
-		return;		/* longer chains, still correct */
-	struct quota_entry **old = q->buckets;
-	size_t omask = q->mask;
-	q->buckets = nb;
-	q->mask = nmask;
-	for (size_t i = 0; i <= omask; i++) {
-		struct quota_entry *e, *next;
-		for (e = old[i]; e != NULL; e = next) {
-			next = e->next;
-			size_t b = bucket(q, &e->key);
-			e->next = nb[b];
-			nb[b] = e;
-		}
-	}
-	free(old);
+	q->sweep_at = q->entries.n * 2 > INITIAL_BUCKETS ? q->entries.n * 2 : INITIAL_BUCKETS;
 }
 
 struct quota_entry *
@@ -124,21 +96,20 @@ quota_get(struct quota *q, const struct peer_ip *ip, unsigned v6_prefix)
 	struct peer_ip key;
 
 	quota_key(&key, ip, v6_prefix);
-	for (struct quota_entry *e = q->buckets[bucket(q, &key)]; e != NULL; e = e->next)
+	uint64_t h = key_hash(q, &key);
+	for (struct hash_link *l = hash_find(&q->entries, h); l != NULL;
+	    l = hash_find_next(l)) {
+		struct quota_entry *e = hash_entry(l, struct quota_entry, link);
 		if (peer_ip_equal(&e->key, &key))
 			return e;
-	if (q->n >= q->sweep_at)
+	}
+	if (q->entries.n >= q->sweep_at)
 		sweep(q);
-	if (q->n > q->mask)
-		grow(q);
 	struct quota_entry *e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return NULL;
 	e->key = key;
-	size_t b = bucket(q, &key);
-	e->next = q->buckets[b];
-	q->buckets[b] = e;
-	q->n++;
+	hash_insert(&q->entries, &e->link, h);
 	return e;
 }
 

@@ -20,9 +20,10 @@
 #include <stdint.h>
 
 #include "daemon/core/registry.h"
+#include "lib/hash.h"
 
 struct quota_entry {
-	struct quota_entry *next;	/* hash chain */
+	struct hash_link link;		/* in the table, by key */
 	struct peer_ip key;
 	uint32_t handshakes;		/* main thread only */
 	uint32_t rooms;			/* main thread only */
@@ -30,9 +31,8 @@ struct quota_entry {
 };
 
 struct quota {
-	struct quota_entry **buckets;
-	size_t mask, n;
-	size_t sweep_at;		/* sweep idle entries when n reaches it */
+	struct hash_table entries;	/* by the key's keyed hash */
+	size_t sweep_at;		/* sweep idle entries when there are as many */
 	uint64_t key[2];
 };
 

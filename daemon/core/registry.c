@@ -1,8 +1,8 @@
 /*
- * registry.c: rooms and members (see registry.h).  Two chained hash
- * tables: rooms by name, under a keyed hash because peers choose the
+ * registry.c: rooms and members (see registry.h).  Two hash tables
+ * (lib/hash.h): rooms by name, under a keyed hash because peers choose the
  * names; members by token, which the server drew from a CSPRNG and so
- * needs only a cheap mix.  Both double when their load passes one.
+ * needs only a cheap mix.
  */
 #include "daemon/core/registry.h"
 
@@ -126,10 +126,11 @@ token_hash(const uint8_t *token)
 	return (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL >> 16;
 }
 
-static size_t
-room_bucket(const struct registry *reg, const uint8_t *name, size_t len)
+/* A room name's hash under the registry's secret key. */
+static uint64_t
+room_hash(const struct registry *reg, const uint8_t *name, size_t len)
 {
-	return (size_t)name_hash(reg->hash_key, name, len) & reg->room_mask;
+	return name_hash(reg->hash_key, name, len);
 }
 
 /* Tables. */
@@ -141,16 +142,15 @@ registry_new(const struct registry_limits *limits)
 	if (reg == NULL)
 		return NULL;
 	reg->limits = *limits;
-	reg->rooms = calloc(INITIAL_BUCKETS, sizeof(*reg->rooms));
-	reg->members = calloc(INITIAL_BUCKETS, sizeof(*reg->members));
-	if (reg->rooms == NULL || reg->members == NULL ||
+	/* hash_fini() of a table whose hash_init() failed frees NULL. */
+	if (hash_init(&reg->rooms, INITIAL_BUCKETS) < 0 ||
+	    hash_init(&reg->members, INITIAL_BUCKETS) < 0 ||
 	    RAND_bytes((unsigned char *)reg->hash_key, sizeof(reg->hash_key)) != 1) {
-		free(reg->rooms);
-		free(reg->members);
+		hash_fini(&reg->rooms);
+		hash_fini(&reg->members);
 		free(reg);
 		return NULL;
 	}
-	reg->room_mask = reg->member_mask = INITIAL_BUCKETS - 1;
 	return reg;
 }
 
@@ -160,75 +160,40 @@ registry_set_limits(struct registry *reg, const struct registry_limits *limits)
 	reg->limits = *limits;
 }
 
-/* Doubles the room table; on allocation failure the old one stays (longer
- * chains, still correct). */
-static void
-rooms_grow(struct registry *reg)
-{
-	size_t n = (reg->room_mask + 1) * 2;
-	struct room **t = calloc(n, sizeof(*t));
-	if (t == NULL)
-		return;
-	size_t old_mask = reg->room_mask;
-	reg->room_mask = n - 1;
-	for (size_t i = 0; i <= old_mask; i++) {
-		struct room *r, *next;
-		for (r = reg->rooms[i]; r != NULL; r = next) {
-			next = r->hash_next;
-			size_t b = room_bucket(reg, (const uint8_t *)r->name, r->name_len);
-			r->hash_next = t[b];
-			t[b] = r;
-		}
-	}
-	free(reg->rooms);
-	reg->rooms = t;
-}
-
-static void
-members_grow(struct registry *reg)
-{
-	size_t n = (reg->member_mask + 1) * 2;
-	struct member **t = calloc(n, sizeof(*t));
-	if (t == NULL)
-		return;
-	for (size_t i = 0; i <= reg->member_mask; i++) {
-		struct member *m, *next;
-		for (m = reg->members[i]; m != NULL; m = next) {
-			next = m->token_next;
-			size_t b = token_hash(m->token) & (n - 1);
-			m->token_next = t[b];
-			t[b] = m;
-		}
-	}
-	free(reg->members);
-	reg->members = t;
-	reg->member_mask = n - 1;
-}
-
 struct room *
 registry_find_room(const struct registry *reg, const uint8_t *name, size_t len)
 {
-	struct room *r = reg->rooms[room_bucket(reg, name, len)];
-	for (; r != NULL; r = r->hash_next)
+	uint64_t h = room_hash(reg, name, len);
+
+	for (struct hash_link *l = hash_find(&reg->rooms, h); l != NULL;
+	    l = hash_find_next(l)) {
+		struct room *r = hash_entry(l, struct room, name_link);
 		if (r->name_len == len && memcmp(r->name, name, len) == 0)
 			return r;
+	}
 	return NULL;
 }
 
 struct member *
 registry_find_member(const struct registry *reg, const uint8_t *token)
 {
-	struct member *m = reg->members[token_hash(token) & reg->member_mask];
-	for (; m != NULL; m = m->token_next)
+	uint64_t h = token_hash(token);
+
+	for (struct hash_link *l = hash_find(&reg->members, h); l != NULL;
+	    l = hash_find_next(l)) {
+		struct member *m = hash_entry(l, struct member, token_link);
 		if (memcmp(m->token, token, OCM_TOKEN_LEN) == 0)
 			return m;
+	}
 	return NULL;
 }
 
 struct member *
 room_find_member(const struct room *room, const char *name)
 {
-	for (struct member *m = room->first; m != NULL; m = m->next)
+	struct member *m;
+
+	TAILQ_FOREACH(m, &room->members, room_link)
 		if (strcmp(m->name, name) == 0)
 			return m;
 	return NULL;
@@ -237,22 +202,17 @@ room_find_member(const struct room *room, const char *name)
 struct room *
 registry_first_room(const struct registry *reg)
 {
-	for (size_t i = 0; i <= reg->room_mask; i++)
-		if (reg->rooms[i] != NULL)
-			return reg->rooms[i];
-	return NULL;
+	struct hash_link *l = hash_first(&reg->rooms);
+
+	return l != NULL ? hash_entry(l, struct room, name_link) : NULL;
 }
 
 struct room *
 registry_next_room(const struct registry *reg, const struct room *r)
 {
-	if (r->hash_next != NULL)
-		return r->hash_next;
-	size_t b = room_bucket(reg, (const uint8_t *)r->name, r->name_len);
-	for (size_t i = b + 1; i <= reg->room_mask; i++)
-		if (reg->rooms[i] != NULL)
-			return reg->rooms[i];
-	return NULL;
+	struct hash_link *l = hash_next(&reg->rooms, &r->name_link);
+
+	return l != NULL ? hash_entry(l, struct room, name_link) : NULL;
 }
 
 /* Passwords. */
@@ -323,19 +283,10 @@ member_new(struct registry *reg, struct room *room, const struct tcrp_request *r
 	m->id = ++reg->next_id;
 	replay_init(&m->replay);
 
-	m->prev = room->last;
-	if (room->last != NULL)
-		room->last->next = m;
-	else
-		room->first = m;
-	room->last = m;
+	TAILQ_INSERT_TAIL(&room->members, m, room_link);
 	room->n_members++;
 
-	if (reg->n_members >= reg->member_mask + 1)
-		members_grow(reg);
-	size_t b = token_hash(m->token) & reg->member_mask;
-	m->token_next = reg->members[b];
-	reg->members[b] = m;
+	hash_insert(&reg->members, &m->token_link, token_hash(m->token));
 	if (++reg->n_members > reg->peak_members)
 		reg->peak_members = reg->n_members;
 	return m;
@@ -365,11 +316,8 @@ void
 registry_member_free(struct registry *reg, struct member *m)
 {
 	struct room *room = m->room;
-	struct member **pp = &reg->members[token_hash(m->token) & reg->member_mask];
 
-	while (*pp != m)
-		pp = &(*pp)->token_next;
-	*pp = m->token_next;
+	hash_remove(&reg->members, &m->token_link);
 	reg->n_members--;
 	if (reg->shared_members != NULL)
 		atomic_fetch_sub_explicit(reg->shared_members, 1, memory_order_relaxed);
@@ -377,14 +325,7 @@ registry_member_free(struct registry *reg, struct member *m)
 		room->n_online--;
 		reg->n_online--;
 	}
-	if (m->prev != NULL)
-		m->prev->next = m->next;
-	else
-		room->first = m->next;
-	if (m->next != NULL)
-		m->next->prev = m->prev;
-	else
-		room->last = m->prev;
+	TAILQ_REMOVE(&room->members, m, room_link);
 	room->n_members--;
 	if (room->host == m)
 		room->host = NULL;
@@ -451,6 +392,7 @@ registry_create(struct registry *reg, const struct tcrp_request *req,
 		goto internal;
 	}
 	room->reg = reg;
+	TAILQ_INIT(&room->members);
 	memcpy(room->name, req->room, req->room_len);
 	room->name_len = req->room_len;
 	room->created_ms = now_ms;
@@ -464,11 +406,7 @@ registry_create(struct registry *reg, const struct tcrp_request *req,
 			goto internal;
 		}
 	}
-	if (reg->n_rooms >= reg->room_mask + 1)
-		rooms_grow(reg);
-	size_t b = room_bucket(reg, name, req->room_len);
-	room->hash_next = reg->rooms[b];
-	reg->rooms[b] = room;
+	hash_insert(&reg->rooms, &room->name_link, room_hash(reg, name, req->room_len));
 	if (++reg->n_rooms > reg->peak_rooms)
 		reg->peak_rooms = reg->n_rooms;
 
@@ -528,13 +466,11 @@ registry_join(struct registry *reg, const struct tcrp_request *req,
 void
 registry_room_free(struct registry *reg, struct room *room)
 {
-	while (room->first != NULL)
-		registry_member_free(reg, room->first);
-	struct room **pp = &reg->rooms[room_bucket(reg, (const uint8_t *)room->name,
-	    room->name_len)];
-	while (*pp != room)
-		pp = &(*pp)->hash_next;
-	*pp = room->hash_next;
+	struct member *m;
+
+	while ((m = TAILQ_FIRST(&room->members)) != NULL)
+		registry_member_free(reg, m);
+	hash_remove(&reg->rooms, &room->name_link);
 	reg->n_rooms--;
 	OPENSSL_cleanse(room, sizeof(*room));
 	free(room);
@@ -543,13 +479,17 @@ registry_room_free(struct registry *reg, struct room *room)
 void
 registry_free(struct registry *reg)
 {
-	struct room *r;
+	struct room *r, *next;
 
 	if (reg == NULL)
 		return;
-	while ((r = registry_first_room(reg)) != NULL)
+	/* One walk: registry_first_room() each time would scan the emptied
+	 * buckets again for every room, quadratic in the rooms. */
+	for (r = registry_first_room(reg); r != NULL; r = next) {
+		next = registry_next_room(reg, r);
 		registry_room_free(reg, r);
-	free(reg->rooms);
-	free(reg->members);
+	}
+	hash_fini(&reg->rooms);
+	hash_fini(&reg->members);
 	free(reg);
 }

@@ -18,11 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "daemon/base/ev.h"
 #include "lib/aead.h"
 #include "lib/datagram.h"
+#include "lib/hash.h"
 #include "lib/keys.h"
 #include "lib/ocm.h"
 #include "lib/payload.h"
@@ -81,8 +83,8 @@ struct member_candidate {
 };
 
 struct member {
-	struct member *token_next;	/* token hash chain */
-	struct member *next, *prev;	/* the room's members, oldest first */
+	struct hash_link token_link;	/* in the registry's members, by token */
+	TAILQ_ENTRY(member) room_link;	/* the room's members, oldest first */
 	struct room *room;
 	uint8_t token[OCM_TOKEN_LEN];	/* ASCII hex, as on the wire */
 	bool host;
@@ -115,9 +117,9 @@ struct member {
 };
 
 struct room {
-	struct room *hash_next;
+	struct hash_link name_link;	/* in the registry's rooms, by name */
 	struct registry *reg;
-	struct member *first, *last;
+	TAILQ_HEAD(member_list, member) members;	/* oldest first */
 	struct member *host;
 	uint32_t n_members;
 	uint32_t n_online;
@@ -139,11 +141,9 @@ struct registry_limits {
 
 struct registry {
 	struct registry_limits limits;
-	struct room **rooms;		/* buckets */
-	size_t room_mask;
+	struct hash_table rooms;	/* by name's keyed hash */
 	size_t n_rooms, peak_rooms;
-	struct member **members;	/* buckets, by token */
-	size_t member_mask;
+	struct hash_table members;	/* by token */
 	size_t n_members, peak_members;
 	size_t n_online;
 	uint64_t hash_key[2];		/* keyed hash of peer-chosen room names */
@@ -190,7 +190,8 @@ void registry_member_free(struct registry *reg, struct member *m);
 void registry_room_free(struct registry *reg, struct room *room);
 
 /* Rooms in no particular order: for (r = registry_first_room(reg); r;
- * r = registry_next_room(reg, r)). */
+ * r = registry_next_room(reg, r)).  A room may be freed once the next is
+ * taken. */
 struct room *registry_first_room(const struct registry *reg);
 struct room *registry_next_room(const struct registry *reg, const struct room *r);
 

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "daemon/base/config.h"
 #include "daemon/core/directory.h"
@@ -143,7 +144,7 @@ struct server {
 					 * are atomics the home workers decrement */
 	struct ev_timer refusal_timer;	/* ends refusal episodes */
 	int reserve_fd;			/* given up to refuse at EMFILE */
-	struct conn *conns;		/* TCRP connections in flight */
+	LIST_HEAD(conn_list, conn) conns;	/* TCRP connections in flight */
 	size_t n_conns;
 	bool accept_paused;		/* EMFILE: wait for a free descriptor */
 	struct ev_timer accept_timer;

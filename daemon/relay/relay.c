@@ -80,7 +80,8 @@ struct tx_slot {
 };
 
 /* Records for one member, gathered during a loop pass (doc/protocol.md 9.2
- * BATCH): buf[0] is the BATCH Type, then Length + record, ... */
+ * BATCH): buf[0] is the BATCH Type, then Length + record, ..., as
+ * msg_batch_begin() and msg_batch_add() write them. */
 struct batch_buf {
 	struct member *m;
 	size_t len;
@@ -467,6 +468,7 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 {
 	size_t cap = OCM_MAX_DATAGRAM - DGRAM_OVERHEAD(m->room->name_len);
 	struct batch_buf *b;
+	long used;
 
 	if (!m->online || !m->keyed)
 		return;
@@ -481,20 +483,24 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 			batches_flush(r);
 		b = &r->batches[r->n_batches++];
 		b->m = m;
-		b->len = 1;
+		b->len = (size_t)msg_batch_begin(b->buf, sizeof(b->buf));
 		b->n_recs = 0;
-		b->buf[0] = MSG_S_BATCH;
 		m->batch = (uint32_t)r->n_batches;
 	}
 	b = &r->batches[m->batch - 1];
-	if (b->len + 2 + len > cap)
+	used = msg_batch_add(b->buf, b->len, cap, pt, len);
+	if (used == -OCM_E_NOSPC) {
 		batch_seal(r, b);
+		used = msg_batch_add(b->buf, b->len, cap, pt, len);
+	}
+	if (used < 0) {
+		/* Not a record a BATCH may carry: the relay encodes none. */
+		r->h.stats->send_errors++;
+		return;
+	}
 	if (b->n_recs == 0)
 		b->arrival_ns = r->arrival_ns;
-	b->buf[b->len] = (uint8_t)(len >> 8);
-	b->buf[b->len + 1] = (uint8_t)len;
-	memcpy(b->buf + b->len + 2, pt, len);
-	b->len += 2 + len;
+	b->len = (size_t)used;
 	b->n_recs++;
 }
 
@@ -512,11 +518,12 @@ send_notice(struct relay *r, struct member *to, uint8_t code, const struct membe
 static void
 notice_others(struct relay *r, struct member *m, uint8_t code)
 {
+	struct member *o;
 	long n = msg_encode_notice(code, (const uint8_t *)m->name, m->name_len, NULL, 0, r->pt,
 	    sizeof(r->pt));
 	if (n <= 0)
 		return;
-	for (struct member *o = m->room->first; o != NULL; o = o->next)
+	TAILQ_FOREACH(o, &m->room->members, room_link)
 		if (o != m && !o->closing)
 			relay_send(r, o, r->pt, (size_t)n);
 }
@@ -560,10 +567,12 @@ member_drop(struct relay *r, struct member *m)
 void
 relay_room_close_text(struct relay *r, struct room *room, uint8_t reason, const char *text)
 {
+	struct member *m;
+
 	if (reason != 0)
 		log_ocm(LOG_LEVEL_INFO, OCM_EV_ROOM_CLOSED, room->name, NULL, NULL,
 		    "room '%s' closed: %s", room->name, closed_texts[reason]);
-	for (struct member *m = room->first; m != NULL; m = m->next) {
+	TAILQ_FOREACH(m, &room->members, room_link) {
 		if (reason != 0 && !m->closing)
 			send_closed_text(r, m, reason, text);
 		batch_release(r, m);
@@ -611,10 +620,13 @@ relay_member_remove(struct relay *r, struct member *m, uint8_t reason)
 void
 relay_shutdown(struct relay *r)
 {
-	struct room *room;
+	struct room *room, *next;
 
-	while ((room = registry_first_room(r->h.reg)) != NULL)
+	/* One walk, as registry_free(): closing a room frees no other. */
+	for (room = registry_first_room(r->h.reg); room != NULL; room = next) {
+		next = registry_next_room(r->h.reg, room);
 		relay_room_close(r, room, CLOSED_SERVER_SHUTDOWN);
+	}
 	hold_stop(r);
 	relay_flush(r);
 }
@@ -679,6 +691,7 @@ static void
 on_chat(struct relay *r, struct member *m, const struct msg *msg)
 {
 	struct room *room = m->room;
+	struct member *o;
 	size_t max = msg_max_text(OCM_MAX_DATAGRAM, room->name_len, m->name_len);
 	char why[96];
 
@@ -705,7 +718,7 @@ on_chat(struct relay *r, struct member *m, const struct msg *msg)
 	m->msgs_in++;
 	room->msgs++;
 	r->h.stats->chats_relayed++;
-	for (struct member *o = room->first; o != NULL; o = o->next) {
+	TAILQ_FOREACH(o, &room->members, room_link) {
 		if (o == m || !o->online || o->closing)
 			continue;
 		relay_send(r, o, r->pt, (size_t)n);
@@ -741,6 +754,7 @@ static void
 on_who(struct relay *r, struct member *m, const struct msg *msg)
 {
 	size_t cap = OCM_MAX_DATAGRAM - DGRAM_OVERHEAD(m->room->name_len);
+	struct member *o;
 	long n;
 	(void)msg;
 
@@ -750,7 +764,8 @@ on_who(struct relay *r, struct member *m, const struct msg *msg)
 	}
 	n = msg_members_begin(0, r->pt, cap);
 
-	for (struct member *o = m->room->first; o != NULL && n > 0; o = o->next) {
+	for (o = TAILQ_FIRST(&m->room->members); o != NULL && n > 0;
+	    o = TAILQ_NEXT(o, room_link)) {
 		if (!o->online || o->closing)
 			continue;
 		uint8_t flags = o->host ? MEMBERS_ENTRY_HOST : 0;

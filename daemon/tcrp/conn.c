@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,7 +47,7 @@ struct conn {
 	struct ev_io io;
 	struct ev_timer timer;
 	struct server *srv;
-	struct conn *next, *prev;
+	LIST_ENTRY(conn) link;	/* in srv->conns */
 	SSL *ssl;
 	enum conn_state state;
 	struct tcrp_reader rd;
@@ -68,12 +69,7 @@ conn_free(struct conn *c)
 	SSL_free(c->ssl);
 	tcrp_reader_reset(&c->rd);
 	free(c->out);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		srv->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	srv->n_conns--;
 	c->quota->handshakes--;
 	free(c);
@@ -365,10 +361,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss)
 	}
 	ev_timer_init(&c->timer, conn_timer_cb);
 	ev_timer_start(srv->loop, &c->timer, (uint64_t)srv->cfg.handshake_timeout_s * 1000);
-	c->next = srv->conns;
-	if (srv->conns != NULL)
-		srv->conns->prev = c;
-	srv->conns = c;
+	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->n_conns++;
 }
 
@@ -548,6 +541,6 @@ conn_close_all(struct server *srv)
 		srv->reserve_fd = -1;
 	}
 	srv->n_tcp = 0;
-	while (srv->conns != NULL)
-		conn_free(srv->conns);
+	while (!LIST_EMPTY(&srv->conns))
+		conn_free(LIST_FIRST(&srv->conns));
 }

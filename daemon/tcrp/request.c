@@ -63,6 +63,7 @@ serve_session_complete(const struct config *cfg, const struct member *m, uint16_
     const char *udp_host, char **out, size_t *len)
 {
 	struct tcrp_session s;
+	struct member *o;
 	char *names[COMPLETE_NAMES_MAX];
 	size_t budget = COMPLETE_BUDGET, n = 0;
 
@@ -78,7 +79,7 @@ serve_session_complete(const struct config *cfg, const struct member *m, uint16_
 	names[n++] = (char *)m->name;
 	budget -= JSON_COST(m->name_len);
 	/* Cut, never dropped silently: members_more sends the client to WHO. */
-	for (struct member *o = m->room->first; o != NULL; o = o->next) {
+	TAILQ_FOREACH(o, &m->room->members, room_link) {
 		if (o == m)
 			continue;
 		if (n == COMPLETE_NAMES_MAX || JSON_COST(o->name_len) > budget) {
@@ -329,7 +330,8 @@ request_list(struct server *srv, const struct serve_peer *peer,
 	struct page p;
 	(void)peer;
 
-	if (page_init(&p, dir->n < req->limit ? dir->n : req->limit, req->after) == 0) {
+	if (page_init(&p, dir->rooms.n < req->limit ? dir->rooms.n : req->limit,
+	    req->after) == 0) {
 		/* Not a CREATE still on its way, nor a room of a node that is gone. */
 		for (struct dir_room *d = directory_first(dir); d != NULL;
 		    d = directory_next(dir, d))

@@ -32,7 +32,7 @@ walk_check(const struct directory *d, const bool *live)
 		seen[i] = true;
 		n++;
 	}
-	ck_assert_uint_eq(n, d->n);
+	ck_assert_uint_eq(n, d->rooms.n);
 	for (size_t i = 0; i < ROOMS; i++)
 		ck_assert(seen[i] == live[i]);
 }
@@ -50,7 +50,7 @@ START_TEST(walk_through_growth_and_removal)
 		ck_assert_ptr_nonnull(directory_add(&d, name, (size_t)len, i % 4));
 		live[i] = true;
 	}
-	ck_assert_uint_gt(d.mask + 1, 64);	/* it grew */
+	ck_assert_uint_gt(d.rooms.mask + 1, 64);	/* it grew */
 	walk_check(&d, live);
 	for (unsigned i = 0; i < ROOMS; i += 3) {
 		int len = snprintf(name, sizeof(name), "r%u", i);

@@ -135,7 +135,7 @@ START_TEST(quota_prefixes_and_sweep)
 		struct peer_ip x = ip4(0x0a000000 + i);
 		ck_assert_ptr_nonnull(quota_get(&q, &x, 64));
 	}
-	ck_assert_uint_lt(q.n, 20000);
+	ck_assert_uint_lt(q.entries.n, 20000);
 	ck_assert_ptr_eq(quota_get(&q, &a, 64), e);
 	ck_assert_uint_eq(quota_members(e), 1);
 	quota_drop_member(&e->members);
