@@ -24,7 +24,6 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
-#include <wchar.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -102,30 +101,6 @@ static void
 text_clean(const uint8_t *s, size_t len, bool tab, char *out)
 {
 	utf8_sanitize(s, len, tab, out, len + 1);
-}
-
-size_t
-text_width(const char *s)
-{
-	mbstate_t st;
-	size_t w = 0, len = strlen(s);
-
-	memset(&st, 0, sizeof(st));
-	while (len > 0) {
-		wchar_t wc;
-		size_t k = mbrtowc(&wc, s, len, &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&st, 0, sizeof(st));
-			k = 1;
-			w++;
-		} else {
-			int cw = wcwidth(wc);
-			w += cw < 0 ? 1 : (size_t)cw;
-		}
-		s += k;
-		len -= k;
-	}
-	return w;
 }
 
 static void

@@ -34,8 +34,4 @@ struct chat_opts {
 int chat_run(const struct chat_opts *o, const struct server_opts *srv,
     const struct tcrp_request *req, struct tcrp_result *res);
 
-/* Terminal columns a UTF-8 string takes (wcwidth; 1 per unprintable
- * character).  Shared with main.c's table. */
-size_t text_width(const char *s);
-
 #endif

@@ -297,7 +297,8 @@ name_check(const char *what, const char *s, long len, char *why, size_t cap)
 	else if (len == LINE_FULL || len > OCM_NAME_MAX)
 		snprintf(why, cap, "the %s is longer than %d bytes", what, OCM_NAME_MAX);
 	else if (!name_valid((const uint8_t *)s, (size_t)len))
-		snprintf(why, cap, "the %s must be UTF-8 without control characters", what);
+		snprintf(why, cap, "the %s must be UTF-8 without control characters "
+		    "(U+0000..U+001F, U+007F..U+009F)", what);
 	else
 		return true;
 	return false;

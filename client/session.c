@@ -583,7 +583,8 @@ tcrp_list_rooms(const struct server_opts *o, const char *after, struct tcrp_resu
 	memset(res, 0, sizeof(*res));
 	if (after != NULL && after[0] != '\0') {
 		size_t len = strlen(after);
-		if (!name_valid((const uint8_t *)after, len)) {
+		/* A name as a server lists it: what --json printed as "next". */
+		if (!name_listed_valid((const uint8_t *)after, len)) {
 			set_err(err, "'%s' is not a room name", after);
 			return -1;
 		}

@@ -10,7 +10,6 @@
  */
 #include "ctl/output.h"
 
-#include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "lib/ctl.h"
 #include "lib/text.h"
@@ -145,8 +143,6 @@ static const struct view view_reload = { NULL, { { S_MESSAGE,
 #define VIEW_OF(ID, id, ...)	[CTL_CMD_##ID] = &view_##id,
 static const struct view *const views[CTL_CMD_MAX_] = { CTL_COMMANDS(VIEW_OF) };
 
-static bool utf8_locale;
-
 /* ---- Strings ------------------------------------------------------------ */
 
 /* ocmctl is short-lived and every input it holds is capped (argv, replies
@@ -242,29 +238,6 @@ output_clean(const char *s)
 	}
 	*o = '\0';
 	return out;
-}
-
-/* Terminal columns: wcwidth in a UTF-8 locale, code points otherwise. */
-static size_t
-text_width(const char *s)
-{
-	mbstate_t st;
-	wchar_t wc;
-	size_t w = 0, n;
-
-	memset(&st, 0, sizeof(st));
-	while (utf8_locale && *s != '\0') {
-		n = mbrtowc(&wc, s, strlen(s), &st);
-		if (n == (size_t)-1 || n == (size_t)-2)
-			break;
-		int cw = wcwidth(wc);
-		w += cw >= 0 ? (size_t)cw : 1;
-		s += n;
-	}
-	for (; *s != '\0'; s++)
-		if ((*s & 0xc0) != 0x80)
-			w++;
-	return w;
 }
 
 /* ---- Values ------------------------------------------------------------- */
@@ -784,7 +757,6 @@ void
 output_init(void)
 {
 	setlocale(LC_CTYPE, "");
-	utf8_locale = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 }
 
 const struct view *

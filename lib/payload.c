@@ -172,19 +172,22 @@ struct name_phrases {
 static const struct name_phrases room_phrases = {
 	"room name is empty",
 	"room name is longer than 255 bytes",
-	"room name is not UTF-8 without control characters",
+	"room name is not UTF-8 without control characters (U+0000..U+001F, "
+	    "U+007F..U+009F)",
 };
 
 static const struct name_phrases user_phrases = {
 	"user_name is empty",
 	"user_name is longer than 255 bytes",
-	"user_name is not UTF-8 without control characters",
+	"user_name is not UTF-8 without control characters (U+0000..U+001F, "
+	    "U+007F..U+009F)",
 };
 
 static const struct name_phrases after_phrases = {
 	"after is empty",
 	"after is longer than 255 bytes",
-	"after is not UTF-8 without control characters",
+	"after is not UTF-8 without control characters (U+0000..U+001F, "
+	    "U+007F..U+009F)",
 };
 
 static int
@@ -368,14 +371,15 @@ tcrp_request_parse(uint8_t op, uint8_t state, const uint8_t *room, size_t room_l
 }
 
 /* "after" and "limit" only when set, so that a first page is the request
- * every server understands. */
+ * every server understands.  "after" is the last name a page listed, so
+ * it is taken as a listed name (name_listed_valid). */
 static char *
 request_list_build(const struct tcrp_request *req, size_t *len)
 {
 	json_t *o;
 
 	if ((req->after_len > 0 &&
-	    !name_valid((const uint8_t *)req->after, req->after_len)) ||
+	    !name_listed_valid((const uint8_t *)req->after, req->after_len)) ||
 	    req->limit > TCRP_LIST_LIMIT_MAX)
 		return NULL;
 	o = json_pack("{s:i}", "version", OCM_PROTOCOL_VERSION);
@@ -589,14 +593,18 @@ session_members_parse(json_t *root, struct tcrp_session *s)
 		json_t *v = json_array_get(a, i);
 		if (!json_is_string(v))
 			return -OCM_E_BAD_FIELD;
-		if (!name_valid((const uint8_t *)json_string_value(v), json_string_length(v)))
+		/* An older server's member may have C1 in its name: the
+		 * client shows it through its text policy. */
+		if (!name_listed_valid((const uint8_t *)json_string_value(v),
+		    json_string_length(v)))
 			return -OCM_E_BAD_NAME;
 	}
 	if (n == 0)
 		return 0;
 	if ((s->members = calloc(n, sizeof(*s->members))) == NULL)
 		return -OCM_E_NOMEM;
-	/* Names hold no NUL (name_valid), so strdup() copies them whole. */
+	/* Names hold no NUL (name_listed_valid), so strdup() copies them
+	 * whole. */
 	for (s->n_members = 0; s->n_members < n; s->n_members++) {
 		s->members[s->n_members] = strdup(json_string_value(json_array_get(a, s->n_members)));
 		if (s->members[s->n_members] == NULL)
@@ -726,7 +734,9 @@ rooms_entry_parse(json_t *o, struct tcrp_room_info *ri)
 		return -OCM_E_BAD_FIELD;
 	if ((err = payload_get_string(o, "name", true, &name, &name_len)) < 0)
 		return err;
-	if (!name_valid((const uint8_t *)name, name_len))
+	/* C1 as an older server may list it: the client must still page on
+	 * past it, and shows it through its text policy. */
+	if (!name_listed_valid((const uint8_t *)name, name_len))
 		return -OCM_E_BAD_NAME;
 	if ((err = payload_get_int(o, "members", 0, UINT32_MAX, &members)) < 0)
 		return err;

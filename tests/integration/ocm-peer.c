@@ -9,7 +9,8 @@
  *   list AFTER [LIMIT]                            one page ("" from the start, LIMIT
  *                                                 0 or none: not sent), then "more B"
  *   raw HEX                                       code <code> state <s> op <o>, then
- *                                                 room <hex> ("-" when empty) | closed
+ *                                                 room <hex> ("-" when empty), then
+ *                                                 message <text> | closed
  *   garbage N                                     sent N bytes of junk over TCP
  *   stall MS                                      closed after <ms> | open
  *   bind ADDR                                     source address of the UDP socket
@@ -327,7 +328,7 @@ cmd_raw(struct peer *p, char **argv)
 		    hdr[1], hdr[0] == 0 ? "-" : "");
 		for (size_t i = 0; i < hdr[0]; i++)
 			printf("%02x", buf[i]);
-		printf("\n");
+		printf("\nmessage %s\n", resp.message);
 	}
 	tls_conn_close(&c);
 	return 0;

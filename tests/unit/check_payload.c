@@ -246,8 +246,16 @@ static const struct bad_request {
 	  -OCM_E_BAD_JSON, NULL },
 	{ "escaped control char in user_name", 1, 0, "r",
 	  "{\"version\":1,\"user_name\":\"a\\u0001\"}", 0, -OCM_E_BAD_NAME,
-	  "user_name is not UTF-8 without control characters" },
+	  "user_name is not UTF-8 without control characters (U+0000..U+001F, U+007F..U+009F)" },
 	{ "DEL in user_name", 2, 0, "r", "{\"version\":1,\"user_name\":\"a\\u007f\"}", 0,
+	  -OCM_E_BAD_NAME, NULL },
+	/* C1 controls are not names either (doc/protocol.md 2.1). */
+	{ "C1 CSI in user_name", 1, 0, "r", "{\"version\":1,\"user_name\":\"a\\u009b\"}", 0,
+	  -OCM_E_BAD_NAME,
+	  "user_name is not UTF-8 without control characters (U+0000..U+001F, U+007F..U+009F)" },
+	{ "raw C1 NEL in user_name", 2, 0, "r", "{\"version\":1,\"user_name\":\"a\xc2\x85\"}", 0,
+	  -OCM_E_BAD_NAME, NULL },
+	{ "C1 U+0080 in user_name", 2, 0, "r", "{\"version\":1,\"user_name\":\"\\u0080\"}", 0,
 	  -OCM_E_BAD_NAME, NULL },
 	{ "tab in user_name", 2, 0, "r", "{\"version\":1,\"user_name\":\"a\\tb\"}", 0,
 	  -OCM_E_BAD_NAME, NULL },
@@ -298,17 +306,24 @@ static const struct bad_request {
 	{ "256-byte room name", 1, 0, "@", "{\"version\":1,\"user_name\":\"u\"}", 256,
 	  -OCM_E_BAD_NAME, "room name is longer than 255 bytes" },
 	{ "room name with newline", 2, 0, "a\nb", "{\"version\":1,\"user_name\":\"u\"}", 0,
-	  -OCM_E_BAD_NAME, "room name is not UTF-8 without control characters" },
+	  -OCM_E_BAD_NAME,
+	  "room name is not UTF-8 without control characters (U+0000..U+001F, U+007F..U+009F)" },
 	{ "room name bad UTF-8", 2, 0, "a\xed\xa0\x80", "{\"version\":1,\"user_name\":\"u\"}", 0,
 	  -OCM_E_BAD_NAME, NULL },
+	{ "room name with C1", 1, 0, "a\xc2\x9f", "{\"version\":1,\"user_name\":\"u\"}", 0,
+	  -OCM_E_BAD_NAME,
+	  "room name is not UTF-8 without control characters (U+0000..U+001F, U+007F..U+009F)" },
 	/* LIST_ROOMS pages (doc/protocol.md 5.5): "after" a room name, "limit" 1..1000. */
 	{ "after empty", 3, 0, "", "{\"version\":1,\"after\":\"\"}", 0, -OCM_E_BAD_NAME,
 	  "after is empty" },
 	{ "256-byte after", 3, 0, "", "{\"version\":1,\"after\":\"@\"}", 256, -OCM_E_BAD_NAME,
 	  "after is longer than 255 bytes" },
 	{ "after with control", 3, 0, "", "{\"version\":1,\"after\":\"a\\u001b\"}", 0,
-	  -OCM_E_BAD_NAME, "after is not UTF-8 without control characters" },
+	  -OCM_E_BAD_NAME,
+	  "after is not UTF-8 without control characters (U+0000..U+001F, U+007F..U+009F)" },
 	{ "after with NUL", 3, 0, "", "{\"version\":1,\"after\":\"a\\u0000\"}", 0,
+	  -OCM_E_BAD_NAME, NULL },
+	{ "after with C1", 3, 0, "", "{\"version\":1,\"after\":\"a\\u0085\"}", 0,
 	  -OCM_E_BAD_NAME, NULL },
 	{ "after number", 3, 0, "", "{\"version\":1,\"after\":5}", 0, -OCM_E_BAD_FIELD,
 	  "after is not a string" },
@@ -456,6 +471,12 @@ START_TEST(request_build_refuses)
 	in.limit = 1;
 	memcpy(in.after, "a\n", 3);
 	in.after_len = 2;
+	ck_assert_ptr_null(tcrp_request_build(&in, &len));
+	ck_assert_uint_eq(len, 77);
+	/* A user name with C1 is no name. */
+	in.operation = TCRP_OP_JOIN_ROOM;
+	memcpy(in.user, "a\xc2\x9b", 4);
+	in.user_len = 3;
 	ck_assert_ptr_null(tcrp_request_build(&in, &len));
 	ck_assert_uint_eq(len, 77);
 }
@@ -977,6 +998,48 @@ START_TEST(rooms_round_trip)
 }
 END_TEST
 
+/*
+ * An older server may list a room with C1 in its name (doc/protocol.md
+ * 2.1): the client takes the page, and may ask for the next one after that
+ * name; a server of this version neither lists nor takes such a name.
+ */
+START_TEST(listed_names_c1)
+{
+	static const char page[] = "{\"rooms\":[{\"name\":\"a\\u009b\",\"members\":1,"
+	    "\"password\":false},{\"name\":\"b\xc2\x85\",\"members\":2,\"password\":true}],"
+	    "\"more\":true}";
+	static const char complete[] = S_HEAD ",\"members\":[\"me\",\"x\\u0085\"]}";
+	struct tcrp_room_info *rooms = NULL;
+	struct tcrp_request in = { .operation = TCRP_OP_LIST_ROOMS }, out;
+	struct tcrp_session s;
+	size_t n = 0, len = 0;
+	bool more = false;
+	char *json;
+
+	ck_assert_int_eq(tcrp_rooms_parse((const uint8_t *)page, strlen(page), &rooms, &n, &more),
+	    0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(rooms[0].name, "a\xc2\x9b");
+	ck_assert_str_eq(rooms[1].name, "b\xc2\x85");
+	ck_assert_ptr_null(tcrp_rooms_build(rooms, n, more, &len));
+	free(rooms);
+
+	memcpy(in.after, "b\xc2\x85", 4);
+	in.after_len = 3;
+	json = tcrp_request_build(&in, &len);
+	ck_assert_str_eq(json, "{\"version\":1,\"after\":\"b\xc2\x85\"}");
+	ck_assert_int_eq(tcrp_request_parse(in.operation, 0, NULL, 0, (const uint8_t *)json, len,
+	    &out, NULL), -OCM_E_BAD_NAME);
+	free(json);
+
+	ck_assert_int_eq(tcrp_session_parse((const uint8_t *)complete, strlen(complete), &s), 0);
+	ck_assert_uint_eq(s.n_members, 2);
+	ck_assert_str_eq(s.members[1], "x\xc2\x85");
+	ck_assert_ptr_null(tcrp_session_build(&s, &len));
+	tcrp_session_clear(&s);
+}
+END_TEST
+
 START_TEST(rooms_build_refuses)
 {
 	struct tcrp_room_info bad = { .name = "", .members = 1 };
@@ -1080,6 +1143,7 @@ payload_suite(void)
 	tcase_add_loop_test(tc, rooms_more, 0, 3);
 	tcase_add_loop_test(tc, rooms_round_trip, 0, 3);
 	tcase_add_test(tc, rooms_build_refuses);
+	tcase_add_test(tc, listed_names_c1);
 	tcase_add_loop_test(tc, rooms_refused, 0, N_OF(bad_rooms));
 	suite_add_tcase(s, tc);
 	return s;
