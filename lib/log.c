@@ -2,8 +2,11 @@
  * log.c: the one place every program's log lines go through.  Each call
  * becomes exactly one line on stderr (or the journal, with a <N> priority
  * prefix), written with a single fwrite so that lines of concurrent
- * processes never interleave, and with control characters replaced so that
- * a peer-controlled string quoted in a message can never forge a line.
+ * processes never interleave, and sanitized by lib/text.c's policy
+ * (text_style_log): C0 controls and DEL as '?', C1 controls, bidi and
+ * other format characters as "\u202E", ill-formed UTF-8 as '?', so that a
+ * peer-controlled string quoted in a message can neither forge a line nor
+ * make it display in another order.
  */
 #include "lib/log.h"
 
@@ -15,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "lib/text.h"
 
 /* A whole line, newline included; a longer one ends in "...". */
 #define LOG_LINE_MAX		1024
@@ -216,63 +221,6 @@ log_level_tag(enum log_level level)
 	return log_level_tags[level];
 }
 
-/*
- * The code point of a UTF-8 sequence at s that a log line must not carry
- * as is, or 0: C1 controls (U+0080..U+009F, which some terminals and
- * parsers act on), the line and paragraph separators U+2028 and U+2029
- * (line breaks to some readers), and the bidirectional embeddings,
- * overrides and isolates U+202A..U+202E and U+2066..U+2069 (which can
- * make a name display as if it came before the address).  *n gets the
- * sequence's length.
- */
-static uint32_t
-log_unsafe_at(const unsigned char *s, size_t len, size_t *n)
-{
-	if (len >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
-		*n = 2;
-		return s[1];
-	}
-	if (len >= 3 && s[0] == 0xe2 && (s[1] == 0x80 || s[1] == 0x81) && s[2] >= 0x80 &&
-	    s[2] <= 0xbf) {
-		uint32_t cp = 0x2000u | (uint32_t)(s[1] & 0x3f) << 6 | (uint32_t)(s[2] & 0x3f);
-		if (cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069)) {
-			*n = 3;
-			return cp;
-		}
-	}
-	return 0;
-}
-
-/*
- * Copies the line from in to out (size bytes, room for the newline kept):
- * C0 controls and DEL become '?', the code points of log_unsafe_at()
- * become a backslash, 'u' and four hex digits.  Returns the length; a line that no longer fits is cut
- * before the escape that would not.
- */
-static size_t
-log_sanitise(const char *in, size_t len, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 1 < size; ) {
-		const unsigned char *s = (const unsigned char *)in + i;
-		size_t n;
-		uint32_t cp = log_unsafe_at(s, len - i, &n);
-
-		if (cp != 0) {
-			if (o + 6 + 1 >= size)
-				break;
-			o += (size_t)snprintf(out + o, size - o, "\\u%04X", (unsigned)cp);
-			i += n;
-			continue;
-		}
-		out[o++] = s[0] < 0x20 || s[0] == 0x7f ? '?' : (char)s[0];
-		i++;
-	}
-	return o;
-}
-
 /* Formats and writes one line; keeps errno as the caller left it. */
 static void OCM_PRINTF(4, 0)
 log_emit(enum log_level level, const struct log_event *ev, bool with_errno, const char *fmt,
@@ -300,9 +248,11 @@ log_emit(enum log_level level, const struct log_event *ev, bool with_errno, cons
 		    strerror(saved));
 	if (!fit)
 		len = log_truncate(line, len, start);
+	/* Escapes make the line longer; one that then no longer fits is cut
+	 * before the escape that would not, with room kept for the newline. */
 	char clean[LOG_LINE_MAX + 64];
-	len = log_sanitise(line, len, clean, sizeof(clean) - 1);
-	clean[len] = '\0';
+	len = text_sanitize((const uint8_t *)line, len, &text_style_log, clean,
+	    sizeof(clean) - 1);
 	if (sink && log_state.sink(level, ev, clean, len) == 0) {
 		errno = saved;
 		return;

@@ -182,22 +182,27 @@ START_TEST(test_control_chars_sanitised)
 END_TEST
 
 /* Peer-chosen text cannot break a line or reorder how it displays: C1
- * controls, U+2028/2029 and bidi embeddings, overrides and isolates are
- * escaped; their neighbours (U+2027, U+202F, U+2065, U+206A) are not. */
+ * controls, U+2028/2029, bidi marks, embeddings, overrides and isolates
+ * and the other format characters of lib/text.c are escaped; their
+ * neighbours (U+2027, U+202F, U+2070, U+00A0) are not, and an ill-formed
+ * byte is '?'. */
 START_TEST(test_unicode_controls_escaped)
 {
 	log_info("refused join from 198.51.100.7: room '%s'",
 	    "a\xc2\x85" "b\xc2\x9f" "c\xe2\x80\xa8" "d\xe2\x80\xa9" "e\xe2\x80\xae"
 	    "f\xe2\x81\xa6" "g\xe2\x81\xa9" "h\xe2\x80\xa7" "i\xe2\x80\xaf" "j\xe2\x81\xa5"
-	    "k\xe2\x81\xaa" "l\xc2\xa0");
+	    "k\xe2\x81\xaa" "l\xc2\xa0" "m\xe2\x80\x8e" "n\xe2\x80\x8f" "o\xd8\x9c"
+	    "p\xef\xbb\xbf" "q\xf3\xa0\x80\x81" "r\xe2\x81\xb0" "s\xff" "t\xe2\x80\x8b");
 	ck_assert_str_eq(cap_text(),
 	    "ocmtest: refused join from 198.51.100.7: room '"
 	    "a\\u0085b\\u009Fc\\u2028d\\u2029e\\u202Ef\\u2066g\\u2069"
-	    "h\xe2\x80\xa7i\xe2\x80\xafj\xe2\x81\xa5k\xe2\x81\xaal\xc2\xa0'\n");
+	    "h\xe2\x80\xa7i\xe2\x80\xafj\\u2065k\\u206Al\xc2\xa0m\\u200En\\u200F"
+	    "o\\u061Cp\\uFEFFq\\U000E0001r\xe2\x81\xb0s?t\\u200B'\n");
 }
 END_TEST
 
-/* UTF-8 is not touched: only bytes below 0x20 and 0x7f are. */
+/* UTF-8 is not touched: only controls, format characters and ill-formed
+ * bytes are. */
 START_TEST(test_utf8_kept)
 {
 	log_info("room '%s'", "caf\xc3\xa9 \xf0\x9f\x98\x80");
