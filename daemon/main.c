@@ -257,18 +257,26 @@ user_drop(const struct server *s, const struct run_as *ra, char *err, size_t err
  * Without -f and outside systemd, detach; the parent exits only when the
  * child reports that it listens (or why it could not), so that "ocmd &&
  * ocm-client ..." works.  stderr stays where it was: that is the log.
+ * Returns 0 in the child with *ready_fd set, or -1 when it could not
+ * detach (logged).
  */
 static int
-daemonize(void)
+daemonize(int *ready_fd)
 {
 	int p[2];
 	char status = 1;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		fatal("pipe");
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_errx("cannot start in the background: pipe: %s", strerror(errno));
+		return -1;
+	}
 	pid_t pid = fork();
-	if (pid < 0)
-		fatal("fork");
+	if (pid < 0) {
+		log_errx("cannot start in the background: fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
 	if (pid > 0) {
 		close(p[1]);
 		if (read(p[0], &status, 1) != 1)
@@ -276,8 +284,12 @@ daemonize(void)
 		_exit(status);
 	}
 	close(p[0]);
-	if (setsid() < 0)
-		fatal("setsid");
+	if (setsid() < 0) {
+		/* The parent then reads no status, and exits 1 too. */
+		log_errx("cannot start in the background: setsid: %s", strerror(errno));
+		close(p[1]);
+		return -1;
+	}
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
@@ -285,7 +297,8 @@ daemonize(void)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	return p[1];
+	*ready_fd = p[1];
+	return 0;
 }
 
 static void
@@ -368,7 +381,9 @@ main(int argc, char **argv)
 	}
 
 	bool systemd = getenv("NOTIFY_SOCKET") != NULL || getenv("INVOCATION_ID") != NULL;
-	int ready_fd = foreground || systemd ? -1 : daemonize();
+	int ready_fd = -1;
+	if (!foreground && !systemd && daemonize(&ready_fd) < 0)
+		return 1;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (server_init(&srv, &cfg, err, sizeof(err)) < 0 ||
@@ -379,8 +394,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	if (ev_signal_start(srv.loop, sigs, 3, signal_cb) < 0)
-		fatal("signalfd");
+	int r = ev_signal_start(srv.loop, sigs, 3, signal_cb);
+	if (r < 0) {
+		log_errx("cannot watch signals: signalfd: %s", strerror(-r));
+		report_ready(ready_fd, 1);
+		server_free(&srv);
+		return 1;
+	}
 	/* Worker threads start with these signals blocked, so the main
 	 * loop's signalfd gets them all. */
 	if (server_start(&srv, err, sizeof(err)) < 0) {

@@ -6,7 +6,8 @@
  * (text_style_log): C0 controls and DEL as '?', C1 controls, bidi and
  * other format characters as "\u202E", ill-formed UTF-8 as '?', so that a
  * peer-controlled string quoted in a message can neither forge a line nor
- * make it display in another order.
+ * make it display in another order.  Nothing here ends the program: the
+ * callers decide what an error means.
  */
 #include "lib/log.h"
 
@@ -346,27 +347,4 @@ log_errx(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(LOG_LEVEL_ERR, NULL, false, fmt, ap);
 	va_end(ap);
-}
-
-/* Like log_warn, fatal appends strerror(errno); fatalx does not. */
-void
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_ERR, NULL, true, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_ERR, NULL, false, fmt, ap);
-	va_end(ap);
-	exit(1);
 }

@@ -3,7 +3,8 @@
  * (JOURNAL_STREAM names it) each line starts with a <N> syslog priority so
  * journald files it at the right level; otherwise lines start with the
  * program name.  log_warn appends strerror(errno); log_warnx does not.
- * fatal/fatalx exit: the programs call them only at start-up.
+ * Logging never exits: a program that cannot go on says so with
+ * log_errx() and stops itself.
  */
 #ifndef OCM_LOG_H
 #define OCM_LOG_H
@@ -65,7 +66,5 @@ void log_msg(enum log_level level, const char *fmt, ...) OCM_PRINTF(2, 3);
 void log_vmsg(enum log_level level, const char *fmt, va_list ap) OCM_PRINTF(2, 0);
 void log_event(enum log_level level, const struct log_event *ev, const char *fmt, ...)
     OCM_PRINTF(3, 4);
-__attribute__((noreturn)) void fatal(const char *fmt, ...) OCM_PRINTF(1, 2);
-__attribute__((noreturn)) void fatalx(const char *fmt, ...) OCM_PRINTF(1, 2);
 
 #endif

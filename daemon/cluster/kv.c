@@ -192,8 +192,9 @@ kv_run(struct cluster *c, struct job *j)
 	switch (j->kind) {
 	case JOB_CLAIM: {
 		enum tcrp_code code = up ? kv_claim(c, j, &ev) : TCRP_CODE_UNAVAILABLE;
+		/* Without an answer, a connection would wait forever. */
 		if (ev == NULL && (ev = cluster_event_new(EV_CLAIMED, NULL, 0)) == NULL)
-			fatalx("out of memory");	/* or a connection waits forever */
+			server_out_of_memory("for a claim's answer");
 		ev->code = code;
 		ev->h = j->h;
 		ev->done = j->done;

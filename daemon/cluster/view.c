@@ -97,7 +97,7 @@ cluster_job_new(enum job_kind kind, const char *name, size_t len)
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL)
-		fatalx("out of memory");
+		server_out_of_memory("for a cluster job");
 	j->kind = kind;
 	cluster_room_key(name, len, j->key);
 	return j;

@@ -1,10 +1,12 @@
 /*
  * server.c: what the jobs ask of the node's shared state (see server.h),
- * on the main thread: refusal episodes, and the worker that homes a room.
+ * on the main thread: refusal episodes, and the worker that homes a room;
+ * and, from any thread, the end of the process when memory runs out.
  */
 #include "daemon/core/server.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/base/journal.h"
 #include "lib/log.h"
@@ -47,4 +49,11 @@ server_room_home(const struct server *srv, const char *name)
 	struct dir_room *d = directory_find(&srv->dir, name, strlen(name));
 
 	return d != NULL && d->ready && d->node == NULL ? srv->workers[d->worker] : NULL;
+}
+
+void
+server_out_of_memory(const char *what)
+{
+	log_errx("out of memory %s: stopping", what);
+	_exit(1);
 }

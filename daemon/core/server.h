@@ -176,5 +176,11 @@ void server_refusal(struct server *srv, const struct peer_ip *ip, const char *ad
 void server_refusal_watch(struct server *srv);
 /* The worker that homes a room, or NULL. */
 struct worker *server_room_home(const struct server *srv, const char *name);
+/*
+ * Out of memory where ocmd can neither refuse nor undo what it started
+ * (what says where): logs it and ends the process at once, with _exit(),
+ * since other threads run on.
+ */
+__attribute__((noreturn)) void server_out_of_memory(const char *what);
 
 #endif

@@ -129,8 +129,8 @@ call_post(struct worker *w, worker_fn *fn, void *arg, struct latch *latch)
 {
 	struct call *c = calloc(1, sizeof(*c));
 
-	if (c == NULL)
-		fatalx("out of memory");	/* every other allocation is capped */
+	if (c == NULL)	/* every other allocation is capped */
+		server_out_of_memory("for a call to a worker");
 	c->mail.run = call_run;
 	c->fn = fn;
 	c->arg = arg;
@@ -229,8 +229,8 @@ worker_room_gone(struct worker *w, struct room *room)
 	if (room->data == NULL)
 		return;
 	g = calloc(1, sizeof(*g));
-	if (g == NULL)
-		fatalx("out of memory");	/* or the name would stay taken */
+	if (g == NULL)	/* or the name would stay taken */
+		server_out_of_memory("for a closed room");
 	g->mail.run = room_gone_run;
 	g->dir = room->data;
 	room->data = NULL;

@@ -1,7 +1,7 @@
 /*
  * check_log.c: the log line formats (lib/log.c) byte for byte, level
- * filtering, sanitising, truncation, journal detection from
- * JOURNAL_STREAM, and fatal's exit status.
+ * filtering, sanitising, truncation, and journal detection from
+ * JOURNAL_STREAM.
  */
 #include <check.h>
 #include <errno.h>
@@ -474,39 +474,6 @@ START_TEST(test_level_name)
 }
 END_TEST
 
-/*
- * fatal must log at err and then exit 1.  The line is checked from an
- * atexit handler in the forked child: a wrong line turns the exit status
- * into 2, which the exit test then reports.
- */
-static char fatal_want[256];
-
-static void
-fatal_line_check(void)
-{
-	if (strcmp(cap_text(), fatal_want) != 0)
-		_exit(2);
-}
-
-START_TEST(test_fatal_exits_1)
-{
-	snprintf(fatal_want, sizeof(fatal_want),
-	    "ocmtest: error: cannot open x: %s\n", strerror(EACCES));
-	ck_assert_int_eq(atexit(fatal_line_check), 0);
-	errno = EACCES;
-	fatal("cannot open %s", "x");
-}
-END_TEST
-
-START_TEST(test_fatalx_exits_1)
-{
-	snprintf(fatal_want, sizeof(fatal_want), "ocmtest: error: bad config\n");
-	ck_assert_int_eq(atexit(fatal_line_check), 0);
-	errno = EACCES;
-	fatalx("bad %s", "config");
-}
-END_TEST
-
 /* A sink in place of the journal: what it was given. */
 static char sunk[LINE_MAX_BYTES + 64];
 static struct log_event sunk_ev;
@@ -609,15 +576,6 @@ log_suite(void)
 	tcase_add_test(tc, test_set_output_null_restores_stderr);
 	suite_add_tcase(s, tc);
 
-	/* Exit tests need a child to exit in; under CK_FORK=no (valgrind,
-	 * gdb) fatal would end the whole run, so they are left out. */
-	if (getenv("CK_FORK") == NULL || strcmp(getenv("CK_FORK"), "no") != 0) {
-		tc = tcase_create("fatal");
-		tcase_add_checked_fixture(tc, cap_setup, cap_teardown);
-		tcase_add_exit_test(tc, test_fatal_exits_1, 1);
-		tcase_add_exit_test(tc, test_fatalx_exits_1, 1);
-		suite_add_tcase(s, tc);
-	}
 	return s;
 }
 
