@@ -5,8 +5,10 @@
  * text output renders the view with column widths computed from the data;
  * the quiet output prints the first column of the view's table (for shell
  * completion); the JSON output prints the result as ocmd sent it.  Every
- * string a peer chose (room and user names) is shown with its control
- * characters replaced, and measured in terminal columns, not bytes.
+ * string a peer chose (room and user names) is shown through lib/text.c's
+ * policy, and measured in terminal columns, not bytes; the JSON output
+ * spells those same characters as JSON escapes, so that it carries the
+ * same text with nothing but ASCII in their place.
  */
 #include "ctl/output.h"
 
@@ -174,70 +176,13 @@ str_printf(const char *fmt, ...)
 	return must(s);
 }
 
-/* Control characters, line separators and bidi overrides: anything that
- * could move the cursor or reorder what follows on the line. */
-static bool
-code_point_unsafe(uint32_t cp)
-{
-	static const struct { uint32_t lo, hi; } unsafe[] = {
-		{ 0x0000, 0x001f }, { 0x007f, 0x009f }, { 0x200e, 0x200f },
-		{ 0x2028, 0x202e }, { 0x2066, 0x2069 },
-	};
-
-	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++)
-		if (cp >= unsafe[i].lo && cp <= unsafe[i].hi)
-			return true;
-	return false;
-}
-
-/* The code point at s, which is valid UTF-8; returns its length. */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xe0) {
-		*cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-		return 2;
-	}
-	if (s[0] < 0xf0) {
-		*cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
-		    (s[2] & 0x3f);
-		return 3;
-	}
-	*cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
-	    (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
-	return 4;
-}
-
+/* Text from ocmd with lib/text.c's terminal style: every control, format
+ * character (bidi, invisible, line separators) and ill-formed byte as
+ * '?'. */
 char *
 output_clean(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0, n;
-	bool valid = utf8_valid(u, len);
-	char *out = must(malloc(len + 1)), *o = out;
-	uint32_t cp;
-
-	while (i < len) {
-		if (valid) {
-			n = utf8_decode(u + i, &cp);
-		} else {
-			n = 1;
-			cp = u[i] < 0x80 ? u[i] : 0;	/* each byte of bad UTF-8: '?' */
-		}
-		if (code_point_unsafe(cp)) {
-			*o++ = '?';
-		} else {
-			memcpy(o, s + i, n);
-			o += n;
-		}
-		i += n;
-	}
-	*o = '\0';
-	return out;
+	return must(text_sanitize_dup(s, &text_style_terminal));
 }
 
 /* ---- Values ------------------------------------------------------------- */
@@ -644,12 +589,16 @@ text_error(const char *code, const char *message)
 	free(s);
 }
 
+/* The JSON as ocmd sent it, but with a JSON escape for each control and
+ * format character (jansson writes C1 and bidi characters as they are). */
 static int
 json_print(json_t *o)
 {
 	char *s = must(json_dumps(o, JSON_INDENT(2)));
+	char *safe = must(text_sanitize_dup(s, &text_style_json));
 
-	puts(s);
+	puts(safe);
+	free(safe);
 	free(s);
 	return output_done();
 }

@@ -25,7 +25,7 @@ struct output {
 };
 
 extern const struct output output_text;	/* aligned tables and lines */
-extern const struct output output_json;	/* the result as ocmd sent it */
+extern const struct output output_json;	/* the result as ocmd sent it (escaped) */
 extern const struct output output_quiet;	/* the first column of the table only */
 
 /* Once, before any output: widths follow the locale (LC_CTYPE). */
@@ -38,9 +38,10 @@ const struct view *view_find(const struct ctl_command *c);
  * the command has no table and so no -q. */
 const char *view_quiet_help(const struct view *v);
 
-/* s with every control character (C0, DEL, C1, line separators and bidi
- * overrides) and every byte of invalid UTF-8 replaced by '?'; malloc'ed
- * (ocmctl exits when out of memory). */
+/* s with every control character (C0, DEL, C1), format character (bidi
+ * controls, invisible characters, line separators: lib/text.h) and byte
+ * of invalid UTF-8 replaced by '?'; malloc'ed (ocmctl exits when out of
+ * memory). */
 char *output_clean(const char *s);
 
 #endif
