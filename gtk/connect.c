@@ -137,14 +137,12 @@ error_show(struct connect_page *p, enum field f, const char *text)
 static void
 refusal_show(struct connect_page *p, const struct tcrp_result *res)
 {
-	char msg[sizeof(res->message)];
 	enum tcrp_code code = res->code < TCRP_CODE_MAX_ ? res->code : TCRP_CODE_INTERNAL;
 	const char *text = refusals[code].text != NULL ? refusals[code].text :
 	    "The server refused";
 
-	utf8_sanitize((const uint8_t *)res->message, strlen(res->message), false, msg,
-	    sizeof(msg));
-	char *clean = text_for_label(msg);
+	/* payload.c has made it one line without control characters. */
+	char *clean = text_for_label(res->message);
 	char *full = refusals[code].detail && clean[0] != '\0' ?
 	    g_strdup_printf("%s (the server says: %s).", text, clean) :
 	    g_strdup_printf("%s.", text);

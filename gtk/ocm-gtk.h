@@ -47,9 +47,10 @@ void chat_page_enter(struct chat_page *p, struct room *room,
 GtkWidget *button_new(const char *mnemonic, const char *a11y);
 GtkWidget *check_button_new(const char *mnemonic);
 
-/* text.c: a copy of peer text (already valid UTF-8 without controls but
- * TAB) with bidirectional formatting characters replaced by U+FFFD, so a
- * name cannot reorder the rest of a line.  g_free() it. */
+/* text.c: a copy of s, valid UTF-8 (an ill-formed byte as '?'), with
+ * control characters but TAB and newline as '?' and bidirectional and
+ * other format characters (lib/text.h) as U+FFFD, so that a name can
+ * neither reorder nor hide the rest of a line.  g_free() it. */
 char *text_for_label(const char *s);
 /* "\u2068s\u2069": s isolated from the text around it. */
 char *text_isolated(const char *s);

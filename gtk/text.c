@@ -1,33 +1,36 @@
 /*
- * text.c: peer text on its way to a label.  room.c has already made it
- * valid UTF-8 without control characters; labels here are never markup,
- * so what is left is bidirectional formatting: an override in a name
- * could make "alice: hi" read as someone else's words.  Those characters
- * become U+FFFD, and each untrusted piece is isolated (FSI ... PDI).
+ * text.c: text on its way to a label, through lib/text.c's policy.  Labels
+ * here are never markup, so what is left is what the characters do:
+ * control characters become '?' (room.c has already done so for peer
+ * text), and bidirectional and other invisible format characters U+FFFD,
+ * since an override in a name could make "alice: hi" read as someone
+ * else's words; each untrusted piece is then isolated (FSI ... PDI).
  * Also the accessible names of the buttons: GTK 4.8 reads the mnemonic's
  * underscore out loud.
  */
 #include <string.h>
 
 #include "gtk/ocm-gtk.h"
+#include "lib/text.h"
 
-static bool
-bidi_control(gunichar c)
-{
-	return c == 0x061c || c == 0x200e || c == 0x200f ||
-	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-}
+/* Local messages (a pinned key that changed) run over lines; peer text
+ * has no line breaks left, and may keep its TABs. */
+static const struct text_style label_style = {
+	.control = TEXT_QUESTION,
+	.format = TEXT_REPLACEMENT,
+	.keep_tab = true,
+	.keep_newline = true,
+};
 
 char *
 text_for_label(const char *s)
 {
-	GString *out = g_string_sized_new(strlen(s));
+	size_t len = strlen(s);
+	size_t n = text_sanitize_len((const uint8_t *)s, len, &label_style);
+	char *out = g_malloc(n + 1);
 
-	for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-		g_string_append_unichar(out, bidi_control(c) ? 0xfffd : c);
-	}
-	return g_string_free(out, FALSE);
+	text_sanitize((const uint8_t *)s, len, &label_style, out, n + 1);
+	return out;
 }
 
 char *
