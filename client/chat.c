@@ -7,6 +7,10 @@
  * and go to an output vtable: text lines or JSON lines, the same code path
  * for both (as bgpctl does).  On a terminal, input is GNU readline's
  * callback interface and output is printed above the line being typed.
+ * Text from the network reaches the output as room.c cleaned it (valid
+ * UTF-8, controls as '?'); the text output then shows format characters
+ * (bidi and invisible ones) as '?' too, and the JSON output spells them as
+ * escapes, so that a peer can neither drive nor reorder the terminal.
  */
 #include "client/chat.h"
 #include "client/room.h"
@@ -80,6 +84,9 @@ struct chat {
 	int sig_fd;
 	sigset_t old_mask;
 	char final[OCM_MAX_DATAGRAM + 128];	/* for stderr, after the terminal */
+	char room_shown[OCM_NAME_MAX + 1];	/* the room's and the user's names */
+	char user_shown[OCM_NAME_MAX + 1];	/* as the terminal shows them */
+	char shown[2][OCM_MAX_DATAGRAM + 1];	/* shown()'s: two strings a line */
 	char prompt[OCM_NAME_MAX + 3];
 	bool in_skip;		/* dropping the rest of an overlong line */
 	size_t in_len;
@@ -92,6 +99,20 @@ static void chat_leave(struct chat *c);
 
 /* ---- Text from the network ------------------------------------------- */
 
+/* The terminal's style for chat text, which keeps its TABs. */
+static const struct text_style terminal_tab_style = {
+	.control = TEXT_QUESTION,
+	.format = TEXT_QUESTION,
+	.keep_tab = true,
+};
+
+/* Local messages keep their line breaks. */
+static const struct text_style terminal_lines_style = {
+	.control = TEXT_QUESTION,
+	.format = TEXT_QUESTION,
+	.keep_newline = true,
+};
+
 /*
  * Copies len bytes of peer text into out (len + 1 bytes) as valid UTF-8,
  * each bad byte or control character turned into '?': a server's text
@@ -101,6 +122,29 @@ static void
 text_clean(const uint8_t *s, size_t len, bool tab, char *out)
 {
 	utf8_sanitize(s, len, tab, out, len + 1);
+}
+
+/*
+ * s as the terminal is to show it (text_style_terminal; TAB kept in chat
+ * text), in the chat's buffer slot (0 or 1): a line shows two strings
+ * from the network at most.  A '?' is never longer than what it
+ * replaces, so nothing a datagram carried is cut.
+ */
+static const char *
+shown(struct chat *c, int slot, const char *s, bool tab)
+{
+	text_sanitize((const uint8_t *)s, strlen(s), tab ? &terminal_tab_style :
+	    &text_style_terminal, c->shown[slot], sizeof(c->shown[slot]));
+	return c->shown[slot];
+}
+
+void
+client_say(const char *msg)
+{
+	char *s = text_sanitize_dup(msg, &terminal_lines_style);
+
+	fprintf(stderr, "ocm-client: %s\n", s != NULL ? s : "out of memory");
+	free(s);
 }
 
 static void
@@ -343,15 +387,15 @@ text_chat(struct chat *c, const char *from, const char *text, bool own)
 
 	if (!line_begin(&l, true))
 		return;
-	fprintf(l.f, "<%s%s%s> %s", own ? sgr(c, SGR_BOLD) : name_colour(c, from), from,
-	    sgr(c, SGR_RESET), text);
+	fprintf(l.f, "<%s%s%s> %s", own ? sgr(c, SGR_BOLD) : name_colour(c, from),
+	    shown(c, 0, from, false), sgr(c, SGR_RESET), shown(c, 1, text, true));
 	line_end(c, &l, stdout);
 }
 
 static void
 text_online(struct chat *c)
 {
-	text_event(c, "online in room '%s' as %s", c->r.u.room, c->r.u.user);
+	text_event(c, "online in room '%s' as %s", c->room_shown, c->user_shown);
 	/* The server listed only some of the members (doc/protocol.md 5.4). */
 	if (c->session->members_more)
 		text_event(c, "%zu members and more are in the room; /who lists everyone",
@@ -365,11 +409,12 @@ text_notice(struct chat *c, const struct notice_form *f, const char *name,
     const char *text)
 {
 	if (f->verb != NULL)
-		text_event(c, "%s %s", name, f->verb);
+		text_event(c, "%s %s", shown(c, 0, name, false), f->verb);
 	else if (strncmp(text, "not relayed", 11) == 0)	/* ocmd's own wording */
-		text_event(c, "%s", text);
+		text_event(c, "%s", shown(c, 0, text, false));
 	else
-		text_event(c, "not relayed: %s", text[0] != '\0' ? text : "no reason given");
+		text_event(c, "not relayed: %s", text[0] != '\0' ? shown(c, 0, text, false) :
+		    "no reason given");
 }
 
 static void
@@ -383,9 +428,9 @@ text_members(struct chat *c, json_t *members)
 		return;
 	fprintf(l.f, "%s* members:", sgr(c, SGR_DIM));
 	json_array_foreach(members, i, m) {
-		fprintf(l.f, "%s %s%s", i > 0 ? "," : "",
-		    json_string_value(json_object_get(m, "name")),
-		    json_is_true(json_object_get(m, "host")) ? " (host)" : "");
+		const char *name = json_string_value(json_object_get(m, "name"));
+		fprintf(l.f, "%s %s%s", i > 0 ? "," : "", shown(c, 0, name != NULL ? name : "",
+		    false), json_is_true(json_object_get(m, "host")) ? " (host)" : "");
 	}
 	fprintf(l.f, "%s%s", i == 0 ? " none" : "", sgr(c, SGR_RESET));
 	line_end(c, &l, stdout);
@@ -396,9 +441,9 @@ static void
 text_closed(struct chat *c, const char *reason, const char *text, bool left)
 {
 	if (left)
-		text_event(c, "left room '%s'", c->r.u.room);
+		text_event(c, "left room '%s'", c->room_shown);
 	else if (!c->tty)
-		text_event(c, "room closed: %s: %s", reason, text);
+		text_event(c, "room closed: %s: %s", reason, shown(c, 0, text, false));
 }
 
 static void
@@ -407,12 +452,13 @@ text_error(struct chat *c, const char *text)
 	struct line l;
 
 	if (!c->tty) {
-		fprintf(stderr, "ocm-client: %s\n", text);
+		client_say(text);
 		return;
 	}
 	if (!line_begin(&l, true))
 		return;
-	fprintf(l.f, "%s! %s%s", sgr(c, SGR_RED), text, sgr(c, SGR_RESET));
+	fprintf(l.f, "%s! %s%s", sgr(c, SGR_RED), shown(c, 0, text, false),
+	    sgr(c, SGR_RESET));
 	line_end(c, &l, stdout);
 }
 
@@ -442,7 +488,8 @@ static const struct out_ops out_text = {
 
 /* ---- JSON output -------------------------------------------------------- */
 
-/* Every string given to jansson here is valid UTF-8 (text_clean). */
+/* Every string given to jansson here is valid UTF-8 (room.c, text_clean);
+ * ev_emit() escapes its controls and format characters. */
 static json_t *
 ev_new(struct chat *c, const char *type)
 {
@@ -460,8 +507,10 @@ ev_emit(struct chat *c, json_t *ev)
 	json_object_set_new(ev, "time", json_string(t));
 	char *s = json_dumps(ev, JSON_COMPACT);
 	json_decref(ev);
-	if (s != NULL)
-		line_put(c, stdout, s);
+	char *safe = s != NULL ? text_sanitize_dup(s, &text_style_json) : NULL;
+	if (safe != NULL)
+		line_put(c, stdout, safe);
+	free(safe);
 	free(s);
 }
 
@@ -939,7 +988,13 @@ chat_init(struct chat *c, const struct chat_opts *o, const struct tcrp_session *
 	c->color = !o->json && isatty(STDOUT_FILENO) && !dumb &&
 	    (no_color == NULL || no_color[0] == '\0');
 	c->fancy = c->tty && !dumb;
-	snprintf(c->prompt, sizeof(c->prompt), "%s> ", c->r.u.room);
+	/* Names are valid, so '?' for a format character is all there is
+	 * to do, and it never makes them longer. */
+	text_sanitize((const uint8_t *)c->r.u.room, strlen(c->r.u.room), &text_style_terminal,
+	    c->room_shown, sizeof(c->room_shown));
+	text_sanitize((const uint8_t *)c->r.u.user, strlen(c->r.u.user), &text_style_terminal,
+	    c->user_shown, sizeof(c->user_shown));
+	snprintf(c->prompt, sizeof(c->prompt), "%s> ", c->room_shown);
 	if (!c->tty)	/* one event per line, seen as soon as it happens */
 		setvbuf(stdout, NULL, _IOLBF, 0);
 }
@@ -960,7 +1015,7 @@ chat_finish(struct chat *c)
 	}
 	fflush(stdout);
 	if (c->final[0] != '\0')
-		fprintf(stderr, "ocm-client: %s\n", c->final);
+		client_say(c->final);
 	room_close(&c->r);
 	free(c);
 	return status;
@@ -978,7 +1033,7 @@ chat_run(const struct chat_opts *o, const struct server_opts *srv,
 		return CLIENT_EXIT_ERROR;
 	}
 	if (room_open(&c->r, srv, req, res, err) < 0) {
-		fprintf(stderr, "ocm-client: %s\n", err);
+		client_say(err);
 		free(c);
 		return CLIENT_EXIT_ERROR;
 	}

@@ -34,4 +34,9 @@ struct chat_opts {
 int chat_run(const struct chat_opts *o, const struct server_opts *srv,
     const struct tcrp_request *req, struct tcrp_result *res);
 
+/* "ocm-client: msg" on stderr, msg as a terminal is to show it (lib/text.h:
+ * text_style_terminal, but with its line breaks: a local message may run
+ * over several lines). */
+void client_say(const char *msg);
+
 #endif

@@ -2,9 +2,13 @@
  * main.c: ocm-client, the OCM chat client.  This file turns the command
  * line, and the answers to what it had to ask, into one TCRP request;
  * session.c sends it.  LIST_ROOMS is printed here; a successful CREATE or
- * JOIN is handed to chat.c, which runs the room session.  Passwords come
- * from the terminal (no echo), OCM_PASSWORD or --password-file, never
- * from argv, and are wiped as soon as they are sent.
+ * JOIN is handed to chat.c, which runs the room session.  Whatever the
+ * server sent is printed through lib/text.c's policy, as in chat.c: on a
+ * terminal every control and format character is '?', and JSON spells
+ * them as escapes, so that no peer can drive or reorder what a terminal
+ * shows.  Passwords come from the terminal (no echo), OCM_PASSWORD or
+ * --password-file, never from argv, and are wiped as soon as they are
+ * sent.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -490,7 +494,7 @@ request_send(const struct options *o, struct tcrp_request *req, struct tcrp_resu
 		return 0;
 	if (r == 0)
 		tcrp_result_clear(res);
-	fprintf(stderr, "ocm-client: %s\n", interrupted ? "interrupted" : err);
+	client_say(interrupted ? "interrupted" : err);
 	return CLIENT_EXIT_ERROR;
 }
 
@@ -498,8 +502,7 @@ request_send(const struct options *o, struct tcrp_request *req, struct tcrp_resu
 static int
 refused(struct tcrp_result *res, enum password_source src)
 {
-	fprintf(stderr, "ocm-client: %s\n", res->message[0] != '\0' ? res->message :
-	    tcrp_code_str(res->code));
+	client_say(res->message[0] != '\0' ? res->message : tcrp_code_str(res->code));
 	if (res->code == TCRP_CODE_BAD_PASSWORD && src == PASSWORD_NONE)
 		fprintf(stderr, "ocm-client: no password was given: put it in a file for "
 		    "--password-file, or in OCM_PASSWORD\n");
@@ -537,6 +540,10 @@ print_shell_quoted(const char *s)
 	putchar('\'');
 }
 
+/* The names as the server sent them: controls and format characters are
+ * JSON escapes in the text printed, so that a script reads the names
+ * unchanged (and can give "next" to --after) while the terminal sees only
+ * ASCII in their place. */
 static void
 rooms_print_json(const struct tcrp_result *res)
 {
@@ -550,18 +557,41 @@ rooms_print_json(const struct tcrp_result *res)
 	if (res->rooms_more)
 		json_object_set_new(top, "next", json_string(list_last(res)));
 	char *s = json_dumps(top, JSON_COMPACT);
-	if (s != NULL)
-		printf("%s\n", s);
+	char *safe = s != NULL ? text_sanitize_dup(s, &text_style_json) : NULL;
+	if (safe != NULL)
+		printf("%s\n", safe);
+	free(safe);
 	free(s);
 	json_decref(top);
 }
 
+/*
+ * Each name as the terminal is to show it (text_style_terminal), in its
+ * place: a '?' takes no more bytes than the character it replaces.  A '?'
+ * also sorts before any byte it replaces (a C1 control or format
+ * character starts at 0xc2 or above, DEL is 0x7f), so that --after with a
+ * name as shown lists a room again rather than skip any.
+ */
+static void
+rooms_shown(struct tcrp_result *res)
+{
+	char buf[OCM_NAME_MAX + 1];
+
+	for (size_t i = 0; i < res->n_rooms; i++) {
+		char *name = res->rooms[i].name;
+		size_t n = text_sanitize((const uint8_t *)name, strlen(name), &text_style_terminal,
+		    buf, sizeof(buf));
+		memcpy(name, buf, n + 1);
+	}
+}
+
 /* Columns sized from the data; names are padded by their screen width. */
 static void
-rooms_print_table(const struct tcrp_result *res)
+rooms_print_table(struct tcrp_result *res)
 {
 	size_t w = strlen("NAME");
 
+	rooms_shown(res);
 	for (size_t i = 0; i < res->n_rooms; i++) {
 		size_t rw = text_width(res->rooms[i].name);
 		w = rw > w ? rw : w;
@@ -649,7 +679,7 @@ enter_room(struct options *o)
 		if (res.code != TCRP_CODE_BAD_PASSWORD || src != PASSWORD_TERMINAL ||
 		    tries == PASSWORD_TRIES)
 			return refused(&res, src);
-		fprintf(stderr, "ocm-client: %s\n", res.message);
+		client_say(res.message);
 		tcrp_result_clear(&res);
 	}
 	rc = chat_run(&co, &o->srv, &req, &res);

@@ -27,8 +27,11 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Peer text made safe for a terminal, a JSON string or a label: each bad
- * byte or control character becomes '?' (out: len + 1 bytes). */
+/* Peer text made valid UTF-8 without control characters, for a JSON string
+ * or a front end: each bad byte or control character becomes '?' (out:
+ * len + 1 bytes).  Format characters (bidi and other invisible ones) are
+ * left for the front end, which renders them in its own style through
+ * lib/text.h before anyone sees them. */
 static void
 text_clean(const uint8_t *s, size_t len, bool tab, char *out)
 {

@@ -6,7 +6,8 @@
  * keepalive, the lost-server timeout, PING until online and LEAVE until
  * CLOSED(LEFT) all live here.  What arrives is authenticated, cleaned
  * into valid UTF-8 without control characters, and handed to the front
- * end's room_ops.
+ * end's room_ops; format characters (bidi and other invisible ones) are
+ * for the front end to render, through lib/text.h, as it shows text.
  */
 #ifndef OCM_CLIENT_ROOM_H
 #define OCM_CLIENT_ROOM_H
@@ -36,7 +37,8 @@ struct room_member {
 
 /*
  * Events, with text already cleaned: names and notice or CLOSED texts
- * without control characters, chat text keeping only TAB.  Any of them
+ * without control characters, chat text keeping only TAB; format
+ * characters are still there for the front end to render.  Any of them
  * may be NULL.  They must not free the room (mark it, and free it after
  * room_receive() or room_timers() returns).
  */

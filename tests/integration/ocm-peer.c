@@ -66,10 +66,14 @@
  *   timed-list N [AFTER [LIMIT]]                  N LIST_ROOMS of one page, a connection
  *                                                 each: "list N pages of K rooms: median
  *                                                 M ms, p10 M ms, p90 M ms"
- *   serve-list PER_PAGE IDLE_MS                   a TLS server on 127.0.0.1, -p's port,
+ *   serve-list PER_PAGE IDLE_MS [NAMES [MESSAGE]] a TLS server on 127.0.0.1, -p's port,
  *                                                 whose LIST_ROOMS never ends: "listening",
  *                                                 PER_PAGE rooms a page, "more" always;
- *                                                 "served N pages" once idle IDLE_MS
+ *                                                 "served N pages" once idle IDLE_MS;
+ *                                                 NAMES (hex, comma-separated; "-":
+ *                                                 none) are listed instead, in one last
+ *                                                 page, and MESSAGE (hex) refuses every
+ *                                                 request with it instead
  *
  * A PONG with a challenge prints as "recv pong challenge"; unless no-echo,
  * the client library echoes it at once (doc/protocol.md 8.6).
@@ -79,6 +83,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -1467,11 +1472,49 @@ serve_send(SSL *ssl, uint8_t state, const char *payload, size_t len)
 	return n > 0 ? 0 : -1;
 }
 
-/* Answers one connection's LIST_ROOMS with per_page rooms after its
- * "after" (r000000, r000001, ...), whatever its "limit", and "more". */
-static int
-serve_page(SSL *ssl, unsigned per_page)
+/* What serve-list answers. */
+struct serve_opts {
+	unsigned per_page;
+	const char *names;	/* hex names, comma-separated; NULL: r000000... */
+	const char *message;	/* hex: refuse with this; NULL: list */
+};
+
+/* The COMPLETE of names (hex, comma-separated), "more" false, built here:
+ * tcrp_rooms_build() would refuse the names a hostile server sends.
+ * malloc'ed; NULL when a name is not UTF-8. */
+static char *
+serve_names_page(const char *names, size_t *len)
 {
+	json_t *rooms = json_array();
+	char *list = strdup(names), *save = NULL;
+	uint8_t name[OCM_NAME_MAX + 1];
+	bool ok = rooms != NULL && list != NULL;
+
+	for (char *h = strtok_r(list, ",", &save); ok && h != NULL;
+	    h = strtok_r(NULL, ",", &save)) {
+		size_t n = unhex(h, name, sizeof(name) - 1);
+		json_t *s = json_stringn((const char *)name, n);
+		ok = s != NULL && json_array_append_new(rooms, json_pack("{s:o, s:i, s:b}", "name", s,
+		    "members", 1, "password", 0)) == 0;
+	}
+	free(list);
+	json_t *top = ok ? json_pack("{s:o, s:b}", "rooms", rooms, "more", 0) : NULL;
+	if (top == NULL)
+		json_decref(rooms);
+	char *page = top != NULL ? json_dumps(top, JSON_COMPACT) : NULL;
+	json_decref(top);
+	if (page != NULL)
+		*len = strlen(page);
+	return page;
+}
+
+/* Answers one connection's LIST_ROOMS with per_page rooms after its
+ * "after" (r000000, r000001, ...), whatever its "limit", and "more"; or
+ * as o says. */
+static int
+serve_page(SSL *ssl, const struct serve_opts *o)
+{
+	unsigned per_page = o->per_page;
 	static struct tcrp_room_info rooms[TCRP_LIST_LIMIT_MAX];
 	struct tcrp_reader rd;
 	struct tcrp_request req;
@@ -1489,6 +1532,15 @@ serve_page(SSL *ssl, unsigned per_page)
 		return -1;
 	}
 	tcrp_reader_reset(&rd);
+	if (o->message != NULL) {
+		char text[512];
+		size_t n = unhex(o->message, (uint8_t *)text, sizeof(text) - 1);
+		text[n] = '\0';
+		char *refusal = tcrp_response_build(TCRP_CODE_UNAVAILABLE, text, &ok_len);
+		rc = refusal != NULL ? serve_send(ssl, TCRP_STATE_RESPONSE, refusal, ok_len) : -1;
+		free(refusal);
+		return rc;
+	}
 	if (req.after_len > 0 && sscanf(req.after, "r%u", &first) == 1)
 		first++;
 	for (unsigned i = 0; i < per_page; i++) {
@@ -1497,7 +1549,8 @@ serve_page(SSL *ssl, unsigned per_page)
 		rooms[i].password = false;
 	}
 	char *ok = tcrp_response_build(TCRP_CODE_OK, NULL, &ok_len);
-	char *page = tcrp_rooms_build(rooms, per_page, true, &page_len);
+	char *page = o->names != NULL ? serve_names_page(o->names, &page_len) :
+	    tcrp_rooms_build(rooms, per_page, true, &page_len);
 	if (ok != NULL && page != NULL &&
 	    serve_send(ssl, TCRP_STATE_RESPONSE, ok, ok_len) == 0 &&
 	    serve_send(ssl, TCRP_STATE_COMPLETE, page, page_len) == 0)
@@ -1525,11 +1578,15 @@ serve_ctx(void)
 }
 
 /*
- * serve-list PER_PAGE IDLE_MS: a malicious server for the clients' bounds
- * on LIST_ROOMS.  It listens on 127.0.0.1 at -p's port, prints
+ * serve-list PER_PAGE IDLE_MS [NAMES [MESSAGE]]: a malicious server for
+ * the clients' bounds on LIST_ROOMS and for what they print of a
+ * server's text.  It listens on 127.0.0.1 at -p's port, prints
  * "listening", answers every connection with PER_PAGE (1..1000) rooms
  * after the one asked for and "more" true, and once no connection has
- * come for IDLE_MS prints "served N pages".
+ * come for IDLE_MS prints "served N pages".  With NAMES (hex names,
+ * comma-separated, any bytes the JSON can carry; "-" for none), each
+ * answer lists those names instead, and "more" false; with MESSAGE (hex),
+ * each request is refused as unavailable with that message.
  */
 static int
 cmd_serve_list(struct peer *p, char **argv)
@@ -1538,6 +1595,11 @@ cmd_serve_list(struct peer *p, char **argv)
 	struct timeval tv = { .tv_sec = 5 };
 	int one = 1, per_page = atoi(argv[0]), idle_ms = atoi(argv[1]);
 	unsigned pages = 0;
+	struct serve_opts so = {
+		.per_page = (unsigned)per_page,
+		.names = argv[2] != NULL && strcmp(argv[2], "-") != 0 ? argv[2] : NULL,
+		.message = argv[3],
+	};
 
 	if (per_page < 1 || per_page > TCRP_LIST_LIMIT_MAX)
 		die("serve-list: PER_PAGE must be 1..%d", TCRP_LIST_LIMIT_MAX);
@@ -1558,7 +1620,7 @@ cmd_serve_list(struct peer *p, char **argv)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		SSL *ssl = SSL_new(ctx);
 		if (ssl != NULL && SSL_set_fd(ssl, fd) == 1 && SSL_accept(ssl) == 1 &&
-		    serve_page(ssl, (unsigned)per_page) == 0) {
+		    serve_page(ssl, &so) == 0) {
 			pages++;
 			SSL_shutdown(ssl);
 		}
@@ -1598,7 +1660,7 @@ static const struct command commands[] = {
 	{ "create-many", 1, 1, cmd_create_many }, { "join-many", 2, 1, cmd_join_many },
 	{ "ctl-stall", 3, 0, cmd_ctl_stall },
 	{ "timed-create", 2, 0, cmd_timed_create }, { "tcp-hold", 2, 0, cmd_tcp_hold },
-	{ "udp-flood", 2, 0, cmd_udp_flood }, { "serve-list", 2, 0, cmd_serve_list },
+	{ "udp-flood", 2, 0, cmd_udp_flood }, { "serve-list", 2, 2, cmd_serve_list },
 	{ "timed-list", 1, 2, cmd_timed_list },
 };
 
