@@ -1,7 +1,7 @@
 /*
  * node.c: bringing one ocmd up and down (config to workers and
- * listening sockets, and back), the SIGHUP reload, the daemon-wide view
- * of the workers' counters, and the names of those counters.
+ * listening sockets, and back), the SIGHUP reload, and the daemon-wide
+ * view of the workers' counters.
  */
 #include "daemon/node/node.h"
 
@@ -28,26 +28,6 @@
 #include "daemon/tcrp/tls.h"
 #include "daemon/relay/worker.h"
 #include "lib/log.h"
-
-const char *const drop_reason_names[DROP_MAX_] = {
-	[DROP_MALFORMED] = "malformed",
-	[DROP_UNKNOWN_TOKEN] = "unknown_token",
-	[DROP_WRONG_ADDRESS] = "wrong_address",
-	[DROP_REPLAY] = "replay",
-	[DROP_BAD_TAG] = "bad_tag",
-	[DROP_BAD_PLAINTEXT] = "bad_plaintext",
-	[DROP_WRONG_WORKER] = "wrong_worker",
-	[DROP_UNPROVEN_ADDRESS] = "unproven_address",
-};
-
-const char *const handshake_fail_names[HS_FAIL_MAX_] = {
-	[HS_FAIL_TIMEOUT] = "timeout",
-	[HS_FAIL_TLS] = "tls_error",
-	[HS_FAIL_BUSY] = "busy",
-	[HS_FAIL_CLOSED] = "closed_early",
-	[HS_FAIL_ADDRESS] = "per_address",
-	[HS_FAIL_NO_FDS] = "no_descriptors",
-};
 
 static void
 server_apply_limits(struct server *srv)
@@ -357,17 +337,6 @@ server_reload(struct server *srv)
 }
 
 static void
-counters_add(struct counters *sum, const struct counters *c)
-{
-	const uint64_t *src = (const uint64_t *)(const void *)c;
-	uint64_t *dst = (uint64_t *)(void *)sum;
-
-	/* struct counters is nothing but uint64_t fields. */
-	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
-		dst[i] += src[i];
-}
-
-static void
 snapshot_fn(struct worker *w, void *arg)
 {
 	struct counters *each = arg;
@@ -376,51 +345,33 @@ snapshot_fn(struct worker *w, void *arg)
 }
 
 void
-server_counters(struct server *srv, struct counters *sum, size_t *peak_rooms,
+server_counters(struct server *srv, struct counts *sum, size_t *peak_rooms,
     size_t *peak_members)
 {
 	struct counters *each = calloc(srv->n_workers, sizeof(*each));
 
-	*sum = srv->stats;
+	memset(sum, 0, sizeof(*sum));
+	counts_add(sum, &srv->stats);
 	if (each != NULL) {
 		workers_call(srv, snapshot_fn, each);
 		for (unsigned i = 0; i < srv->n_workers; i++)
-			counters_add(sum, &each[i]);
+			counts_add(sum, &each[i]);
 		free(each);
 	}
 	*peak_rooms = srv->peak_rooms;
 	*peak_members = srv->peak_members;
 }
 
-/* One line with every counter, at exit. */
 void
 server_log_stats(struct server *srv)
 {
-	struct counters st;
+	struct counts st;
 	size_t peak_rooms, peak_members;
-	char drops[512], hs[160];
-	size_t n = 0, m = 0;
+	char line[900];
 
 	server_counters(srv, &st, &peak_rooms, &peak_members);
-	for (int i = 0; i < DROP_MAX_; i++)
-		n += (size_t)snprintf(drops + n, sizeof(drops) - n, " %s=%llu",
-		    drop_reason_names[i], (unsigned long long)st.drops[i]);
-	for (int i = 0; i < HS_FAIL_MAX_; i++)
-		m += (size_t)snprintf(hs + m, sizeof(hs) - m, " %s=%llu",
-		    handshake_fail_names[i], (unsigned long long)st.handshakes_failed[i]);
-	log_info("stats: handshakes ok=%llu%s; datagrams in=%llu out=%llu bytes_in=%llu "
-	    "bytes_out=%llu send_errors=%llu socket_drops=%llu; chats relayed=%llu rejected=%llu; "
-	    "address_challenges=%llu addresses_proven=%llu; "
-	    "tokens_expired=%llu timed_out=%llu; drops%s; handoffs=%llu; "
-	    "peak rooms=%zu members=%zu",
-	    (unsigned long long)st.handshakes_ok, hs, (unsigned long long)st.datagrams_in,
-	    (unsigned long long)st.datagrams_out, (unsigned long long)st.bytes_in,
-	    (unsigned long long)st.bytes_out, (unsigned long long)st.send_errors,
-	    (unsigned long long)st.socket_drops,
-	    (unsigned long long)st.chats_relayed, (unsigned long long)st.chats_rejected,
-	    (unsigned long long)st.address_challenges, (unsigned long long)st.addresses_proven,
-	    (unsigned long long)st.tokens_expired, (unsigned long long)st.members_timed_out,
-	    drops, (unsigned long long)st.handoffs, peak_rooms, peak_members);
+	counts_log_line(&st, line, sizeof(line));
+	log_info("stats: %s; peak rooms=%zu members=%zu", line, peak_rooms, peak_members);
 }
 
 /* Per-worker rates: each worker measures itself over the time since its
