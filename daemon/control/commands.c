@@ -1,15 +1,16 @@
 /*
  * commands.c: what each control command does (the transport is
  * control.c, the table of commands and their arguments lib/ctl.h).  A
- * command about one room runs on the worker that homes it; a command
- * about the whole daemon asks every worker and adds up.  The long lists
- * come a page at a time (lib/ctl.h): list-rooms picks its page from the
- * directory on the main thread, then each worker writes the rows of its
- * own rooms; show-room picks among the members on the room's worker.
- * Each returns a result object or an error; commands that change
- * anything are logged with the peer's uid and pid.  Everything here runs on
- * the main thread but the functions named *_fn (and home_room), which a
- * worker runs for it through worker_call and say so.
+ * command about one room runs on the worker that homes it; status and
+ * stats read every worker's counters and sizes as they are, without
+ * stopping any (core/counters.h); list-rooms asks every worker.  The long
+ * lists come a page at a time (lib/ctl.h): list-rooms picks its page
+ * from the directory on the main thread, then each worker writes the
+ * rows of its own rooms; show-room picks among the members on the room's
+ * worker.  Each returns a result object or an error; commands that
+ * change anything are logged with the peer's uid and pid.  Everything
+ * here runs on the main thread but the functions named *_fn (and
+ * home_room), which a worker runs for it through worker_call and say so.
  */
 #include "daemon/control/control.h"
 
@@ -71,7 +72,7 @@ cmd_status(struct cmd_ctx *x)
 
 	for (size_t i = 0; i < srv->n_tcp; i++)
 		json_array_append_new(listeners, json_string(srv->tcp[i].text));
-	server_sample(srv);
+	workers_sample(srv);
 	for (unsigned i = 0; i < srv->n_workers; i++) {
 		online += srv->samples[i].online;
 		json_array_append_new(workers, worker_status(srv, i));
@@ -423,16 +424,17 @@ cmd_kick(struct cmd_ctx *x)
 	return rc < 0 ? rc : on_home(x, kick_fn);
 }
 
-/* Every counter (counters.h), then the sizes of now and the peaks. */
+/* Every counter (core/counters.h), then the sizes of now and the peaks; no
+ * worker is asked or waited for. */
 static int
 cmd_stats(struct cmd_ctx *x)
 {
 	struct server *srv = x->srv;
 	struct counts st;
-	size_t peak_rooms, peak_members, members, online = 0;
+	size_t members, online = 0;
 
-	server_counters(srv, &st, &peak_rooms, &peak_members);
-	server_sample(srv);
+	workers_counters(srv, &st);
+	workers_sample(srv);
 	for (unsigned i = 0; i < srv->n_workers; i++)
 		online += srv->samples[i].online;
 	members = atomic_load_explicit(&srv->n_members, memory_order_relaxed);
@@ -441,8 +443,9 @@ cmd_stats(struct cmd_ctx *x)
 	    json_integer((json_int_t)directory_local(&srv->dir)));
 	json_object_set_new(x->result, "members", json_integer((json_int_t)members));
 	json_object_set_new(x->result, "online", json_integer((json_int_t)online));
-	json_object_set_new(x->result, "peak_rooms", json_integer((json_int_t)peak_rooms));
-	json_object_set_new(x->result, "peak_members", json_integer((json_int_t)peak_members));
+	json_object_set_new(x->result, "peak_rooms", json_integer((json_int_t)srv->peak_rooms));
+	json_object_set_new(x->result, "peak_members",
+	    json_integer((json_int_t)srv->peak_members));
 	return 0;
 }
 

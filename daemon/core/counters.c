@@ -71,14 +71,14 @@ void
 counts_add(struct counts *sum, const struct counters *c)
 {
 #define ADD_ONE(f, json, log, metric, help) \
-	sum->f += c->f;
+	sum->f += counter_get(&c->f);
 #define ADD_BY(f, n, names, json, log, metric, label, help) \
 	for (size_t i = 0; i < (n); i++) \
-		sum->f[i] += c->f[i];
+		sum->f[i] += counter_get(&c->f[i]);
 #define ADD_HIST(f, n, names, json, metric, help) \
 	for (size_t i = 0; i < (n); i++) \
-		sum->f[i] += c->f[i]; \
-	sum->f##_sum_ns += c->f##_sum_ns;
+		sum->f[i] += counter_get(&c->f[i]); \
+	sum->f##_sum_ns += counter_get(&c->f##_sum_ns);
 	COUNTERS(ADD_ONE, ADD_BY, ADD_HIST)
 #undef ADD_ONE
 #undef ADD_BY

@@ -9,11 +9,21 @@
  * entry here, the line that counts it, and its explanation in ocmd(8)
  * (the stats line and METRICS); the sum, the JSON, the log line and the
  * metrics follow from the entry, in the order of the list.
+ *
+ * Each thread counts into its own struct counters only (a worker's, or
+ * the main thread's), while the main thread reads them all: every counter
+ * is an atomic with one writer.  The writer adds with a relaxed load and
+ * a relaxed store (counter_add: plain moves and an add, no locked
+ * instruction, so the datagram path pays nothing for it), and a reader
+ * takes a relaxed load, which sees a whole value, never a torn one, and
+ * stops nobody: the main loop never waits for a worker to read its
+ * counters.
  */
 #ifndef OCM_COUNTERS_H
 #define OCM_COUNTERS_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,10 +131,12 @@ extern const char *const latency_bucket_names[LATENCY_BUCKETS];
 	    "ocm_relay_latency_seconds", \
 	    "Time from a datagram's arrival to the send of each copy made of it.")
 
-#define COUNTERS_ONE_(f, json, log, metric, help)	uint64_t f;
-#define COUNTERS_BY_(f, n, names, json, log, metric, label, help)	uint64_t f[n];
-#define COUNTERS_HIST_(f, n, names, json, metric, help)	uint64_t f[n]; uint64_t f##_sum_ns;
-/* What one thread counts. */
+#define COUNTERS_ONE_(f, json, log, metric, help)	_Atomic uint64_t f;
+#define COUNTERS_BY_(f, n, names, json, log, metric, label, help) \
+	_Atomic uint64_t f[n];
+#define COUNTERS_HIST_(f, n, names, json, metric, help) \
+	_Atomic uint64_t f[n]; _Atomic uint64_t f##_sum_ns;
+/* What one thread counts (counter_add), and others read (counter_get). */
 struct counters {
 	COUNTERS(COUNTERS_ONE_, COUNTERS_BY_, COUNTERS_HIST_)
 };
@@ -142,6 +154,21 @@ struct counts {
 #undef COUNTS_ONE_
 #undef COUNTS_BY_
 #undef COUNTS_HIST_
+
+/* Adds n to a counter of the calling thread's own struct counters. */
+static inline void
+counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	    memory_order_relaxed);
+}
+
+/* A counter's value, from any thread. */
+static inline uint64_t
+counter_get(const _Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
 
 enum counter_kind {
 	COUNTER_ONE,
@@ -166,7 +193,7 @@ extern const size_t n_counter_infos;
 const uint64_t *counts_values(const struct counts *c, const struct counter_info *k);
 uint64_t counts_sum_ns(const struct counts *c, const struct counter_info *k);
 
-/* Adds what c holds to sum. */
+/* Adds what c holds now to sum (one relaxed load each). */
 void counts_add(struct counts *sum, const struct counters *c);
 
 /* Every counter as ocmctl stats shows it: an object with a member per

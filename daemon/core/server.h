@@ -5,7 +5,9 @@
  * request limiter, the directory of rooms and their home workers, and
  * the main thread's counters; and the bring-up's functions (node/node.c).
  * Each worker (relay/worker.h) holds its share of the rooms and the
- * counters of its datagrams; what looks at the whole daemon adds up.
+ * counters of its datagrams; what looks at the whole daemon reads every
+ * worker's counters and sizes as they are, without stopping it, and adds
+ * up (core/counters.h).
  */
 #ifndef OCM_SERVER_H
 #define OCM_SERVER_H
@@ -109,13 +111,6 @@ struct server {
 	bool stopping;
 };
 
-/* Every counter of the daemon: the main thread's plus every worker's. */
-void server_counters(struct server *srv, struct counts *sum, size_t *peak_rooms,
-    size_t *peak_members);
-/* One line with every counter, at exit. */
-void server_log_stats(struct server *srv);
-/* Takes a fresh per-worker sample into srv->samples. */
-void server_sample(struct server *srv);
 /* Counts a refusal of ip for why, logging the first of an episode (with
  * detail); ratelimit.h says when the episode ends. */
 void server_refusal(struct server *srv, const struct peer_ip *ip, const char *addr,

@@ -11,7 +11,7 @@
  * Names follow Prometheus conventions: an ocm_ prefix, _total on counters,
  * base units (seconds, bytes), labels only from fixed sets (never a room
  * or user name: unbounded, and chosen by peers).  The counters' names and
- * HELP texts are in the list of counters.h; the gauges are here.
+ * HELP texts are in the list of core/counters.h; the gauges are here.
  */
 #include "daemon/metrics/metrics.h"
 
@@ -25,6 +25,7 @@
 
 #include "daemon/cluster/cluster.h"
 #include "daemon/core/server.h"
+#include "daemon/relay/worker.h"
 #include "lib/log.h"
 
 #define METRICS_CONNECTIONS	16
@@ -54,12 +55,12 @@ gauge(FILE *f, const char *name, const char *help, double v)
 }
 
 static void
-render_gauges(FILE *f, struct server *srv, size_t peak_rooms, size_t peak_members)
+render_gauges(FILE *f, struct server *srv)
 {
 	size_t online = 0;
 	struct timespec now;
 
-	server_sample(srv);
+	workers_sample(srv);
 	for (unsigned i = 0; i < srv->n_workers; i++)
 		online += srv->samples[i].online;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -70,9 +71,9 @@ render_gauges(FILE *f, struct server *srv, size_t peak_rooms, size_t peak_member
 	gauge(f, "ocm_members_online", "Members that have sent an authenticated datagram.",
 	    (double)online);
 	gauge(f, "ocm_rooms_peak", "The most rooms open at once since start.",
-	    (double)peak_rooms);
+	    (double)srv->peak_rooms);
 	gauge(f, "ocm_members_peak", "The most members at once since start.",
-	    (double)peak_members);
+	    (double)srv->peak_members);
 	gauge(f, "ocm_handshakes_in_progress", "TCP connections being served now.",
 	    (double)srv->n_conns);
 	gauge(f, "ocm_workers", "Worker event loops.", (double)srv->n_workers);
@@ -97,15 +98,14 @@ char *
 metrics_render(struct server *srv, size_t *len)
 {
 	struct counts st;
-	size_t peak_rooms, peak_members;
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 
 	if (f == NULL)
 		return NULL;
-	server_counters(srv, &st, &peak_rooms, &peak_members);
+	workers_counters(srv, &st);
 	counts_prometheus(f, &st);
-	render_gauges(f, srv, peak_rooms, peak_members);
+	render_gauges(f, srv);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -1,7 +1,8 @@
 /*
  * node.c: bringing one ocmd up and down (config to workers and
- * listening sockets, and back), the SIGHUP reload, and the daemon-wide
- * view of the workers' counters.
+ * listening sockets, and back), the SIGHUP reload, the sampler's timer
+ * and the stats line at exit (what they read of the workers is
+ * relay/worker.c's).
  */
 #include "daemon/node/node.h"
 
@@ -336,73 +337,17 @@ server_reload(struct server *srv)
 	return 0;
 }
 
+/* One line with every counter, at exit. */
 static void
-snapshot_fn(struct worker *w, void *arg)
-{
-	struct counters *each = arg;
-	each[w->index] = w->stats;
-	each[w->index].socket_drops = relay_socket_drops(w->relay);
-}
-
-void
-server_counters(struct server *srv, struct counts *sum, size_t *peak_rooms,
-    size_t *peak_members)
-{
-	struct counters *each = calloc(srv->n_workers, sizeof(*each));
-
-	memset(sum, 0, sizeof(*sum));
-	counts_add(sum, &srv->stats);
-	if (each != NULL) {
-		workers_call(srv, snapshot_fn, each);
-		for (unsigned i = 0; i < srv->n_workers; i++)
-			counts_add(sum, &each[i]);
-		free(each);
-	}
-	*peak_rooms = srv->peak_rooms;
-	*peak_members = srv->peak_members;
-}
-
-void
 server_log_stats(struct server *srv)
 {
 	struct counts st;
-	size_t peak_rooms, peak_members;
 	char line[900];
 
-	server_counters(srv, &st, &peak_rooms, &peak_members);
+	workers_counters(srv, &st);
 	counts_log_line(&st, line, sizeof(line));
-	log_info("stats: %s; peak rooms=%zu members=%zu", line, peak_rooms, peak_members);
-}
-
-/* Per-worker rates: each worker measures itself over the time since its
- * previous sample, on its own thread (its counters and its CPU clock). */
-static void
-sample_fn(struct worker *w, void *arg)
-{
-	struct worker_sample *s = &((struct worker_sample *)arg)[w->index];
-	uint64_t now_ns = ev_clock_ns(CLOCK_MONOTONIC);
-	uint64_t cpu_ns = ev_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-
-	if (s->at_ns != 0 && now_ns > s->at_ns) {
-		double secs = (double)(now_ns - s->at_ns) / 1e9;
-		s->datagrams_rate = (double)(w->stats.datagrams_in - s->datagrams_in) / secs;
-		s->chats_rate = (double)(w->stats.chats_relayed - s->chats_relayed) / secs;
-		s->cpu_share = (double)(cpu_ns - s->cpu_ns) / 1e9 / secs;
-	}
-	s->at_ns = now_ns;
-	s->datagrams_in = w->stats.datagrams_in;
-	s->chats_relayed = w->stats.chats_relayed;
-	s->cpu_ns = cpu_ns;
-	s->socket_drops = relay_socket_drops(w->relay);
-	s->rooms = w->reg->n_rooms;
-	s->members = w->reg->n_members;
-	s->online = w->reg->n_online;
-}
-
-void
-server_sample(struct server *srv)
-{
-	workers_call(srv, sample_fn, srv->samples);
+	log_info("stats: %s; peak rooms=%zu members=%zu", line, srv->peak_rooms,
+	    srv->peak_members);
 }
 
 /*
@@ -439,7 +384,7 @@ sample_cb(struct ev_timer *t)
 
 	if (directory_local(&srv->dir) > 0 ||
 	    atomic_load_explicit(&srv->n_members, memory_order_relaxed) > 0) {
-		server_sample(srv);
+		workers_sample(srv);
 		drops_check(srv);
 	}
 	/*

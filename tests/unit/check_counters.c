@@ -22,7 +22,9 @@
 
 /* The tests write a struct counters through the offsets of struct counts:
  * the same list makes both, field for field. */
-_Static_assert(sizeof(struct counters) == sizeof(struct counts), "counters and counts differ");
+_Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
+    _Alignof(_Atomic uint64_t) == _Alignof(uint64_t) &&
+    sizeof(struct counters) == sizeof(struct counts), "counters and counts differ");
 
 /* Value j of entry k, distinct across the whole list (HIST sums too). */
 static uint64_t
@@ -73,22 +75,26 @@ START_TEST(entries_whole)
 }
 END_TEST
 
-/* Each thread's counters add up. */
+/* Each thread's counters, as counter_add() leaves them, add up. */
 START_TEST(threads_add_up)
 {
 	struct counters a, b;
 	struct counts want, sum;
 
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
 	counts_fill(&want);
 	for (size_t k = 0; k < sizeof(want) / sizeof(uint64_t); k++) {
 		uint64_t v = ((const uint64_t *)(const void *)&want)[k];
-		((uint64_t *)(void *)&a)[k] = v / 3;
-		((uint64_t *)(void *)&b)[k] = v - v / 3;
+		counter_add(&((_Atomic uint64_t *)(void *)&a)[k], v / 3);
+		counter_add(&((_Atomic uint64_t *)(void *)&b)[k], v - v / 3);
 	}
 	memset(&sum, 0, sizeof(sum));
 	counts_add(&sum, &a);
 	counts_add(&sum, &b);
 	ck_assert(memcmp(&sum, &want, sizeof(sum)) == 0);
+	counter_add(&a.datagrams_in, 5);
+	ck_assert_uint_eq(counter_get(&a.datagrams_in), want.datagrams_in / 3 + 5);
 }
 END_TEST
 
