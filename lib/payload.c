@@ -24,7 +24,7 @@
 #define PAYLOAD_DATAGRAM_MAX	65507	/* largest UDP payload over IPv4 */
 #define PAYLOAD_HOST_MAX	255
 
-static const char *const tcrp_code_names[TCRP_CODE_MAX_] = {
+const char *const tcrp_code_names[TCRP_CODE_MAX_] = {
 	[TCRP_CODE_OK] = "ok",
 	[TCRP_CODE_BAD_REQUEST] = "bad_request",
 	[TCRP_CODE_UNSUPPORTED_VERSION] = "unsupported_version",

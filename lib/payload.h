@@ -30,6 +30,8 @@ enum tcrp_code {
 	TCRP_CODE_MAX_
 };
 
+/* The wire strings of the codes, by code. */
+extern const char *const tcrp_code_names[TCRP_CODE_MAX_];
 /* "ok", "bad_request", ...; NULL when out of range. */
 const char *tcrp_code_str(enum tcrp_code code);
 /* The code for a wire string; -1 when unknown. */

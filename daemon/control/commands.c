@@ -1,15 +1,16 @@
 /*
  * commands.c: what each control command does (the transport is
  * control.c, the table of commands and their arguments lib/ctl.h).  A
- * command about one room runs on the worker that homes it; a command
- * about the whole daemon asks every worker and adds up.  The long lists
- * come a page at a time (lib/ctl.h): list-rooms picks its page from the
- * directory on the main thread, then each worker writes the rows of its
- * own rooms; show-room picks among the members on the room's worker.
- * Each returns a result object or an error; commands that change
- * anything are logged with the peer's uid and pid.  Everything here runs on
- * the main thread but the functions named *_fn (and home_room), which a
- * worker runs for it through worker_call and say so.
+ * command about one room runs on the worker that homes it; status and
+ * stats read every worker's counters and sizes as they are, without
+ * stopping any (core/counters.h); list-rooms asks every worker.  The long
+ * lists come a page at a time (lib/ctl.h): list-rooms picks its page
+ * from the directory on the main thread, then each worker writes the
+ * rows of its own rooms; show-room picks among the members on the room's
+ * worker.  Each returns a result object or an error; commands that
+ * change anything are logged with the peer's uid and pid.  Everything
+ * here runs on the main thread but the functions named *_fn (and
+ * home_room), which a worker runs for it through worker_call and say so.
  */
 #include "daemon/control/control.h"
 
@@ -71,7 +72,7 @@ cmd_status(struct cmd_ctx *x)
 
 	for (size_t i = 0; i < srv->n_tcp; i++)
 		json_array_append_new(listeners, json_string(srv->tcp[i].text));
-	server_sample(srv);
+	workers_sample(srv);
 	for (unsigned i = 0; i < srv->n_workers; i++) {
 		online += srv->samples[i].online;
 		json_array_append_new(workers, worker_status(srv, i));
@@ -424,106 +425,28 @@ cmd_kick(struct cmd_ctx *x)
 	return rc < 0 ? rc : on_home(x, kick_fn);
 }
 
-static json_t *
-named_counters(const char *const *names, const uint64_t *values, int n)
-{
-	json_t *o = json_object();
-	for (int i = 0; i < n; i++)
-		if (names[i] != NULL)
-			json_object_set_new(o, names[i], json_integer((json_int_t)values[i]));
-	return o;
-}
-
-/* The upper bound, in us, of the bucket that holds quantile q. */
-static json_int_t
-latency_quantile(const uint64_t *h, uint64_t total, double q)
-{
-	uint64_t want = (uint64_t)(q * (double)total + 0.5), seen = 0;
-
-	if (want == 0)
-		want = 1;
-	for (int i = 0; i < LATENCY_BUCKETS; i++) {
-		seen += h[i];
-		if (seen >= want)
-			return (json_int_t)1 << i;
-	}
-	return (json_int_t)1 << (LATENCY_BUCKETS - 1);
-}
-
-/*
- * Time from a datagram's arrival to the send of the copies and replies it
- * caused, per record: {"count", "p50", "p90", "p99", "p999", "buckets":
- * {"1": n, "2": n, ..., "+Inf": n}}, a bucket "L" counting records under L
- * microseconds (and at least half of L, but for "1").  Quantiles are
- * bucket bounds, so within a factor of two.
- */
-static json_t *
-latency_json(const uint64_t *h)
-{
-	json_t *buckets = json_object();
-	uint64_t total = 0;
-	char le[24];
-
-	for (int i = 0; i < LATENCY_BUCKETS; i++) {
-		total += h[i];
-		if (i < LATENCY_BUCKETS - 1)
-			snprintf(le, sizeof(le), "%llu", 1ULL << i);
-		else
-			snprintf(le, sizeof(le), "+Inf");
-		json_object_set_new(buckets, le, json_integer((json_int_t)h[i]));
-	}
-	if (total == 0)
-		return json_pack("{s:I, s:o}", "count", (json_int_t)0, "buckets", buckets);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "count", (json_int_t)total,
-	    "p50", latency_quantile(h, total, 0.50), "p90", latency_quantile(h, total, 0.90),
-	    "p99", latency_quantile(h, total, 0.99), "p999", latency_quantile(h, total, 0.999),
-	    "buckets", buckets);
-}
-
+/* Every counter (core/counters.h), then the sizes of now and the peaks; no
+ * worker is asked or waited for. */
 static int
 cmd_stats(struct cmd_ctx *x)
 {
 	struct server *srv = x->srv;
-	struct counters st;
-	size_t peak_rooms, peak_members, online = 0;
-	const char *codes[TCRP_CODE_MAX_];
+	struct counts st;
+	size_t members, online = 0;
 
-	server_counters(srv, &st, &peak_rooms, &peak_members);
-	server_sample(srv);
+	workers_counters(srv, &st);
+	workers_sample(srv);
 	for (unsigned i = 0; i < srv->n_workers; i++)
 		online += srv->samples[i].online;
-	for (int i = 0; i < TCRP_CODE_MAX_; i++)
-		codes[i] = tcrp_code_str((enum tcrp_code)i);
-	x->result = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o,"
-	    " s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "handshakes", named_counters(handshake_fail_names, st.handshakes_failed,
-	    HS_FAIL_MAX_),
-	    "requests", named_counters(codes, st.requests, TCRP_CODE_MAX_),
-	    "datagrams_in", (json_int_t)st.datagrams_in,
-	    "datagrams_out", (json_int_t)st.datagrams_out,
-	    "bytes_in", (json_int_t)st.bytes_in, "bytes_out", (json_int_t)st.bytes_out,
-	    "send_errors", (json_int_t)st.send_errors,
-	    "chats_relayed", (json_int_t)st.chats_relayed,
-	    "chats_rejected", (json_int_t)st.chats_rejected,
-	    "tokens_expired", (json_int_t)st.tokens_expired,
-	    "members_timed_out", (json_int_t)st.members_timed_out,
-	    "drops", named_counters(drop_reason_names, st.drops, DROP_MAX_),
-	    "handoffs", (json_int_t)st.handoffs,
-	    "rooms", (json_int_t)directory_local(&srv->dir),
-	    "members", (json_int_t)atomic_load_explicit(&srv->n_members, memory_order_relaxed),
-	    "online", (json_int_t)online, "peak_rooms", (json_int_t)peak_rooms,
-	    "peak_members", (json_int_t)peak_members);
-	if (x->result != NULL) {
-		json_object_set_new(json_object_get(x->result, "handshakes"), "ok",
-		    json_integer((json_int_t)st.handshakes_ok));
-		json_object_set_new(x->result, "latency_us", latency_json(st.latency));
-		json_object_set_new(x->result, "address_challenges",
-		    json_integer((json_int_t)st.address_challenges));
-		json_object_set_new(x->result, "addresses_proven",
-		    json_integer((json_int_t)st.addresses_proven));
-		json_object_set_new(x->result, "socket_drops",
-		    json_integer((json_int_t)st.socket_drops));
-	}
+	members = atomic_load_explicit(&srv->n_members, memory_order_relaxed);
+	x->result = counts_json(&st);
+	json_object_set_new(x->result, "rooms",
+	    json_integer((json_int_t)directory_local(&srv->dir)));
+	json_object_set_new(x->result, "members", json_integer((json_int_t)members));
+	json_object_set_new(x->result, "online", json_integer((json_int_t)online));
+	json_object_set_new(x->result, "peak_rooms", json_integer((json_int_t)srv->peak_rooms));
+	json_object_set_new(x->result, "peak_members",
+	    json_integer((json_int_t)srv->peak_members));
 	return 0;
 }
 

@@ -5,7 +5,9 @@
  * request limiter, the directory of rooms and their home workers, and
  * the main thread's counters; and the bring-up's functions (node/node.c).
  * Each worker (relay/worker.h) holds its share of the rooms and the
- * counters of its datagrams; what looks at the whole daemon adds up.
+ * counters of its datagrams; what looks at the whole daemon reads every
+ * worker's counters and sizes as they are, without stopping it, and adds
+ * up (core/counters.h).
  */
 #ifndef OCM_SERVER_H
 #define OCM_SERVER_H
@@ -17,6 +19,7 @@
 #include <sys/queue.h>
 
 #include "daemon/base/config.h"
+#include "daemon/core/counters.h"
 #include "daemon/core/directory.h"
 #include "daemon/base/ev.h"
 #include "daemon/base/mailbox.h"
@@ -25,59 +28,6 @@
 #include "daemon/core/registry.h"
 #include "lib/keys.h"
 #include "lib/payload.h"
-
-/* Why an unauthenticated or unusable datagram was dropped (doc/protocol.md 8). */
-enum drop_reason {
-	DROP_MALFORMED,		/* header does not parse */
-	DROP_UNKNOWN_TOKEN,	/* no such session (or expired, or wrong room) */
-	DROP_WRONG_ADDRESS,	/* token-to-IP binding */
-	DROP_REPLAY,		/* counter seen or too old */
-	DROP_BAD_TAG,		/* AEAD did not verify */
-	DROP_BAD_PLAINTEXT,	/* authenticated but not a client message */
-	DROP_WRONG_WORKER,	/* its token names another worker (not steered) */
-	DROP_UNPROVEN_ADDRESS,	/* authenticated, from an address not proven to
-				 * be the member's: nothing answered there */
-	DROP_MAX_
-};
-
-enum handshake_fail {
-	HS_FAIL_TIMEOUT,
-	HS_FAIL_TLS,		/* TLS handshake error (incl. no ALPN) */
-	HS_FAIL_BUSY,		/* max_handshakes in flight */
-	HS_FAIL_CLOSED,		/* peer closed before a request */
-	HS_FAIL_ADDRESS,	/* max_handshakes_per_address from its address */
-	HS_FAIL_NO_FDS,		/* no descriptor for it (RLIMIT_NOFILE) */
-	HS_FAIL_MAX_
-};
-
-extern const char *const drop_reason_names[DROP_MAX_];
-extern const char *const handshake_fail_names[HS_FAIL_MAX_];
-
-/* The arrival-to-send histogram: bucket 0 is under 1 us, bucket i holds
- * [2^(i-1), 2^i) us, the last everything from 2^20 us (about 1 s) on. */
-#define LATENCY_BUCKETS	22
-
-/* Nothing but uint64_t fields: server_counters() adds them up as an
- * array. */
-struct counters {
-	uint64_t handshakes_ok;
-	uint64_t handshakes_failed[HS_FAIL_MAX_];
-	uint64_t requests[TCRP_CODE_MAX_];	/* responses sent, by code */
-	uint64_t datagrams_in, bytes_in;
-	uint64_t datagrams_out, bytes_out;
-	uint64_t drops[DROP_MAX_];
-	uint64_t send_errors;
-	uint64_t socket_drops;		/* by the kernel: receive buffer full */
-	uint64_t chats_relayed;
-	uint64_t chats_rejected;
-	uint64_t address_challenges;	/* PONGs with a challenge sent */
-	uint64_t addresses_proven;	/* challenges echoed: the member moved */
-	uint64_t tokens_expired;
-	uint64_t members_timed_out;
-	uint64_t handoffs;		/* CREATE/JOIN passed to a room's home */
-	uint64_t latency[LATENCY_BUCKETS];	/* records, by arrival-to-send time */
-	uint64_t latency_sum_ns;		/* their times added up */
-};
 
 #define SERVER_MAX_SOCKETS	CONFIG_MAX_LISTEN
 
@@ -162,12 +112,6 @@ struct server {
 	bool stopping;
 };
 
-/* Every counter of the daemon: the main thread's plus every worker's. */
-void server_counters(struct server *srv, struct counters *sum, size_t *peak_rooms,
-    size_t *peak_members);
-void server_log_stats(struct server *srv);
-/* Takes a fresh per-worker sample into srv->samples. */
-void server_sample(struct server *srv);
 /* Counts a refusal of ip for why, logging the first of an episode (with
  * detail); ratelimit.h says when the episode ends. */
 void server_refusal(struct server *srv, const struct peer_ip *ip, const char *addr,

@@ -10,7 +10,8 @@
  *
  * Names follow Prometheus conventions: an ocm_ prefix, _total on counters,
  * base units (seconds, bytes), labels only from fixed sets (never a room
- * or user name: unbounded, and chosen by peers).
+ * or user name: unbounded, and chosen by peers).  The counters' names and
+ * HELP texts are in the list of core/counters.h; the gauges are here.
  */
 #include "daemon/metrics/metrics.h"
 
@@ -24,8 +25,8 @@
 
 #include "daemon/cluster/cluster.h"
 #include "daemon/core/server.h"
+#include "daemon/relay/worker.h"
 #include "lib/log.h"
-#include "lib/tcrp.h"
 
 #define METRICS_CONNECTIONS	16
 #define METRICS_PER_ADDRESS	4
@@ -40,102 +41,10 @@ struct metrics {
 	struct ev_timer timer;
 };
 
-/* The counters with no label: one line each. */
-static const struct {
-	const char *name, *help;
-	size_t offset;
-} scalar_counters[] = {
-	{ "ocm_datagrams_received_total", "UDP datagrams received, dropped or not.",
-	  offsetof(struct counters, datagrams_in) },
-	{ "ocm_received_bytes_total", "Bytes of UDP datagrams received.",
-	  offsetof(struct counters, bytes_in) },
-	{ "ocm_datagrams_sent_total", "UDP datagrams sent.",
-	  offsetof(struct counters, datagrams_out) },
-	{ "ocm_sent_bytes_total", "Bytes of UDP datagrams sent.",
-	  offsetof(struct counters, bytes_out) },
-	{ "ocm_send_errors_total", "UDP datagrams that could not be sent (lost).",
-	  offsetof(struct counters, send_errors) },
-	{ "ocm_socket_drops_total",
-	  "UDP datagrams the kernel dropped because a receive buffer was full (lost).",
-	  offsetof(struct counters, socket_drops) },
-	{ "ocm_chats_relayed_total", "Chat messages accepted and relayed to their room.",
-	  offsetof(struct counters, chats_relayed) },
-	{ "ocm_chats_rejected_total", "Chat messages not relayed (invalid, too long, flood).",
-	  offsetof(struct counters, chats_rejected) },
-	{ "ocm_tokens_expired_total", "Sessions whose token expired before they came online.",
-	  offsetof(struct counters, tokens_expired) },
-	{ "ocm_members_timed_out_total", "Members removed after timeout_s of silence.",
-	  offsetof(struct counters, members_timed_out) },
-	{ "ocm_handoffs_total", "CREATE and JOIN requests passed to a room's worker.",
-	  offsetof(struct counters, handoffs) },
-	{ "ocm_address_challenges_total",
-	  "PONGs with a challenge sent to an address not proven to be a member's.",
-	  offsetof(struct counters, address_challenges) },
-	{ "ocm_addresses_proven_total", "Challenges echoed: members that moved to a new address.",
-	  offsetof(struct counters, addresses_proven) },
-};
-
 static void
 header(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void
-labelled(FILE *f, const char *name, const char *label, const char *const *values,
-    const uint64_t *counts, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (values[i] != NULL)
-			fprintf(f, "%s{%s=\"%s\"} %llu\n", name, label, values[i],
-			    (unsigned long long)counts[i]);
-}
-
-static void
-render_counters(FILE *f, const struct counters *st)
-{
-	const char *codes[TCRP_CODE_MAX_];
-
-	header(f, "ocm_handshakes_total", "counter",
-	    "TCP connections by outcome: ok (TLS handshake done) or why they were closed.");
-	fprintf(f, "ocm_handshakes_total{result=\"ok\"} %llu\n",
-	    (unsigned long long)st->handshakes_ok);
-	labelled(f, "ocm_handshakes_total", "result", handshake_fail_names, st->handshakes_failed,
-	    HS_FAIL_MAX_);
-	for (int i = 0; i < TCRP_CODE_MAX_; i++)
-		codes[i] = tcrp_code_str((enum tcrp_code)i);
-	header(f, "ocm_requests_total", "counter", "TCRP responses sent, by code.");
-	labelled(f, "ocm_requests_total", "code", codes, st->requests, TCRP_CODE_MAX_);
-	header(f, "ocm_datagrams_dropped_total", "counter",
-	    "UDP datagrams dropped silently, by reason.");
-	labelled(f, "ocm_datagrams_dropped_total", "reason", drop_reason_names, st->drops,
-	    DROP_MAX_);
-	for (size_t i = 0; i < sizeof(scalar_counters) / sizeof(scalar_counters[0]); i++) {
-		header(f, scalar_counters[i].name, "counter", scalar_counters[i].help);
-		fprintf(f, "%s %llu\n", scalar_counters[i].name, (unsigned long long)
-		    *(const uint64_t *)(const void *)((const char *)st + scalar_counters[i].offset));
-	}
-}
-
-/* Bucket i of the relay's histogram holds [2^(i-1), 2^i) us; the last one
- * everything slower, so it only counts towards +Inf. */
-static void
-render_latency(FILE *f, const struct counters *st)
-{
-	const char *name = "ocm_relay_latency_seconds";
-	uint64_t cum = 0;
-
-	header(f, name, "histogram",
-	    "Time from a datagram's arrival to the send of each copy made of it.");
-	for (int i = 0; i < LATENCY_BUCKETS - 1; i++) {
-		cum += st->latency[i];
-		fprintf(f, "%s_bucket{le=\"%.9g\"} %llu\n", name, (double)(1ULL << i) * 1e-6,
-		    (unsigned long long)cum);
-	}
-	cum += st->latency[LATENCY_BUCKETS - 1];
-	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
-	fprintf(f, "%s_sum %.9f\n", name, (double)st->latency_sum_ns * 1e-9);
-	fprintf(f, "%s_count %llu\n", name, (unsigned long long)cum);
 }
 
 static void
@@ -146,12 +55,12 @@ gauge(FILE *f, const char *name, const char *help, double v)
 }
 
 static void
-render_gauges(FILE *f, struct server *srv, size_t peak_rooms, size_t peak_members)
+render_gauges(FILE *f, struct server *srv)
 {
 	size_t online = 0;
 	struct timespec now;
 
-	server_sample(srv);
+	workers_sample(srv);
 	for (unsigned i = 0; i < srv->n_workers; i++)
 		online += srv->samples[i].online;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -162,9 +71,9 @@ render_gauges(FILE *f, struct server *srv, size_t peak_rooms, size_t peak_member
 	gauge(f, "ocm_members_online", "Members that have sent an authenticated datagram.",
 	    (double)online);
 	gauge(f, "ocm_rooms_peak", "The most rooms open at once since start.",
-	    (double)peak_rooms);
+	    (double)srv->peak_rooms);
 	gauge(f, "ocm_members_peak", "The most members at once since start.",
-	    (double)peak_members);
+	    (double)srv->peak_members);
 	gauge(f, "ocm_handshakes_in_progress", "TCP connections being served now.",
 	    (double)srv->n_conns);
 	gauge(f, "ocm_workers", "Worker event loops.", (double)srv->n_workers);
@@ -188,17 +97,15 @@ render_gauges(FILE *f, struct server *srv, size_t peak_rooms, size_t peak_member
 char *
 metrics_render(struct server *srv, size_t *len)
 {
-	struct counters st;
-	size_t peak_rooms, peak_members;
+	struct counts st;
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 
 	if (f == NULL)
 		return NULL;
-	server_counters(srv, &st, &peak_rooms, &peak_members);
-	render_counters(f, &st);
-	render_latency(f, &st);
-	render_gauges(f, srv, peak_rooms, peak_members);
+	workers_counters(srv, &st);
+	counts_prometheus(f, &st);
+	render_gauges(f, srv);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

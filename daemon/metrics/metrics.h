@@ -4,8 +4,8 @@
  * epoll descriptor is one more source in the main loop, and a timer keeps
  * its connection timeouts.  Off unless [metrics] listen is set.
  *
- * A scrape reads the same counters as ocmctl stats (server_counters), on
- * the main thread; the workers are only asked for a snapshot.
+ * A scrape reads the same counters as ocmctl stats (workers_counters), on
+ * the main thread, as they are: no worker is asked or waited for.
  */
 #ifndef OCM_METRICS_H
 #define OCM_METRICS_H

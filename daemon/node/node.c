@@ -1,7 +1,8 @@
 /*
  * node.c: bringing one ocmd up and down (config to workers and
- * listening sockets, and back), the SIGHUP reload, the daemon-wide view
- * of the workers' counters, and the names of those counters.
+ * listening sockets, and back), the SIGHUP reload, the sampler's timer
+ * and the stats line at exit (what they read of the workers is
+ * relay/worker.c's).
  */
 #include "daemon/node/node.h"
 
@@ -28,26 +29,6 @@
 #include "daemon/tcrp/tls.h"
 #include "daemon/relay/worker.h"
 #include "lib/log.h"
-
-const char *const drop_reason_names[DROP_MAX_] = {
-	[DROP_MALFORMED] = "malformed",
-	[DROP_UNKNOWN_TOKEN] = "unknown_token",
-	[DROP_WRONG_ADDRESS] = "wrong_address",
-	[DROP_REPLAY] = "replay",
-	[DROP_BAD_TAG] = "bad_tag",
-	[DROP_BAD_PLAINTEXT] = "bad_plaintext",
-	[DROP_WRONG_WORKER] = "wrong_worker",
-	[DROP_UNPROVEN_ADDRESS] = "unproven_address",
-};
-
-const char *const handshake_fail_names[HS_FAIL_MAX_] = {
-	[HS_FAIL_TIMEOUT] = "timeout",
-	[HS_FAIL_TLS] = "tls_error",
-	[HS_FAIL_BUSY] = "busy",
-	[HS_FAIL_CLOSED] = "closed_early",
-	[HS_FAIL_ADDRESS] = "per_address",
-	[HS_FAIL_NO_FDS] = "no_descriptors",
-};
 
 static void
 server_apply_limits(struct server *srv)
@@ -356,102 +337,17 @@ server_reload(struct server *srv)
 	return 0;
 }
 
-static void
-counters_add(struct counters *sum, const struct counters *c)
-{
-	const uint64_t *src = (const uint64_t *)(const void *)c;
-	uint64_t *dst = (uint64_t *)(void *)sum;
-
-	/* struct counters is nothing but uint64_t fields. */
-	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
-		dst[i] += src[i];
-}
-
-static void
-snapshot_fn(struct worker *w, void *arg)
-{
-	struct counters *each = arg;
-	each[w->index] = w->stats;
-	each[w->index].socket_drops = relay_socket_drops(w->relay);
-}
-
-void
-server_counters(struct server *srv, struct counters *sum, size_t *peak_rooms,
-    size_t *peak_members)
-{
-	struct counters *each = calloc(srv->n_workers, sizeof(*each));
-
-	*sum = srv->stats;
-	if (each != NULL) {
-		workers_call(srv, snapshot_fn, each);
-		for (unsigned i = 0; i < srv->n_workers; i++)
-			counters_add(sum, &each[i]);
-		free(each);
-	}
-	*peak_rooms = srv->peak_rooms;
-	*peak_members = srv->peak_members;
-}
-
 /* One line with every counter, at exit. */
-void
+static void
 server_log_stats(struct server *srv)
 {
-	struct counters st;
-	size_t peak_rooms, peak_members;
-	char drops[512], hs[160];
-	size_t n = 0, m = 0;
+	struct counts st;
+	char line[900];
 
-	server_counters(srv, &st, &peak_rooms, &peak_members);
-	for (int i = 0; i < DROP_MAX_; i++)
-		n += (size_t)snprintf(drops + n, sizeof(drops) - n, " %s=%llu",
-		    drop_reason_names[i], (unsigned long long)st.drops[i]);
-	for (int i = 0; i < HS_FAIL_MAX_; i++)
-		m += (size_t)snprintf(hs + m, sizeof(hs) - m, " %s=%llu",
-		    handshake_fail_names[i], (unsigned long long)st.handshakes_failed[i]);
-	log_info("stats: handshakes ok=%llu%s; datagrams in=%llu out=%llu bytes_in=%llu "
-	    "bytes_out=%llu send_errors=%llu socket_drops=%llu; chats relayed=%llu rejected=%llu; "
-	    "address_challenges=%llu addresses_proven=%llu; "
-	    "tokens_expired=%llu timed_out=%llu; drops%s; handoffs=%llu; "
-	    "peak rooms=%zu members=%zu",
-	    (unsigned long long)st.handshakes_ok, hs, (unsigned long long)st.datagrams_in,
-	    (unsigned long long)st.datagrams_out, (unsigned long long)st.bytes_in,
-	    (unsigned long long)st.bytes_out, (unsigned long long)st.send_errors,
-	    (unsigned long long)st.socket_drops,
-	    (unsigned long long)st.chats_relayed, (unsigned long long)st.chats_rejected,
-	    (unsigned long long)st.address_challenges, (unsigned long long)st.addresses_proven,
-	    (unsigned long long)st.tokens_expired, (unsigned long long)st.members_timed_out,
-	    drops, (unsigned long long)st.handoffs, peak_rooms, peak_members);
-}
-
-/* Per-worker rates: each worker measures itself over the time since its
- * previous sample, on its own thread (its counters and its CPU clock). */
-static void
-sample_fn(struct worker *w, void *arg)
-{
-	struct worker_sample *s = &((struct worker_sample *)arg)[w->index];
-	uint64_t now_ns = ev_clock_ns(CLOCK_MONOTONIC);
-	uint64_t cpu_ns = ev_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-
-	if (s->at_ns != 0 && now_ns > s->at_ns) {
-		double secs = (double)(now_ns - s->at_ns) / 1e9;
-		s->datagrams_rate = (double)(w->stats.datagrams_in - s->datagrams_in) / secs;
-		s->chats_rate = (double)(w->stats.chats_relayed - s->chats_relayed) / secs;
-		s->cpu_share = (double)(cpu_ns - s->cpu_ns) / 1e9 / secs;
-	}
-	s->at_ns = now_ns;
-	s->datagrams_in = w->stats.datagrams_in;
-	s->chats_relayed = w->stats.chats_relayed;
-	s->cpu_ns = cpu_ns;
-	s->socket_drops = relay_socket_drops(w->relay);
-	s->rooms = w->reg->n_rooms;
-	s->members = w->reg->n_members;
-	s->online = w->reg->n_online;
-}
-
-void
-server_sample(struct server *srv)
-{
-	workers_call(srv, sample_fn, srv->samples);
+	workers_counters(srv, &st);
+	counts_log_line(&st, line, sizeof(line));
+	log_info("stats: %s; peak rooms=%zu members=%zu", line, srv->peak_rooms,
+	    srv->peak_members);
 }
 
 /*
@@ -488,7 +384,7 @@ sample_cb(struct ev_timer *t)
 
 	if (directory_local(&srv->dir) > 0 ||
 	    atomic_load_explicit(&srv->n_members, memory_order_relaxed) > 0) {
-		server_sample(srv);
+		workers_sample(srv);
 		drops_check(srv);
 	}
 	/*

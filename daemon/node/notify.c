@@ -22,7 +22,7 @@ status_line(struct server *srv, const char *prefix)
 	double rate = 0.0;
 
 	if (srv->n_workers > 0)
-		server_sample(srv);
+		workers_sample(srv);
 	for (unsigned i = 0; i < srv->n_workers; i++) {
 		online += srv->samples[i].online;
 		rate += srv->samples[i].chats_rate;

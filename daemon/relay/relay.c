@@ -255,20 +255,22 @@ tx_flush(struct relay *r)
 					continue;
 				/* UDP is best effort: a full socket buffer or an
 				 * unreachable peer loses this datagram, counted. */
-				st->send_errors++;
+				counter_add(&st->send_errors, 1);
 				k++;
 				continue;
 			}
 			uint64_t now = ev_clock_ns(CLOCK_MONOTONIC);
 			for (int q = 0; q < n; q++) {
 				const struct tx_slot *s = &r->tx[k + (size_t)q];
-				st->bytes_out += r->tx_msgs[k + (size_t)q].msg_len;
+				counter_add(&st->bytes_out, r->tx_msgs[k + (size_t)q].msg_len);
 				if (s->arrival_ns != 0) {
-					st->latency[latency_bucket(now - s->arrival_ns)] += s->n_recs;
-					st->latency_sum_ns += (now - s->arrival_ns) * s->n_recs;
+					counter_add(&st->latency[latency_bucket(now - s->arrival_ns)],
+					    s->n_recs);
+					counter_add(&st->latency_sum_ns,
+					    (now - s->arrival_ns) * s->n_recs);
 				}
 			}
-			st->datagrams_out += (uint64_t)n;
+			counter_add(&st->datagrams_out, (uint64_t)n);
 			k += (size_t)n;
 		}
 		i = j;
@@ -292,7 +294,7 @@ seal_one(struct relay *r, struct member *m, const struct member_candidate *cand,
 		n = dgram_seal(r->seal, (const uint8_t *)room->name, room->name_len, m->token,
 		    m->tx_counter, pt, len, s->buf, sizeof(s->buf));
 	if (n < 0) {
-		r->h.stats->send_errors++;
+		counter_add(&r->h.stats->send_errors, 1);
 		return;
 	}
 	m->tx_counter++;
@@ -495,7 +497,7 @@ relay_send(struct relay *r, struct member *m, const uint8_t *pt, size_t len)
 	}
 	if (used < 0) {
 		/* Not a record a BATCH may carry: the relay encodes none. */
-		r->h.stats->send_errors++;
+		counter_add(&r->h.stats->send_errors, 1);
 		return;
 	}
 	if (b->n_recs == 0)
@@ -650,9 +652,9 @@ member_timer_cb(struct ev_timer *t)
 		return;
 	}
 	if (m->online) {
-		r->h.stats->members_timed_out++;
+		counter_add(&r->h.stats->members_timed_out, 1);
 	} else {
-		r->h.stats->tokens_expired++;
+		counter_add(&r->h.stats->tokens_expired, 1);
 		log_ocm(LOG_LEVEL_INFO, OCM_EV_SESSION_EXPIRED, m->room->name, m->name, NULL,
 		    "session of '%s' in room '%s' expired unused", m->name, m->room->name);
 	}
@@ -664,7 +666,7 @@ member_timer_cb(struct ev_timer *t)
 static void
 reject(struct relay *r, struct member *m, const char *why)
 {
-	r->h.stats->chats_rejected++;
+	counter_add(&r->h.stats->chats_rejected, 1);
 	send_notice(r, m, NOTICE_REJECTED, m, why);
 }
 
@@ -717,7 +719,7 @@ on_chat(struct relay *r, struct member *m, const struct msg *msg)
 		return;
 	m->msgs_in++;
 	room->msgs++;
-	r->h.stats->chats_relayed++;
+	counter_add(&r->h.stats->chats_relayed, 1);
 	TAILQ_FOREACH(o, &room->members, room_link) {
 		if (o == m || !o->online || o->closing)
 			continue;
@@ -797,7 +799,7 @@ static void (*const client_handlers[256])(struct relay *, struct member *,
 static void
 drop(struct relay *r, enum drop_reason why)
 {
-	r->h.stats->drops[why]++;
+	counter_add(&r->h.stats->drops[why], 1);
 }
 
 /* A token this worker does not know that names another worker: the
@@ -917,6 +919,7 @@ member_heard(struct relay *r, struct member *m)
 
 	m->last_seen_ms = ev_now(r->h.loop);
 	if (registry_member_online(r->h.reg, m)) {
+		r->h.members_changed(r->h.owner, m->room);
 		log_ocm(LOG_LEVEL_INFO, OCM_EV_MEMBER_ONLINE, m->room->name, m->name, NULL,
 		    "'%s' is online in room '%s'", m->name, m->room->name);
 		notice_others(r, m, NOTICE_JOINED);
@@ -971,7 +974,7 @@ challenge_send(struct relay *r, struct member *m, const struct member_candidate 
 	if (n <= 0)
 		return;
 	seal_one(r, m, c, r->pt, (size_t)n, 1, r->arrival_ns);
-	r->h.stats->address_challenges++;
+	counter_add(&r->h.stats->address_challenges, 1);
 }
 
 static void
@@ -981,7 +984,7 @@ address_proven(struct relay *r, struct member *m, const struct rx_info *rx)
 	struct peer_ip ip;
 
 	addr_adopt(m, rx);
-	r->h.stats->addresses_proven++;
+	counter_add(&r->h.stats->addresses_proven, 1);
 	member_heard(r, m);
 	if (log_get_level() >= LOG_LEVEL_DEBUG) {
 		peer_ip_from_sockaddr(&ip, rx->from);
@@ -1104,8 +1107,8 @@ udp_read_cb(struct ev_io *io, uint32_t revents)
 				.sock = us->index,
 				.len = r->rx_msgs[i].msg_len,
 			};
-			st->datagrams_in++;
-			st->bytes_in += rx.len;
+			counter_add(&st->datagrams_in, 1);
+			counter_add(&st->bytes_in, rx.len);
 			if ((h->msg_flags & MSG_TRUNC) || rx.len > OCM_MAX_DATAGRAM) {
 				drop(r, DROP_MALFORMED);
 				continue;

@@ -23,7 +23,8 @@ struct relay;
  * What a relay works in, given by its worker: the worker's loop, its copy
  * of the configuration (replaced in place on reload), its registry and
  * its counters; and what the relay tells the worker when a room's members
- * change or a room goes (on the worker's thread, for the directory).
+ * change (one leaves, or comes online) or a room goes (on the worker's
+ * thread, for the directory and the sizes the main thread reads).
  */
 struct relay_host {
 	struct ev_loop *loop;
@@ -47,7 +48,8 @@ int relay_bind(struct relay *r, const struct listen_addr *a, bool reuseport, cha
 /* Adopts an already bound UDP socket (socket activation) instead. */
 int relay_add_socket(struct relay *r, int fd, const char *text);
 /* Datagrams the kernel dropped at the relay's sockets (receive buffer
- * full) since they were made; read on the worker's thread. */
+ * full) since they were made; from any thread (the sockets are bound
+ * before the workers start, and stay until relay_free). */
 uint64_t relay_socket_drops(const struct relay *r);
 /* Has the relay a socket bound to this port (host order)? */
 bool relay_has_port(const struct relay *r, uint16_t port);

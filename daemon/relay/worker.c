@@ -100,6 +100,8 @@ worker_start(struct worker *w)
 	if (rc != 0)
 		return -rc;
 	w->thread_started = true;
+	/* Without its clock the worker's CPU share reads 0. */
+	w->has_cpu_clock = pthread_getcpuclockid(w->thread, &w->cpu_clock) == 0;
 	return 0;
 }
 
@@ -200,7 +202,25 @@ worker_ping(struct worker *w, uint64_t seq)
 	mailbox_post(&w->mail, &p->mail);
 }
 
-/* What the directory tracks. */
+/* What the directory tracks, and the sizes the main thread reads. */
+
+/* The registry's sizes for the main thread, less what a room about to
+ * go still holds. */
+static void
+sizes_publish(struct worker *w, const struct room *going)
+{
+	const struct registry *reg = w->reg;
+	size_t rooms = reg->n_rooms, members = reg->n_members, online = reg->n_online;
+
+	if (going != NULL) {
+		rooms--;
+		members -= going->n_members;
+		online -= going->n_online;
+	}
+	atomic_store_explicit(&w->rooms, (uint32_t)rooms, memory_order_relaxed);
+	atomic_store_explicit(&w->load, (uint32_t)members, memory_order_relaxed);
+	atomic_store_explicit(&w->online, (uint32_t)online, memory_order_relaxed);
+}
 
 struct room_gone {
 	struct mail mail;
@@ -224,8 +244,7 @@ worker_room_gone(struct worker *w, struct room *room)
 {
 	struct room_gone *g;
 
-	atomic_store_explicit(&w->load, (uint32_t)(w->reg->n_members - room->n_members),
-	    memory_order_relaxed);
+	sizes_publish(w, room);
 	if (room->data == NULL)
 		return;
 	g = calloc(1, sizeof(*g));
@@ -242,9 +261,71 @@ worker_members_changed(struct worker *w, struct room *room)
 {
 	struct dir_room *d = room->data;
 
-	atomic_store_explicit(&w->load, (uint32_t)w->reg->n_members, memory_order_relaxed);
+	sizes_publish(w, NULL);
 	if (d != NULL)
 		atomic_store_explicit(&d->members, room->n_members, memory_order_relaxed);
+}
+
+/* What the main thread reads of the workers while they run. */
+
+/* The CPU time w's thread has used, in nanoseconds, read from the main
+ * thread (the main thread's own when w runs on the main loop); 0 when it
+ * cannot be read. */
+static uint64_t
+worker_cpu_ns(const struct worker *w)
+{
+	if (!w->thread_started)
+		return ev_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	return w->has_cpu_clock ? ev_clock_ns(w->cpu_clock) : 0;
+}
+
+void
+workers_counters(struct server *srv, struct counts *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	counts_add(sum, &srv->stats);
+	for (unsigned i = 0; i < srv->n_workers; i++) {
+		struct worker *w = srv->workers[i];
+		counts_add(sum, &w->stats);
+		/* Counted by the kernel, not by the worker. */
+		sum->socket_drops += relay_socket_drops(w->relay);
+	}
+}
+
+/*
+ * Per-worker rates over the time since the previous sample, from what
+ * each worker shows every thread without being asked: its counters, the
+ * sizes of its registry and its thread's CPU clock.  A worker that is
+ * busy, or stuck, holds nobody up.
+ */
+void
+workers_sample(struct server *srv)
+{
+	uint64_t now_ns = ev_clock_ns(CLOCK_MONOTONIC);
+
+	for (unsigned i = 0; i < srv->n_workers; i++) {
+		const struct worker *w = srv->workers[i];
+		struct worker_sample *s = &srv->samples[i];
+		uint64_t datagrams = counter_get(&w->stats.datagrams_in);
+		uint64_t chats = counter_get(&w->stats.chats_relayed);
+		uint64_t cpu_ns = worker_cpu_ns(w);
+
+		if (s->at_ns != 0 && now_ns > s->at_ns) {
+			double secs = (double)(now_ns - s->at_ns) / 1e9;
+			s->datagrams_rate = (double)(datagrams - s->datagrams_in) / secs;
+			s->chats_rate = (double)(chats - s->chats_relayed) / secs;
+			s->cpu_share = cpu_ns >= s->cpu_ns ?
+			    (double)(cpu_ns - s->cpu_ns) / 1e9 / secs : 0.0;
+		}
+		s->at_ns = now_ns;
+		s->datagrams_in = datagrams;
+		s->chats_relayed = chats;
+		s->cpu_ns = cpu_ns;
+		s->socket_drops = relay_socket_drops(w->relay);
+		s->rooms = atomic_load_explicit(&w->rooms, memory_order_relaxed);
+		s->members = atomic_load_explicit(&w->load, memory_order_relaxed);
+		s->online = atomic_load_explicit(&w->online, memory_order_relaxed);
+	}
 }
 
 /* The end. */

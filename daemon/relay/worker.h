@@ -3,7 +3,9 @@
  * its registry, its relay (UDP sockets, AEAD contexts, batch buffers),
  * its counters and its copy of the configuration.  Everything a datagram
  * touches belongs to exactly one worker, so the datagram path takes no
- * lock and writes no cache line another thread reads.
+ * lock and writes nothing another thread writes; the main thread only
+ * reads the worker's counters and sizes now and then, without stopping
+ * it (core/counters.h).
  *
  * With workers = 1 the one worker runs on the main loop (no thread at
  * all, as ocmd was before workers); with more, each runs on a thread of
@@ -19,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "daemon/base/config.h"
 #include "daemon/core/directory.h"
@@ -40,8 +43,13 @@ struct worker {
 	struct registry *reg;
 	struct relay *relay;
 	struct mailbox mail;
-	struct counters stats;
-	_Atomic uint32_t load;		/* members homed here: CREATE placement */
+	struct counters stats;		/* written by this worker only */
+	/* Its registry's sizes as the main thread reads them (CREATE
+	 * placement, status): written by this worker only. */
+	_Atomic uint32_t load;		/* members homed here */
+	_Atomic uint32_t rooms, online;
+	clockid_t cpu_clock;		/* its thread's CPU time, if has_cpu_clock */
+	bool has_cpu_clock;
 	_Atomic uint64_t pong;		/* the newest watchdog ping it answered */
 };
 
@@ -69,8 +77,17 @@ void worker_set_config(struct worker *w, void *arg);
 /* Posts a watchdog ping: w->pong becomes seq once w's loop turns. */
 void worker_ping(struct worker *w, uint64_t seq);
 
-/* The home worker's part of a room's life the directory tracks. */
+/* The home worker's part of a room's life the directory tracks, and the
+ * sizes it shows the main thread. */
 void worker_room_gone(struct worker *w, struct room *room);
 void worker_members_changed(struct worker *w, struct room *room);
+
+/* From the main thread, while the workers run: every counter of the
+ * daemon, the main thread's and every worker's added up, read as they are
+ * (core/counters.h); no worker is asked or waited for. */
+void workers_counters(struct server *srv, struct counts *sum);
+/* From the main thread, the same way: a fresh per-worker sample into
+ * srv->samples (status, STATUS=, the drops warning). */
+void workers_sample(struct server *srv);
 
 #endif

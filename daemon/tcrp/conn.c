@@ -79,10 +79,10 @@ conn_free(struct conn *c)
 }
 
 static void
-conn_fail(struct conn *c, enum handshake_fail why)
+conn_fail(struct conn *c, enum handshake_result why)
 {
-	c->srv->stats.handshakes_failed[why]++;
-	log_debug("connection from %s closed: %s", c->peer.addr, handshake_fail_names[why]);
+	counter_add(&c->srv->stats.handshakes[why], 1);
+	log_debug("connection from %s closed: %s", c->peer.addr, handshake_names[why]);
 	conn_free(c);
 }
 
@@ -99,7 +99,7 @@ step_handshake(struct conn *c)
 	ERR_clear_error();
 	int r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
-		c->srv->stats.handshakes_ok++;
+		counter_add(&c->srv->stats.handshakes[HS_OK], 1);
 		c->state = CONN_READ;
 		return 1;
 	}
@@ -311,7 +311,7 @@ conn_admit(struct server *srv, const struct peer_ip *ip, const char *addr)
 		return NULL;
 	if (q->handshakes >= srv->cfg.max_handshakes_per_address) {
 		char detail[96];
-		srv->stats.handshakes_failed[HS_FAIL_ADDRESS]++;
+		counter_add(&srv->stats.handshakes[HS_FAIL_ADDRESS], 1);
 		snprintf(detail, sizeof(detail), "%u in progress, max_handshakes_per_address",
 		    q->handshakes);
 		server_refusal(srv, ip, addr, REFUSAL_HANDSHAKES, detail);
@@ -418,7 +418,7 @@ accept_refuse(struct server *srv, int listen_fd)
 		close(fd);
 	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		srv->stats.handshakes_failed[HS_FAIL_NO_FDS]++;
+		counter_add(&srv->stats.handshakes[HS_FAIL_NO_FDS], 1);
 		return 1;
 	}
 	return e == EAGAIN || e == EWOULDBLOCK ? 0 : -1;
@@ -435,7 +435,7 @@ accept_cb(struct ev_io *io, uint32_t revents)
 		if (srv->n_conns >= srv->cfg.max_handshakes) {
 			/* Leave the rest in the kernel's backlog until a
 			 * connection finishes (conn_free resumes). */
-			srv->stats.handshakes_failed[HS_FAIL_BUSY]++;
+			counter_add(&srv->stats.handshakes[HS_FAIL_BUSY], 1);
 			accept_pause(srv, 0);
 			return;
 		}

@@ -432,7 +432,7 @@ serve_account(struct server *srv, const struct peer_ip *ip, const char *addr, ui
 	const char *verb = op >= TCRP_OP_CREATE_ROOM && op <= TCRP_OP_LIST_ROOMS ?
 	    op_verbs[op] : "request";
 
-	srv->stats.requests[rp->code]++;
+	counter_add(&srv->stats.requests[rp->code], 1);
 	/* An address already refused is counted in its episode, not logged
 	 * again (ratelimit.h). */
 	if (rp->code == TCRP_CODE_OK || rp->code == TCRP_CODE_RATE_LIMITED)
@@ -530,7 +530,7 @@ handoff_admit(struct mail *mail, void *owner)
 	uint64_t now = ev_now_update(w->loop);
 	struct member *m = NULL;
 
-	w->stats.handoffs++;
+	counter_add(&w->stats.handoffs, 1);
 	if (h->req.operation == TCRP_OP_CREATE_ROOM)
 		h->code = registry_create(w->reg, &h->req, &h->ip, (const uint8_t *)h->token, now,
 		    &m, &h->why);

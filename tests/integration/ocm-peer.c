@@ -28,6 +28,8 @@
  *                                                 each waiting 300 ms for its PONG:
  *                                                 "pongs K of N"
  *   sleep MS
+ *   wait-file PATH MS                             until PATH exists; exit 1 if it
+ *                                                 does not within MS
  *   free-port                                     a port free for TCP and UDP
  *   ctl-send PATH HEX                             raw bytes to a control socket;
  *                                                 prints each reply line, then
@@ -669,6 +671,24 @@ cmd_sleep(struct peer *p, char **argv)
 {
 	(void)p;
 	usleep((useconds_t)atoi(argv[0]) * 1000);
+	return 0;
+}
+
+/* Lets a test say when the script goes on: it creates PATH. */
+static int
+cmd_wait_file(struct peer *p, char **argv)
+{
+	uint64_t end = now_ms() + (uint64_t)atoi(argv[1]);
+
+	(void)p;
+	while (access(argv[0], F_OK) != 0) {
+		if (now_ms() >= end) {
+			fprintf(stderr, "ocm-peer: %s did not appear within %s ms\n", argv[0],
+			    argv[1]);
+			return 1;
+		}
+		usleep(10000);
+	}
 	return 0;
 }
 
@@ -1651,6 +1671,7 @@ static const struct command commands[] = {
 	{ "release", 0, 0, cmd_release }, { "tamper", 0, 0, cmd_tamper },
 	{ "expect", 1, 1, cmd_expect }, { "quiet", 1, 0, cmd_quiet },
 	{ "sleep", 1, 0, cmd_sleep }, { "ports", 1, 0, cmd_ports }, { "free-port", 0, 0, cmd_free_port },
+	{ "wait-file", 2, 0, cmd_wait_file },
 	{ "notify-listen", 2, 0, cmd_notify_listen }, { "udp-junk", 0, 0, cmd_udp_junk },
 	{ "ctl-send", 2, 0, cmd_ctl_send }, { "ctl-flood", 2, 0, cmd_ctl_flood },
 	{ "udp-to", 1, 0, cmd_udp_to }, { "alt", 1, 0, cmd_alt }, { "swap", 0, 0, cmd_swap },
