@@ -494,14 +494,18 @@ static void handoff_claimed(struct mail *m, void *owner);
 static void
 handoff_send(struct handoff *h, void (*done)(struct mail *, void *))
 {
+	struct dir_room *remote = h->remote;
+
+	/* Nothing of h is written here once it is posted: another thread
+	 * may hold it. */
 	h->done = done;
+	h->remote = NULL;
 	if (h->claim)
 		cluster_claim(h->srv, h, handoff_claimed);
 	else if (h->home == NULL)
-		cluster_join(h->srv, h, h->remote, done);
+		cluster_join(h->srv, h, remote, done);
 	else
 		handoff_post_home(h);
-	h->remote = NULL;
 }
 
 /* The claim's answer, on the main thread: on to the home worker, or the
